@@ -1,0 +1,280 @@
+//! The patient account: an outpatient card (never below zero) or an inpatient deposit account
+//! (may run into arrears). Deposits and refunds go through a cashier's open shift; the shift rule
+//! itself is checked on the [`crate::Cashier`] aggregate by the application layer.
+
+use std::collections::BTreeMap;
+
+use crate::aggregate::Aggregate;
+use crate::ids::{AccountId, DeductionId, ShiftId, StaffId};
+use crate::money::{Amount, Money};
+use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, bounded};
+use crate::{AccountKind, DomainError, Event, InsuranceScheme, PaymentMethod, ReversalReason};
+
+/// What remains known of one deduction, for reversals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeductionState {
+    /// The executing department that deducted.
+    pub department: String,
+    /// The deducted amount.
+    pub amount: Money,
+    /// How much of it has been reversed so far.
+    pub reversed: Money,
+}
+
+impl DeductionState {
+    /// What may still be reversed.
+    #[must_use]
+    pub fn remaining(&self) -> Money {
+        self.amount - self.reversed
+    }
+}
+
+/// The account's open life; `None` before `AccountOpened`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedAccount {
+    /// Its id.
+    pub account_id: AccountId,
+    /// Outpatient card or inpatient deposit.
+    pub kind: AccountKind,
+    /// The card number it holds.
+    pub card_no: String,
+    /// Closed accounts take nothing more.
+    pub closed: bool,
+}
+
+/// The account aggregate.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Set once the account is opened.
+    pub opened: Option<OpenedAccount>,
+    /// deposited − deducted + reversed − refunded.
+    pub balance: Money,
+    /// Sum of deposits.
+    pub deposited: Money,
+    /// Sum of deductions.
+    pub deducted: Money,
+    /// Sum of reversals.
+    pub reversed: Money,
+    /// Sum of refunds paid out.
+    pub refunded: Money,
+    /// Every deduction, for reversals.
+    pub deductions: BTreeMap<DeductionId, DeductionState>,
+}
+
+/// Commands on an account. Ids and receipt numbers are chosen by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountCommand {
+    /// Issue a card or open an inpatient deposit account.
+    Open {
+        account_id: AccountId,
+        kind: AccountKind,
+        patient_id: String,
+        card_no: String,
+        insurance_scheme: InsuranceScheme,
+    },
+    /// Take a deposit at a window.
+    Deposit {
+        amount: Amount,
+        method: PaymentMethod,
+        shift_id: ShiftId,
+        cashier_id: StaffId,
+        receipt_no: String,
+        external_ref: Option<String>,
+    },
+    /// Deduct the price of an executed service.
+    Deduct {
+        deduction_id: DeductionId,
+        amount: Amount,
+        department: String,
+        order_id: String,
+        item_code: String,
+        item_name: Option<String>,
+        quantity: i64,
+    },
+    /// Give back (part of) a deduction.
+    Reverse { deduction_id: DeductionId, amount: Amount, department: String, reason: ReversalReason },
+    /// Pay out the balance or part of it; `None` refunds all of it.
+    Refund {
+        amount: Option<Amount>,
+        method: PaymentMethod,
+        shift_id: ShiftId,
+        cashier_id: StaffId,
+        receipt_no: String,
+    },
+    /// Close the account at zero balance.
+    Close,
+}
+
+impl Account {
+    /// True when the balance is below zero (only possible for inpatient accounts).
+    #[must_use]
+    pub fn in_arrears(&self) -> bool {
+        self.balance.is_negative()
+    }
+
+    fn open_account(&self) -> Result<&OpenedAccount, DomainError> {
+        let opened = self.opened.as_ref().ok_or(DomainError::AccountNotFound)?;
+        if opened.closed {
+            return Err(DomainError::AccountClosed(opened.account_id));
+        }
+        Ok(opened)
+    }
+}
+
+/// The largest quantity on one executed order line.
+pub const MAX_QUANTITY: i64 = 10_000;
+
+impl Aggregate for Account {
+    type Command = AccountCommand;
+
+    fn apply(&mut self, event: &Event) {
+        match event {
+            Event::AccountOpened { account_id, kind, card_no, .. } => {
+                assert!(self.opened.is_none(), "an account opens once");
+                self.opened = Some(OpenedAccount {
+                    account_id: *account_id,
+                    kind: *kind,
+                    card_no: card_no.clone(),
+                    closed: false,
+                });
+            }
+            Event::DepositReceived { amount, .. } => {
+                self.deposited += amount.money();
+                self.balance += amount.money();
+            }
+            Event::ChargeDeducted { deduction_id, amount, department, .. } => {
+                self.deducted += amount.money();
+                self.balance -= amount.money();
+                self.deductions.insert(
+                    *deduction_id,
+                    DeductionState { department: department.clone(), amount: amount.money(), reversed: Money::ZERO },
+                );
+            }
+            Event::DeductionReversed { deduction_id, amount, .. } => {
+                self.reversed += amount.money();
+                self.balance += amount.money();
+                let deduction = self.deductions.get_mut(deduction_id).expect("a reversal references a known deduction");
+                deduction.reversed += amount.money();
+                assert!(!deduction.remaining().is_negative(), "a reversal never exceeds its deduction");
+            }
+            Event::BalanceRefunded { amount, .. } => {
+                self.refunded += amount.money();
+                self.balance -= amount.money();
+            }
+            Event::AccountClosed { .. } => {
+                let opened = self.opened.as_mut().expect("only an opened account closes");
+                opened.closed = true;
+            }
+            _ => {}
+        }
+        assert_eq!(
+            self.balance,
+            self.deposited - self.deducted + self.reversed - self.refunded,
+            "the balance is always the sum of its movements"
+        );
+    }
+
+    fn decide(&self, command: &AccountCommand) -> Result<Vec<Event>, DomainError> {
+        match command {
+            AccountCommand::Open { account_id, kind, patient_id, card_no, insurance_scheme } => {
+                if self.opened.is_some() {
+                    return Err(DomainError::AccountAlreadyExists(*account_id));
+                }
+                Ok(vec![Event::AccountOpened {
+                    account_id: *account_id,
+                    kind: *kind,
+                    patient_id: bounded("patientId", patient_id, MAX_ID_CHARS)?,
+                    card_no: bounded("cardNo", card_no, MAX_ID_CHARS)?,
+                    insurance_scheme: *insurance_scheme,
+                }])
+            }
+            AccountCommand::Deposit { amount, method, shift_id, cashier_id, receipt_no, external_ref } => {
+                let opened = self.open_account()?;
+                let external_ref = match external_ref {
+                    Some(r) => Some(bounded("externalRef", r, MAX_ID_CHARS)?),
+                    None => None,
+                };
+                Ok(vec![Event::DepositReceived {
+                    account_id: opened.account_id,
+                    amount: *amount,
+                    method: *method,
+                    shift_id: *shift_id,
+                    cashier_id: *cashier_id,
+                    receipt_no: receipt_no.clone(),
+                    external_ref,
+                }])
+            }
+            AccountCommand::Deduct { deduction_id, amount, department, order_id, item_code, item_name, quantity } => {
+                let opened = self.open_account()?;
+                if !(1..=MAX_QUANTITY).contains(quantity) {
+                    return Err(DomainError::InvalidQuantity(*quantity));
+                }
+                let department = bounded("department", department, MAX_NAME_CHARS)?;
+                let order_id = bounded("orderId", order_id, MAX_ID_CHARS)?;
+                let item_code = bounded("itemCode", item_code, MAX_ID_CHARS)?;
+                let item_name = match item_name {
+                    Some(n) => Some(bounded("itemName", n, MAX_NAME_CHARS)?),
+                    None => None,
+                };
+                if opened.kind == AccountKind::OutpatientCard && amount.money() > self.balance {
+                    return Err(DomainError::InsufficientBalance { balance: self.balance, requested: amount.money() });
+                }
+                Ok(vec![Event::ChargeDeducted {
+                    account_id: opened.account_id,
+                    deduction_id: *deduction_id,
+                    amount: *amount,
+                    department,
+                    order_id,
+                    item_code,
+                    item_name,
+                    quantity: u32::try_from(*quantity).expect("quantity checked above"),
+                }])
+            }
+            AccountCommand::Reverse { deduction_id, amount, department, reason } => {
+                let opened = self.open_account()?;
+                let deduction = self.deductions.get(deduction_id).ok_or(DomainError::DeductionNotFound(*deduction_id))?;
+                if deduction.department != *department {
+                    return Err(DomainError::ReversalByOtherDepartment { deducted_by: deduction.department.clone() });
+                }
+                if amount.money() > deduction.remaining() {
+                    return Err(DomainError::ReversalExceedsRemaining {
+                        remaining: deduction.remaining(),
+                        requested: amount.money(),
+                    });
+                }
+                Ok(vec![Event::DeductionReversed {
+                    account_id: opened.account_id,
+                    deduction_id: *deduction_id,
+                    amount: *amount,
+                    department: department.clone(),
+                    reason: *reason,
+                }])
+            }
+            AccountCommand::Refund { amount, method, shift_id, cashier_id, receipt_no } => {
+                let opened = self.open_account()?;
+                let amount = match amount {
+                    Some(a) => *a,
+                    None => Amount::new(self.balance).map_err(|_| DomainError::NothingToRefund(self.balance))?,
+                };
+                if amount.money() > self.balance {
+                    return Err(DomainError::InsufficientBalance { balance: self.balance, requested: amount.money() });
+                }
+                Ok(vec![Event::BalanceRefunded {
+                    account_id: opened.account_id,
+                    amount,
+                    method: *method,
+                    shift_id: *shift_id,
+                    cashier_id: *cashier_id,
+                    receipt_no: receipt_no.clone(),
+                }])
+            }
+            AccountCommand::Close => {
+                let opened = self.open_account()?;
+                if !self.balance.is_zero() {
+                    return Err(DomainError::BalanceNotZero(self.balance));
+                }
+                Ok(vec![Event::AccountClosed { account_id: opened.account_id, card_no: opened.card_no.clone() }])
+            }
+        }
+    }
+}

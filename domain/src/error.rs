@@ -1,0 +1,65 @@
+//! One typed error per business rule. The API maps each to a contract error code.
+
+use crate::ids::{AccountId, DeductionId, ShiftId};
+use crate::money::{Money, MoneyError};
+
+/// A command refused by a business rule. Refusals write nothing.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    /// Invalid money (too many places, zero, negative, absurd).
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+    /// A text field is empty, too long or has control characters.
+    #[error("{field} {reason}")]
+    InvalidText { field: &'static str, reason: &'static str },
+    /// A quantity outside 1..=10000.
+    #[error("quantity must be between 1 and 10000, got {0}")]
+    InvalidQuantity(i64),
+    /// A department staff member must belong to a department; other roles must not.
+    #[error("role {role} {reason}")]
+    InvalidDepartment { role: &'static str, reason: &'static str },
+
+    /// The account does not exist.
+    #[error("the account does not exist")]
+    AccountNotFound,
+    /// An account with this id already exists.
+    #[error("account {0} already exists")]
+    AccountAlreadyExists(AccountId),
+    /// The card number is held by another open account.
+    #[error("card {card_no} is already issued to account {holder}")]
+    CardAlreadyIssued { card_no: String, holder: AccountId },
+    /// The staff number is taken.
+    #[error("staff number {0} is already registered")]
+    StaffNoTaken(String),
+    /// The account is closed and takes nothing more (invariant 4 for accounts).
+    #[error("account {0} is closed")]
+    AccountClosed(AccountId),
+    /// An outpatient card may never go below zero (invariant 1).
+    #[error("insufficient balance: balance {balance}, requested {requested}")]
+    InsufficientBalance { balance: Money, requested: Money },
+    /// Nothing is left to refund.
+    #[error("the balance is {0}; there is nothing to refund")]
+    NothingToRefund(Money),
+    /// An account can be closed only at exactly 0.00.
+    #[error("the balance is {0}; an account closes only at 0.00 (refund it first)")]
+    BalanceNotZero(Money),
+    /// The referenced deduction is not on this account.
+    #[error("deduction {0} does not exist")]
+    DeductionNotFound(DeductionId),
+    /// A reversal may not exceed what remains of its deduction (invariant 3).
+    #[error("reversal of {requested} exceeds the {remaining} that remains of the deduction")]
+    ReversalExceedsRemaining { remaining: Money, requested: Money },
+    /// Only the department that deducted may reverse (invariant 3).
+    #[error("only department {deducted_by} may reverse this deduction")]
+    ReversalByOtherDepartment { deducted_by: String },
+
+    /// The cashier already has an open shift (one open shift per cashier).
+    #[error("shift {0} is already open for this cashier; close it first")]
+    ShiftAlreadyOpen(ShiftId),
+    /// The shift is not this cashier's open shift (closed, unknown, or never opened).
+    #[error("shift {0} is not open")]
+    ShiftNotOpen(ShiftId),
+    /// The shift belongs to another cashier.
+    #[error("shift {0} belongs to another cashier")]
+    ShiftOfAnotherCashier(ShiftId),
+}

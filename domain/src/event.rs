@@ -1,0 +1,273 @@
+//! The events: immutable facts in the past tense, with stable type names and schema versions.
+//!
+//! The type name stored with an event is the variant name below and must never change (history
+//! would lose its meaning). A change of a payload's shape gets a new schema version and an
+//! upcaster in [`Event::decode`]; today every event is at version 1.
+
+use crate::ids::{AccountId, DeductionId, ShiftId, StaffId};
+use crate::money::{Amount, Money};
+use serde::{Deserialize, Serialize};
+
+/// The role of a staff member; one token, one role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    /// 收费员: works a window in a shift; deposits, refunds, settlements.
+    Cashier,
+    /// 执行科室: deducts the services it executes, reverses its own deductions.
+    Department,
+    /// 财务: reports, hand-over receipt.
+    Controller,
+    /// 稽核: surprise counts, replay and verification.
+    Auditor,
+    /// Window supervisor: coefficients and quality deductions.
+    Supervisor,
+    /// Registers staff.
+    Admin,
+}
+
+/// Outpatient one-card or inpatient deposit account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccountKind {
+    /// 一卡通: may never go below zero.
+    OutpatientCard,
+    /// 住院预交金: may run into arrears until discharge settlement.
+    InpatientDeposit,
+}
+
+/// How money came in or went out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PaymentMethod {
+    /// Cash in the drawer.
+    Cash,
+    /// Bank card terminal.
+    BankCard,
+    /// WeChat Pay.
+    Wechat,
+    /// Alipay.
+    Alipay,
+    /// The patient's medical-insurance personal account.
+    InsuranceAccount,
+    /// Bank transfer.
+    Transfer,
+}
+
+impl PaymentMethod {
+    /// Every method, in a stable order (reports list them this way).
+    pub const ALL: [PaymentMethod; 6] = [
+        PaymentMethod::Cash,
+        PaymentMethod::BankCard,
+        PaymentMethod::Wechat,
+        PaymentMethod::Alipay,
+        PaymentMethod::InsuranceAccount,
+        PaymentMethod::Transfer,
+    ];
+
+    /// The stable wire name ("BANK_CARD").
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Cash => "CASH",
+            PaymentMethod::BankCard => "BANK_CARD",
+            PaymentMethod::Wechat => "WECHAT",
+            PaymentMethod::Alipay => "ALIPAY",
+            PaymentMethod::InsuranceAccount => "INSURANCE_ACCOUNT",
+            PaymentMethod::Transfer => "TRANSFER",
+        }
+    }
+}
+
+/// The insurance scheme an account is settled under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InsuranceScheme {
+    /// 自费
+    SelfPay,
+    /// 城镇职工基本医疗保险
+    EmployeeBasic,
+    /// 城镇居民基本医疗保险
+    ResidentBasic,
+    /// 新农合
+    RuralCooperative,
+    /// 外埠 contract patients, settled by hand.
+    OutOfArea,
+}
+
+/// Why a deduction is reversed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReversalReason {
+    /// 退药
+    DrugReturn,
+    /// 退费: the exam was cancelled.
+    ExamCancelled,
+    /// The charge was wrong.
+    ChargeError,
+}
+
+/// Every fact Yika records. The serde tag is the stable type name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum Event {
+    /// A staff member was registered with one role; only the SHA-256 of the token is kept.
+    StaffRegistered {
+        staff_id: StaffId,
+        staff_no: String,
+        name: String,
+        role: Role,
+        department: Option<String>,
+        token_sha256: String,
+    },
+    /// A card number was handed to an account (guards uniqueness of live card numbers).
+    CardAssigned { card_no: String, account_id: AccountId },
+    /// A card number was released when its account closed; it may be issued again.
+    CardReleased { card_no: String, account_id: AccountId },
+    /// A card was issued or an inpatient deposit account opened.
+    AccountOpened {
+        account_id: AccountId,
+        kind: AccountKind,
+        patient_id: String,
+        card_no: String,
+        insurance_scheme: InsuranceScheme,
+    },
+    /// 预存/预交金: money paid in at a cashier window.
+    DepositReceived {
+        account_id: AccountId,
+        amount: Amount,
+        method: PaymentMethod,
+        shift_id: ShiftId,
+        cashier_id: StaffId,
+        receipt_no: String,
+        external_ref: Option<String>,
+    },
+    /// The executing department deducted the price of a service it performed.
+    ChargeDeducted {
+        account_id: AccountId,
+        deduction_id: DeductionId,
+        amount: Amount,
+        department: String,
+        order_id: String,
+        item_code: String,
+        item_name: Option<String>,
+        quantity: u32,
+    },
+    /// A drug return, cancelled exam or charge error gave (part of) a deduction back.
+    DeductionReversed {
+        account_id: AccountId,
+        deduction_id: DeductionId,
+        amount: Amount,
+        department: String,
+        reason: ReversalReason,
+    },
+    /// 退款/退卡: the balance (or part of it) was paid out to the patient at a window.
+    BalanceRefunded {
+        account_id: AccountId,
+        amount: Amount,
+        method: PaymentMethod,
+        shift_id: ShiftId,
+        cashier_id: StaffId,
+        receipt_no: String,
+    },
+    /// The account was closed at zero balance; it takes nothing more.
+    AccountClosed { account_id: AccountId, card_no: String },
+    /// A cashier opened a shift at a window with a petty-cash float (备用金).
+    ShiftOpened { shift_id: ShiftId, cashier_id: StaffId, window: String, opening_float: Money },
+    /// A cashier closed a shift with a blind count of each tender.
+    ShiftClosed {
+        shift_id: ShiftId,
+        cashier_id: StaffId,
+        counted_cash: Money,
+        counted_other: Vec<(PaymentMethod, Money)>,
+    },
+}
+
+/// A stored event that cannot be turned back into an [`Event`].
+#[derive(Debug, thiserror::Error)]
+#[error("cannot decode event {event_type} v{schema_version}: {reason}")]
+pub struct EventDecodeError {
+    /// The stored type name.
+    pub event_type: String,
+    /// The stored schema version.
+    pub schema_version: u16,
+    /// What went wrong.
+    pub reason: String,
+}
+
+impl Event {
+    /// The schema version written with every new event.
+    pub const SCHEMA_VERSION: u16 = 1;
+
+    /// The stable type name stored with the event.
+    #[must_use]
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            Event::StaffRegistered { .. } => "StaffRegistered",
+            Event::CardAssigned { .. } => "CardAssigned",
+            Event::CardReleased { .. } => "CardReleased",
+            Event::AccountOpened { .. } => "AccountOpened",
+            Event::DepositReceived { .. } => "DepositReceived",
+            Event::ChargeDeducted { .. } => "ChargeDeducted",
+            Event::DeductionReversed { .. } => "DeductionReversed",
+            Event::BalanceRefunded { .. } => "BalanceRefunded",
+            Event::AccountClosed { .. } => "AccountClosed",
+            Event::ShiftOpened { .. } => "ShiftOpened",
+            Event::ShiftClosed { .. } => "ShiftClosed",
+        }
+    }
+
+    /// The payload as JSON text, without the type name (which is stored beside it).
+    #[must_use]
+    pub fn encode(&self) -> String {
+        let mut value = serde_json::to_value(self).expect("events always serialize");
+        let data = value
+            .get_mut("data")
+            .map(serde_json::Value::take)
+            .expect("adjacently tagged events have a data field");
+        serde_json::to_string(&data).expect("JSON values always serialize")
+    }
+
+    /// Turns a stored type name, schema version and payload back into an event.
+    pub fn decode(event_type: &str, schema_version: u16, payload: &str) -> Result<Event, EventDecodeError> {
+        let fail = |reason: String| EventDecodeError {
+            event_type: event_type.to_owned(),
+            schema_version,
+            reason,
+        };
+        if schema_version != Event::SCHEMA_VERSION {
+            return Err(fail("unknown schema version".to_owned()));
+        }
+        let data: serde_json::Value = serde_json::from_str(payload).map_err(|e| fail(e.to_string()))?;
+        let tagged = serde_json::json!({ "type": event_type, "data": data });
+        serde_json::from_value(tagged).map_err(|e| fail(e.to_string()))
+    }
+
+    /// The account this event concerns, if any.
+    #[must_use]
+    pub fn account_id(&self) -> Option<AccountId> {
+        match self {
+            Event::AccountOpened { account_id, .. }
+            | Event::DepositReceived { account_id, .. }
+            | Event::ChargeDeducted { account_id, .. }
+            | Event::DeductionReversed { account_id, .. }
+            | Event::BalanceRefunded { account_id, .. }
+            | Event::AccountClosed { account_id, .. }
+            | Event::CardAssigned { account_id, .. }
+            | Event::CardReleased { account_id, .. } => Some(*account_id),
+            Event::StaffRegistered { .. } | Event::ShiftOpened { .. } | Event::ShiftClosed { .. } => None,
+        }
+    }
+
+    /// The shift this event was recorded in, if any.
+    #[must_use]
+    pub fn shift_id(&self) -> Option<ShiftId> {
+        match self {
+            Event::DepositReceived { shift_id, .. }
+            | Event::BalanceRefunded { shift_id, .. }
+            | Event::ShiftOpened { shift_id, .. }
+            | Event::ShiftClosed { shift_id, .. } => Some(*shift_id),
+            _ => None,
+        }
+    }
+}

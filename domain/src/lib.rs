@@ -1,0 +1,37 @@
+//! Yika's domain: the hospital prepaid-card and inpatient-deposit ledger as pure functions.
+//!
+//! Nothing here performs IO, awaits, reads a clock or talks to a database. Time, ids and the
+//! acting staff member are passed in by the application layer, so that every rule can be tested
+//! by feeding events and a command and looking at the events (or the error) that come out.
+//!
+//! The shape follows the decide/evolve pattern: an aggregate is rebuilt by [`Aggregate::apply`]
+//! from the events of its stream, and [`Aggregate::decide`] turns a command into new events or a
+//! [`DomainError`] naming the business rule that refused it.
+
+#![deny(unsafe_code)]
+
+pub mod account;
+pub mod aggregate;
+pub mod card;
+pub mod cashier;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod money;
+pub mod postings;
+pub mod staff;
+pub mod testing;
+pub mod text;
+
+pub use account::{Account, AccountCommand};
+pub use aggregate::Aggregate;
+pub use card::{Card, CardCommand};
+pub use cashier::{Cashier, CashierCommand};
+pub use error::DomainError;
+pub use event::{
+    AccountKind, Event, EventDecodeError, InsuranceScheme, PaymentMethod, ReversalReason, Role,
+};
+pub use ids::{AccountId, DeductionId, ShiftId, StaffId};
+pub use money::{Amount, Money, MoneyError};
+pub use postings::{LedgerAccount, Posting, postings};
+pub use staff::{Staff, StaffCommand};

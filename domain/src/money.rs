@@ -1,0 +1,306 @@
+//! Money: decimal yuan with at most two places (fen). Never a float.
+//!
+//! [`Money`] is any signed amount (a balance may be negative in arrears); [`Amount`] is what a
+//! command accepts: strictly positive and at most [`Amount::MAX`]. Parsing is the only way in
+//! from text, so a value of either type is valid by construction (parse, don't validate).
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
+use std::str::FromStr;
+
+/// Why a text or number is not acceptable as money.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    /// Not a decimal number at all ("12,5", "abc", "1e3", "").
+    #[error("not a decimal amount: {0:?}")]
+    NotADecimal(String),
+    /// More than two decimal places ("1.005"); fen is the smallest unit.
+    #[error("at most 2 decimal places are allowed (fen): {0:?}")]
+    TooManyPlaces(String),
+    /// Zero or negative where a positive amount is required.
+    #[error("the amount must be greater than 0.00, got {0}")]
+    NotPositive(Money),
+    /// A negative amount where zero or more is required (a float, a count).
+    #[error("the amount must not be negative, got {0}")]
+    Negative(Money),
+    /// Larger than any single amount the hospital handles.
+    #[error("the amount {0} exceeds the limit of {max}", max = Amount::MAX)]
+    TooLarge(Money),
+}
+
+/// A signed amount of yuan, always held at scale 2.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Money(Decimal);
+
+impl Money {
+    /// 0.00
+    pub const ZERO: Money = Money(Decimal::from_parts(0, 0, 0, false, 2));
+
+    /// Money from an integer number of fen (1 yuan = 100 fen). This is how SQL stores it.
+    #[must_use]
+    pub fn from_fen(fen: i64) -> Money {
+        Money(Decimal::new(fen, 2))
+    }
+
+    /// The amount in fen. Exact, because the scale is always 2; the bound keeps it in `i64`.
+    #[must_use]
+    pub fn fen(self) -> i64 {
+        let mantissa = self.0.mantissa();
+        assert_eq!(self.0.scale(), 2, "money is always held at scale 2");
+        i64::try_from(mantissa).expect("money is bounded far below i64::MAX fen")
+    }
+
+    /// The decimal value.
+    #[must_use]
+    pub fn as_decimal(self) -> Decimal {
+        self.0
+    }
+
+    /// Money from a decimal with at most two places.
+    pub fn from_decimal(value: Decimal) -> Result<Money, MoneyError> {
+        if value.scale() > 2 {
+            return Err(MoneyError::TooManyPlaces(value.to_string()));
+        }
+        let mut value = value;
+        value.rescale(2);
+        let money = Money(value);
+        // Balances are sums of bounded amounts; this bound only guards against nonsense input.
+        if value.abs() > Decimal::new(Amount::MAX_FEN * 1_000, 2) {
+            return Err(MoneyError::TooLarge(money));
+        }
+        Ok(money)
+    }
+
+    /// Parses "1234.5", "1234.50", "-3.00". Refuses more than two places, exponents and junk.
+    pub fn parse(text: &str) -> Result<Money, MoneyError> {
+        let trimmed = text.trim();
+        let plain = !trimmed.is_empty()
+            && trimmed
+                .chars()
+                .enumerate()
+                .all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && (c == '-' || c == '+')));
+        if !plain {
+            return Err(MoneyError::NotADecimal(text.to_owned()));
+        }
+        let value =
+            Decimal::from_str(trimmed).map_err(|_| MoneyError::NotADecimal(text.to_owned()))?;
+        if value.scale() > 2 {
+            return Err(MoneyError::TooManyPlaces(text.to_owned()));
+        }
+        Money::from_decimal(value)
+    }
+
+    /// Zero or more, for a float or a counted drawer.
+    pub fn non_negative(self) -> Result<Money, MoneyError> {
+        if self.is_negative() {
+            return Err(MoneyError::Negative(self));
+        }
+        if self.0 > Decimal::new(Amount::MAX_FEN, 2) {
+            return Err(MoneyError::TooLarge(self));
+        }
+        Ok(self)
+    }
+
+    /// True below 0.00.
+    #[must_use]
+    pub fn is_negative(self) -> bool {
+        self.0.is_sign_negative() && !self.0.is_zero()
+    }
+
+    /// True at exactly 0.00.
+    #[must_use]
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    /// True above 0.00.
+    #[must_use]
+    pub fn is_positive(self) -> bool {
+        !self.0.is_zero() && self.0.is_sign_positive()
+    }
+
+    /// The smaller of two amounts.
+    #[must_use]
+    pub fn min(self, other: Money) -> Money {
+        if self <= other { self } else { other }
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A negative zero never shows as "-0.00".
+        if self.0.is_zero() {
+            return f.write_str("0.00");
+        }
+        write!(f, "{:.2}", self.0)
+    }
+}
+
+impl fmt::Debug for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Money({self})")
+    }
+}
+
+impl Add for Money {
+    type Output = Money;
+    fn add(self, rhs: Money) -> Money {
+        Money(self.0 + rhs.0)
+    }
+}
+
+impl Sub for Money {
+    type Output = Money;
+    fn sub(self, rhs: Money) -> Money {
+        Money(self.0 - rhs.0)
+    }
+}
+
+impl AddAssign for Money {
+    fn add_assign(&mut self, rhs: Money) {
+        self.0 += rhs.0;
+    }
+}
+
+impl SubAssign for Money {
+    fn sub_assign(&mut self, rhs: Money) {
+        self.0 -= rhs.0;
+    }
+}
+
+impl Neg for Money {
+    type Output = Money;
+    fn neg(self) -> Money {
+        Money(-self.0)
+    }
+}
+
+impl std::iter::Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        iter.fold(Money::ZERO, Add::add)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Money::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A strictly positive amount of at most [`Amount::MAX`]: what a money command accepts.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Amount(Money);
+
+impl Amount {
+    /// The largest single amount: 10,000,000.00 yuan, in fen.
+    pub const MAX_FEN: i64 = 1_000_000_000;
+    /// The largest single amount accepted by any command.
+    pub const MAX: Money = Money(Decimal::from_parts(1_000_000_000, 0, 0, false, 2));
+
+    /// Checks that money is a valid positive amount.
+    pub fn new(money: Money) -> Result<Amount, MoneyError> {
+        if !money.is_positive() {
+            return Err(MoneyError::NotPositive(money));
+        }
+        if money > Amount::MAX {
+            return Err(MoneyError::TooLarge(money));
+        }
+        Ok(Amount(money))
+    }
+
+    /// Parses a positive amount from text ("12.50").
+    pub fn parse(text: &str) -> Result<Amount, MoneyError> {
+        Amount::new(Money::parse(text)?)
+    }
+
+    /// A positive amount from fen (tests and generators).
+    pub fn from_fen(fen: i64) -> Result<Amount, MoneyError> {
+        Amount::new(Money::from_fen(fen))
+    }
+
+    /// The amount as (positive) money.
+    #[must_use]
+    pub fn money(self) -> Money {
+        self.0
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Debug for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Amount({})", self.0)
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Amount, D::Error> {
+        Amount::new(Money::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_two_places() {
+        assert_eq!(Money::parse("12.5").unwrap().to_string(), "12.50");
+        assert_eq!(Money::parse("0").unwrap().to_string(), "0.00");
+        assert_eq!(Money::parse("-3.01").unwrap().fen(), -301);
+        assert_eq!(Money::from_fen(123_456).to_string(), "1234.56");
+        assert_eq!((Money::parse("0.10").unwrap() + Money::parse("0.20").unwrap()).to_string(), "0.30");
+    }
+
+    #[test]
+    fn refuses_bad_text() {
+        assert!(matches!(Money::parse("1.005"), Err(MoneyError::TooManyPlaces(_))));
+        assert!(matches!(Money::parse("1.000"), Err(MoneyError::TooManyPlaces(_))));
+        assert!(matches!(Money::parse("1e3"), Err(MoneyError::NotADecimal(_))));
+        assert!(matches!(Money::parse(""), Err(MoneyError::NotADecimal(_))));
+        assert!(matches!(Money::parse("NaN"), Err(MoneyError::NotADecimal(_))));
+        assert!(matches!(Money::parse("1,00"), Err(MoneyError::NotADecimal(_))));
+    }
+
+    #[test]
+    fn amounts_are_positive_and_bounded() {
+        assert!(matches!(Amount::parse("0"), Err(MoneyError::NotPositive(_))));
+        assert!(matches!(Amount::parse("-1.00"), Err(MoneyError::NotPositive(_))));
+        assert!(matches!(Amount::parse("10000000.01"), Err(MoneyError::TooLarge(_))));
+        assert_eq!(Amount::parse("10000000.00").unwrap().money(), Amount::MAX);
+        assert_eq!(Amount::parse("0.01").unwrap().money().fen(), 1);
+    }
+
+    #[test]
+    fn negative_zero_prints_as_zero() {
+        assert_eq!((-Money::ZERO).to_string(), "0.00");
+        assert!(!(-Money::ZERO).is_negative());
+    }
+
+    #[test]
+    fn serde_round_trip_is_a_string() {
+        let m = Money::parse("99.90").unwrap();
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(json, "\"99.90\"");
+        assert_eq!(serde_json::from_str::<Money>(&json).unwrap(), m);
+    }
+}

@@ -1,0 +1,100 @@
+//! Double-entry postings: every event maps to postings whose debits equal their credits
+//! (invariant 6). Debits are positive, credits negative, so each event's postings sum to zero.
+//!
+//! Ledger accounts (asset side first):
+//! - `cash-drawer:<shift>`: cash in a cashier's drawer during a shift (asset)
+//! - `clearing:<METHOD>`: money due from the bank or e-wallet for non-cash tenders (asset)
+//! - `finance-vault`: the finance office's cash, which lends the float (asset)
+//! - `patient-prepaid:<account>`: what the hospital owes the patient (liability)
+//! - `revenue:<department>`: income as executed (revenue)
+
+use crate::ids::{AccountId, ShiftId};
+use crate::money::Money;
+use crate::{Event, PaymentMethod};
+use std::fmt;
+
+/// A ledger account that postings move money between.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LedgerAccount {
+    /// Cash in the drawer of a shift.
+    CashDrawer(ShiftId),
+    /// Bank-card, e-wallet, insurance-account or transfer clearing.
+    Clearing(PaymentMethod),
+    /// The finance office's vault.
+    FinanceVault,
+    /// A patient's prepaid balance, owed by the hospital.
+    PatientPrepaid(AccountId),
+    /// Revenue of an executing department.
+    DepartmentRevenue(String),
+}
+
+impl fmt::Display for LedgerAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LedgerAccount::CashDrawer(shift) => write!(f, "cash-drawer:{shift}"),
+            LedgerAccount::Clearing(method) => write!(f, "clearing:{}", method.as_str()),
+            LedgerAccount::FinanceVault => f.write_str("finance-vault"),
+            LedgerAccount::PatientPrepaid(account) => write!(f, "patient-prepaid:{account}"),
+            LedgerAccount::DepartmentRevenue(department) => write!(f, "revenue:{department}"),
+        }
+    }
+}
+
+/// One leg: a positive amount is a debit, a negative one a credit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posting {
+    /// The ledger account moved.
+    pub account: LedgerAccount,
+    /// Debit (positive) or credit (negative).
+    pub amount: Money,
+}
+
+fn tender(method: PaymentMethod, shift: ShiftId) -> LedgerAccount {
+    match method {
+        PaymentMethod::Cash => LedgerAccount::CashDrawer(shift),
+        other => LedgerAccount::Clearing(other),
+    }
+}
+
+fn transfer(debit: LedgerAccount, credit: LedgerAccount, amount: Money) -> Vec<Posting> {
+    vec![Posting { account: debit, amount }, Posting { account: credit, amount: -amount }]
+}
+
+/// The balanced postings of one event. Events that move no money have none.
+#[must_use]
+pub fn postings(event: &Event) -> Vec<Posting> {
+    let legs = match event {
+        Event::DepositReceived { account_id, amount, method, shift_id, .. } => transfer(
+            tender(*method, *shift_id),
+            LedgerAccount::PatientPrepaid(*account_id),
+            amount.money(),
+        ),
+        Event::ChargeDeducted { account_id, amount, department, .. } => transfer(
+            LedgerAccount::PatientPrepaid(*account_id),
+            LedgerAccount::DepartmentRevenue(department.clone()),
+            amount.money(),
+        ),
+        Event::DeductionReversed { account_id, amount, department, .. } => transfer(
+            LedgerAccount::DepartmentRevenue(department.clone()),
+            LedgerAccount::PatientPrepaid(*account_id),
+            amount.money(),
+        ),
+        Event::BalanceRefunded { account_id, amount, method, shift_id, .. } => transfer(
+            LedgerAccount::PatientPrepaid(*account_id),
+            tender(*method, *shift_id),
+            amount.money(),
+        ),
+        Event::ShiftOpened { shift_id, opening_float, .. } if opening_float.is_positive() => {
+            transfer(LedgerAccount::CashDrawer(*shift_id), LedgerAccount::FinanceVault, *opening_float)
+        }
+        Event::ShiftOpened { .. }
+        | Event::ShiftClosed { .. }
+        | Event::StaffRegistered { .. }
+        | Event::CardAssigned { .. }
+        | Event::CardReleased { .. }
+        | Event::AccountOpened { .. }
+        | Event::AccountClosed { .. } => Vec::new(),
+    };
+    debug_assert!(legs.iter().map(|p| p.amount).sum::<Money>().is_zero(), "postings balance");
+    legs
+}

@@ -271,3 +271,20 @@ impl Event {
         }
     }
 }
+
+/// The envelope metadata stored beside every event's payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// The staff member who acted (none for system events).
+    pub actor_id: Option<StaffId>,
+    /// Their role when they acted.
+    pub actor_role: Option<Role>,
+    /// The window or terminal they acted at, when known.
+    pub terminal: Option<String>,
+    /// Ties together every event caused by one request.
+    pub correlation_id: uuid::Uuid,
+    /// The event or request that caused this one.
+    pub causation_id: Option<uuid::Uuid>,
+    /// When it happened in the business (the clock of the acting terminal, as the server saw it).
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+}

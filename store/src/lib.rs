@@ -1,1 +1,217 @@
+//! Yika's event store: the [`EventStore`] port and its embedded SQLite backend.
+//!
+//! Guarantees every backend gives (the conformance tests in `tests/` check them):
+//! - an append is atomic across all the streams it writes or guards, and each stream's expected
+//!   revision is checked inside the same transaction ([`StoreError::Conflict`] otherwise);
+//! - an append is idempotent by its events' ids and, when it carries one, by its command's
+//!   idempotency key ([`AppendOutcome::AlreadyCommitted`], or [`StoreError::IdempotencyMismatch`]);
+//! - global positions are dense and assigned in commit order: a reader never sees a gap that
+//!   fills later;
+//! - every event carries a SHA-256 hash over the previous event's hash and its own canonical
+//!   bytes ([`hash::event_hash`]), so altering or removing one breaks the chain at that position.
 
+#![deny(unsafe_code)]
+
+pub mod hash;
+pub mod sqlite;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+pub use sqlite::SqliteEventStore;
+
+/// The most events one append may carry.
+pub const MAX_EVENTS_PER_APPEND: usize = 1_000;
+/// The most events one read returns.
+pub const MAX_READ_BATCH: usize = 10_000;
+
+/// What the writer expects a stream's revision (its number of events) to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpectedRevision {
+    /// No check.
+    Any,
+    /// The stream must be empty.
+    NoStream,
+    /// The stream must hold exactly this many events.
+    Exact(u64),
+}
+
+impl ExpectedRevision {
+    /// The expectation for a stream loaded at `revision` (0 = empty).
+    #[must_use]
+    pub fn at(revision: u64) -> ExpectedRevision {
+        if revision == 0 { ExpectedRevision::NoStream } else { ExpectedRevision::Exact(revision) }
+    }
+
+    fn admits(self, actual: u64) -> bool {
+        match self {
+            ExpectedRevision::Any => true,
+            ExpectedRevision::NoStream => actual == 0,
+            ExpectedRevision::Exact(n) => actual == n,
+        }
+    }
+}
+
+/// An event to append.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewEvent {
+    /// Its id (UUID v7). Appending an id that is already stored returns the first result.
+    pub event_id: Uuid,
+    /// Stable type name.
+    pub event_type: String,
+    /// Payload schema version.
+    pub schema_version: u16,
+    /// The payload as JSON text.
+    pub payload: String,
+    /// The envelope's metadata as JSON text (actor, correlation, business time, ...).
+    pub metadata: String,
+}
+
+/// Events for one stream, or a pure guard (no events) that the stream is still at a revision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamWrite {
+    /// The stream.
+    pub stream_id: String,
+    /// What its revision must be when the append commits.
+    pub expected: ExpectedRevision,
+    /// Events to add to it, possibly none.
+    pub events: Vec<NewEvent>,
+}
+
+/// A command's idempotency key and the fingerprint of its input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyClaim {
+    /// The key, namespaced by the caller (e.g. "deposit:K1").
+    pub key: String,
+    /// A digest of the command input; another input under the same key is refused.
+    pub fingerprint: String,
+}
+
+/// One atomic append.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AppendRequest {
+    /// The streams written or guarded, atomically.
+    pub writes: Vec<StreamWrite>,
+    /// The command's idempotency key, if any.
+    pub idempotency: Option<IdempotencyClaim>,
+}
+
+impl AppendRequest {
+    /// The events of every write, in append order.
+    pub fn events(&self) -> impl Iterator<Item = &NewEvent> {
+        self.writes.iter().flat_map(|w| w.events.iter())
+    }
+}
+
+/// The result of an append that did not fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppendOutcome {
+    /// The events were written at these positions.
+    Committed { first_position: u64, last_position: u64 },
+    /// The same append (same event ids, or same idempotency key and input) had already been
+    /// committed at these positions; nothing new was written.
+    AlreadyCommitted { first_position: u64, last_position: u64 },
+}
+
+impl AppendOutcome {
+    /// The positions of the events (new or earlier).
+    #[must_use]
+    pub fn positions(self) -> (u64, u64) {
+        match self {
+            AppendOutcome::Committed { first_position, last_position }
+            | AppendOutcome::AlreadyCommitted { first_position, last_position } => (first_position, last_position),
+        }
+    }
+}
+
+/// An event as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedEvent {
+    /// Global position, from 1, dense.
+    pub position: u64,
+    /// Its id.
+    pub event_id: Uuid,
+    /// Its stream.
+    pub stream_id: String,
+    /// Its revision in the stream, from 1.
+    pub revision: u64,
+    /// Stable type name.
+    pub event_type: String,
+    /// Payload schema version.
+    pub schema_version: u16,
+    /// JSON payload.
+    pub payload: String,
+    /// JSON metadata.
+    pub metadata: String,
+    /// When the store committed it.
+    pub recorded_at: DateTime<Utc>,
+    /// Hex SHA-256 of the chain at this event.
+    pub hash: String,
+}
+
+/// Why an append or a read failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A stream was not at the expected revision: someone else wrote first. Reload and retry.
+    #[error("stream {stream_id} is at revision {actual}, expected {expected:?}")]
+    Conflict { stream_id: String, expected: ExpectedRevision, actual: u64 },
+    /// The idempotency key was used before for another input.
+    #[error("idempotency key {key} was already used for a different request")]
+    IdempotencyMismatch { key: String },
+    /// Some, but not all, of the append's event ids are already stored: a caller bug.
+    #[error("event ids of this append partly exist already: {0}")]
+    PartialDuplicate(Uuid),
+    /// The request breaks a limit (too many events, empty append).
+    #[error("invalid append: {0}")]
+    Invalid(&'static str),
+    /// The stored data is not what Yika wrote (unreadable row).
+    #[error("corrupt event store: {0}")]
+    Corrupt(String),
+    /// The writer has stopped (the store is closing).
+    #[error("the event store is closed")]
+    Closed,
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The event store port. Every backend gives the guarantees listed in the crate docs.
+#[async_trait::async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// Appends atomically, checking every stream's expected revision.
+    async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError>;
+
+    /// Up to `max` events of a stream with revision greater than `after_revision`, in order.
+    async fn read_stream(&self, stream_id: &str, after_revision: u64, max: usize) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Up to `max` events with position greater than `after_position`, in order.
+    async fn read_all(&self, after_position: u64, max: usize) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// The event with this id, if stored.
+    async fn find_event(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, StoreError>;
+
+    /// The position of the last committed event (0 when empty), as of now.
+    async fn head_position(&self) -> Result<u64, StoreError>;
+
+    /// A signal that carries the last position this process committed; live readers wait on it.
+    /// Appends by other processes are seen by polling [`EventStore::head_position`].
+    fn subscribe(&self) -> watch::Receiver<u64>;
+}
+
+/// Reads a whole stream in bounded batches.
+pub async fn read_whole_stream(store: &dyn EventStore, stream_id: &str) -> Result<Vec<RecordedEvent>, StoreError> {
+    let mut events = Vec::new();
+    loop {
+        let after = events.last().map_or(0, |e: &RecordedEvent| e.revision);
+        let batch = store.read_stream(stream_id, after, 1_000).await?;
+        let done = batch.len() < 1_000;
+        events.extend(batch);
+        if done {
+            return Ok(events);
+        }
+    }
+}

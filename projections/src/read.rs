@@ -1,0 +1,421 @@
+//! The read store and its queries. Money comes out as [`Money`], never as a float.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use tokio::sync::watch;
+use uuid::Uuid;
+use yika_domain::{AccountId, Money, PaymentMethod, ShiftId, StaffId};
+
+use crate::ProjectionError;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite/read");
+
+/// The largest page any list query returns.
+pub const MAX_PAGE: usize = 200;
+
+/// The read store: a SQLite file of view tables, plus the position the views have reached.
+#[derive(Clone)]
+pub struct ReadStore {
+    pool: SqlitePool,
+    applied: Arc<watch::Sender<u64>>,
+}
+
+/// A page of rows and whether more follow.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The rows, each with its cursor.
+    pub rows: Vec<(T, String)>,
+    /// More rows follow the last one.
+    pub has_next_page: bool,
+    /// Rows matching the filter in all pages.
+    pub total_count: i64,
+}
+
+fn parse_uuid(text: &str) -> Result<Uuid, ProjectionError> {
+    Uuid::from_str(text).map_err(|e| ProjectionError::Corrupt(format!("uuid {text:?}: {e}")))
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, ProjectionError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| ProjectionError::Corrupt(format!("time {text:?}: {e}")))
+}
+
+fn parse_enum<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ProjectionError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|e| ProjectionError::Corrupt(format!("enum {text:?}: {e}")))
+}
+
+/// A staff member as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRow {
+    /// Id.
+    pub staff_id: StaffId,
+    /// Staff number.
+    pub staff_no: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: yika_domain::Role,
+    /// Department (DEPARTMENT role only).
+    pub department: Option<String>,
+}
+
+impl StaffRow {
+    fn from_row(row: &SqliteRow) -> Result<StaffRow, ProjectionError> {
+        Ok(StaffRow {
+            staff_id: StaffId(parse_uuid(&row.try_get::<String, _>("staff_id")?)?),
+            staff_no: row.try_get("staff_no")?,
+            name: row.try_get("name")?,
+            role: parse_enum(&row.try_get::<String, _>("role")?)?,
+            department: row.try_get("department")?,
+        })
+    }
+}
+
+/// One row of the balances view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    /// Id.
+    pub account_id: AccountId,
+    /// Kind.
+    pub kind: yika_domain::AccountKind,
+    /// "OPEN" or "CLOSED".
+    pub closed: bool,
+    /// Patient id.
+    pub patient_id: String,
+    /// Card number.
+    pub card_no: String,
+    /// Insurance scheme.
+    pub insurance_scheme: yika_domain::InsuranceScheme,
+    /// Balance.
+    pub balance: Money,
+    /// Deposited.
+    pub deposited: Money,
+    /// Deducted.
+    pub deducted: Money,
+    /// Reversed.
+    pub reversed: Money,
+    /// Refunded.
+    pub refunded: Money,
+    /// Last event on the account.
+    pub last_activity_at: Option<DateTime<Utc>>,
+    /// The account stream's revision.
+    pub revision: i64,
+}
+
+impl AccountRow {
+    fn from_row(row: &SqliteRow) -> Result<AccountRow, ProjectionError> {
+        let last: Option<String> = row.try_get("last_activity_at")?;
+        Ok(AccountRow {
+            account_id: AccountId(parse_uuid(&row.try_get::<String, _>("account_id")?)?),
+            kind: parse_enum(&row.try_get::<String, _>("kind")?)?,
+            closed: row.try_get::<String, _>("status")? == "CLOSED",
+            patient_id: row.try_get("patient_id")?,
+            card_no: row.try_get("card_no")?,
+            insurance_scheme: parse_enum(&row.try_get::<String, _>("insurance_scheme")?)?,
+            balance: Money::from_fen(row.try_get("balance_fen")?),
+            deposited: Money::from_fen(row.try_get("deposited_fen")?),
+            deducted: Money::from_fen(row.try_get("deducted_fen")?),
+            reversed: Money::from_fen(row.try_get("reversed_fen")?),
+            refunded: Money::from_fen(row.try_get("refunded_fen")?),
+            last_activity_at: last.as_deref().map(parse_time).transpose()?,
+            revision: row.try_get("revision")?,
+        })
+    }
+}
+
+/// One deduction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeductionRow {
+    /// Id (the ChargeDeducted event's id).
+    pub deduction_id: Uuid,
+    /// Account.
+    pub account_id: AccountId,
+    /// Amount.
+    pub amount: Money,
+    /// Reversed so far.
+    pub reversed: Money,
+    /// Executing department.
+    pub department: String,
+    /// Order id.
+    pub order_id: String,
+    /// Item code.
+    pub item_code: String,
+    /// Who executed it.
+    pub executor_id: Option<StaffId>,
+    /// When.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Per-method totals of a shift.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodTotals {
+    /// Method.
+    pub method: PaymentMethod,
+    /// Received.
+    pub received: Money,
+    /// Paid out.
+    pub paid_out: Money,
+    /// Counted at close (blind count), if any.
+    pub counted: Option<Money>,
+}
+
+/// One shift report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShiftRow {
+    /// Id.
+    pub shift_id: ShiftId,
+    /// The cashier.
+    pub cashier_id: StaffId,
+    /// Window.
+    pub window: String,
+    /// OPEN, CLOSED.
+    pub status: String,
+    /// Opened at.
+    pub opened_at: DateTime<Utc>,
+    /// Closed at.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Float.
+    pub opening_float: Money,
+    /// Counted cash at close.
+    pub counted_cash: Option<Money>,
+    /// Deposits and refunds recorded in it.
+    pub transaction_count: i64,
+    /// Receipts issued.
+    pub receipts_issued: i64,
+    /// Totals per method, in [`PaymentMethod::ALL`] order.
+    pub methods: Vec<MethodTotals>,
+}
+
+impl ShiftRow {
+    /// Float + cash received − cash paid out.
+    #[must_use]
+    pub fn expected_cash(&self) -> Money {
+        let cash = self.methods.iter().find(|m| m.method == PaymentMethod::Cash);
+        self.opening_float + cash.map_or(Money::ZERO, |m| m.received - m.paid_out)
+    }
+
+    /// Counted − expected at close: negative is short (短款), positive is over (长款).
+    #[must_use]
+    pub fn variance(&self) -> Option<Money> {
+        self.counted_cash.map(|counted| counted - self.expected_cash())
+    }
+}
+
+/// Filters of the `accounts` list.
+#[derive(Debug, Clone, Default)]
+pub struct AccountFilter {
+    /// Kind.
+    pub kind: Option<yika_domain::AccountKind>,
+    /// Closed (true) or open (false).
+    pub closed: Option<bool>,
+    /// Patient id.
+    pub patient_id: Option<String>,
+    /// Balance below zero.
+    pub in_arrears: Option<bool>,
+}
+
+fn options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // The read store is rebuilt from the log after a crash, so NORMAL is enough here.
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+}
+
+impl ReadStore {
+    /// Opens (creating if needed) the read store and applies its migrations.
+    pub async fn open(path: &Path) -> Result<ReadStore, ProjectionError> {
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options(path)).await?;
+        MIGRATOR.run(&pool).await?;
+        let mut conn = pool.acquire().await?;
+        let checkpoint = ReadStore::checkpoint_in(&mut conn, crate::runner::PROJECTION).await?;
+        drop(conn);
+        let (applied, _) = watch::channel(checkpoint);
+        Ok(ReadStore { pool, applied: Arc::new(applied) })
+    }
+
+    /// The pool, for the runner's transactions.
+    #[must_use]
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Closes the file.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) async fn checkpoint_in(conn: &mut SqliteConnection, projection: &str) -> Result<u64, ProjectionError> {
+        let position: Option<i64> = sqlx::query_scalar("SELECT position FROM checkpoints WHERE projection = ?")
+            .bind(projection)
+            .fetch_optional(conn)
+            .await?;
+        Ok(u64::try_from(position.unwrap_or(0)).expect("checkpoints are not negative"))
+    }
+
+    pub(crate) fn applied_to(&self, position: u64) {
+        self.applied.send_replace(position);
+    }
+
+    /// The position the views have reached.
+    #[must_use]
+    pub fn position(&self) -> u64 {
+        *self.applied.borrow()
+    }
+
+    /// Waits until the views include `position` (read your own writes); false on timeout.
+    pub async fn wait_for(&self, position: u64, timeout: Duration) -> bool {
+        let mut applied = self.applied.subscribe();
+        tokio::time::timeout(timeout, applied.wait_for(|p| *p >= position)).await.is_ok()
+    }
+
+    /// The staff member holding a token, by the token's SHA-256.
+    pub async fn staff_by_token_hash(&self, token_sha256: &str) -> Result<Option<StaffRow>, ProjectionError> {
+        let row = sqlx::query("SELECT * FROM staff WHERE token_sha256 = ?").bind(token_sha256).fetch_optional(&self.pool).await?;
+        row.as_ref().map(StaffRow::from_row).transpose()
+    }
+
+    /// A staff member by id.
+    pub async fn staff(&self, staff_id: StaffId) -> Result<Option<StaffRow>, ProjectionError> {
+        let row = sqlx::query("SELECT * FROM staff WHERE staff_id = ?")
+            .bind(staff_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(StaffRow::from_row).transpose()
+    }
+
+    /// An account by id.
+    pub async fn account(&self, account_id: AccountId) -> Result<Option<AccountRow>, ProjectionError> {
+        let row = sqlx::query("SELECT * FROM accounts WHERE account_id = ?")
+            .bind(account_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(AccountRow::from_row).transpose()
+    }
+
+    /// The account holding a card number: the open one, else the most recently opened.
+    pub async fn account_by_card_no(&self, card_no: &str) -> Result<Option<AccountRow>, ProjectionError> {
+        let row = sqlx::query(
+            "SELECT * FROM accounts WHERE card_no = ? ORDER BY status = 'OPEN' DESC, opened_position DESC LIMIT 1",
+        )
+        .bind(card_no)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(AccountRow::from_row).transpose()
+    }
+
+    /// A page of accounts in the order they were opened. `after` is a cursor from a prior page.
+    pub async fn accounts(&self, filter: &AccountFilter, first: usize, after: Option<i64>) -> Result<Page<AccountRow>, ProjectionError> {
+        assert!(first <= MAX_PAGE, "callers check the page size");
+        fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &AccountFilter) {
+            query.push(" WHERE 1 = 1");
+            if let Some(kind) = filter.kind {
+                query.push(" AND kind = ").push_bind(crate::views_enum(&kind));
+            }
+            if let Some(closed) = filter.closed {
+                query.push(" AND status = ").push_bind(if closed { "CLOSED" } else { "OPEN" });
+            }
+            if let Some(patient_id) = &filter.patient_id {
+                query.push(" AND patient_id = ").push_bind(patient_id.clone());
+            }
+            match filter.in_arrears {
+                Some(true) => {
+                    query.push(" AND balance_fen < 0");
+                }
+                Some(false) => {
+                    query.push(" AND balance_fen >= 0");
+                }
+                None => {}
+            }
+        }
+        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM accounts");
+        push_filter(&mut count, filter);
+        let total_count: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+
+        let mut query = QueryBuilder::new("SELECT * FROM accounts");
+        push_filter(&mut query, filter);
+        if let Some(after) = after {
+            query.push(" AND opened_position > ").push_bind(after);
+        }
+        query.push(" ORDER BY opened_position LIMIT ").push_bind(i64::try_from(first + 1).expect("small"));
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let has_next_page = rows.len() > first;
+        let mut page = Vec::with_capacity(first);
+        for row in rows.iter().take(first) {
+            let cursor: i64 = row.try_get("opened_position")?;
+            page.push((AccountRow::from_row(row)?, cursor.to_string()));
+        }
+        Ok(Page { rows: page, has_next_page, total_count })
+    }
+
+    /// A deduction by id.
+    pub async fn deduction(&self, deduction_id: Uuid) -> Result<Option<DeductionRow>, ProjectionError> {
+        let row = sqlx::query("SELECT * FROM deductions WHERE deduction_id = ?")
+            .bind(deduction_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let executor: Option<String> = row.try_get("executor_id")?;
+        Ok(Some(DeductionRow {
+            deduction_id: parse_uuid(&row.try_get::<String, _>("deduction_id")?)?,
+            account_id: AccountId(parse_uuid(&row.try_get::<String, _>("account_id")?)?),
+            amount: Money::from_fen(row.try_get("amount_fen")?),
+            reversed: Money::from_fen(row.try_get("reversed_fen")?),
+            department: row.try_get("department")?,
+            order_id: row.try_get("order_id")?,
+            item_code: row.try_get("item_code")?,
+            executor_id: executor.as_deref().map(parse_uuid).transpose()?.map(StaffId),
+            recorded_at: parse_time(&row.try_get::<String, _>("recorded_at")?)?,
+        }))
+    }
+
+    /// A shift report by id.
+    pub async fn shift(&self, shift_id: ShiftId) -> Result<Option<ShiftRow>, ProjectionError> {
+        let row = sqlx::query("SELECT * FROM shifts WHERE shift_id = ?")
+            .bind(shift_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let method_rows = sqlx::query("SELECT * FROM shift_methods WHERE shift_id = ?")
+            .bind(shift_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        let mut methods = Vec::new();
+        for method in PaymentMethod::ALL {
+            if let Some(m) = method_rows.iter().find(|r| r.try_get::<String, _>("method").ok().as_deref() == Some(method.as_str())) {
+                let counted: Option<i64> = m.try_get("counted_fen")?;
+                methods.push(MethodTotals {
+                    method,
+                    received: Money::from_fen(m.try_get("received_fen")?),
+                    paid_out: Money::from_fen(m.try_get("paid_out_fen")?),
+                    counted: counted.map(Money::from_fen),
+                });
+            }
+        }
+        let closed_at: Option<String> = row.try_get("closed_at")?;
+        let counted: Option<i64> = row.try_get("counted_cash_fen")?;
+        Ok(Some(ShiftRow {
+            shift_id,
+            cashier_id: StaffId(parse_uuid(&row.try_get::<String, _>("cashier_id")?)?),
+            window: row.try_get("window")?,
+            status: row.try_get("status")?,
+            opened_at: parse_time(&row.try_get::<String, _>("opened_at")?)?,
+            closed_at: closed_at.as_deref().map(parse_time).transpose()?,
+            opening_float: Money::from_fen(row.try_get("opening_float_fen")?),
+            counted_cash: counted.map(Money::from_fen),
+            transaction_count: row.try_get("transaction_count")?,
+            receipts_issued: row.try_get("receipts_issued")?,
+            methods,
+        }))
+    }
+}

@@ -1,0 +1,93 @@
+//! The projection runner: catches up from its checkpoint, then follows the live tail.
+//!
+//! Each batch of events (at most [`BATCH_EVENTS`]) is applied to every view and the checkpoint
+//! is moved in the same read-store transaction, so a crash never applies an event twice or
+//! skips one. Positions are dense (the store guarantees it), so `position > checkpoint` never
+//! passes over an event that commits later.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use yika_domain::{Event, Metadata};
+use yika_store::EventStore;
+
+use crate::{ProjectionError, ReadStore, views};
+
+/// The most events applied in one read-store transaction.
+pub const BATCH_EVENTS: usize = 1_000;
+/// How often the runner looks for appends made by other processes.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// The checkpoint's name.
+pub const PROJECTION: &str = "views";
+
+/// Applies the event log to the read store.
+#[derive(Clone)]
+pub struct ProjectionRunner {
+    store: Arc<dyn EventStore>,
+    read: ReadStore,
+    /// Serializes catch-ups, so an event is never applied by two callers at once.
+    lock: Arc<Mutex<()>>,
+}
+
+impl ProjectionRunner {
+    /// A runner from `store` into `read`.
+    #[must_use]
+    pub fn new(store: Arc<dyn EventStore>, read: ReadStore) -> ProjectionRunner {
+        ProjectionRunner { store, read, lock: Arc::new(Mutex::new(())) }
+    }
+
+    /// Applies every committed event not yet applied; returns how many were applied.
+    pub async fn catch_up(&self) -> Result<u64, ProjectionError> {
+        let _guard = self.lock.lock().await;
+        let mut applied = 0;
+        loop {
+            let n = self.apply_batch().await?;
+            applied += n;
+            if n < BATCH_EVENTS as u64 {
+                return Ok(applied);
+            }
+        }
+    }
+
+    async fn apply_batch(&self) -> Result<u64, ProjectionError> {
+        let mut tx = self.read.pool().begin().await?;
+        let checkpoint = ReadStore::checkpoint_in(&mut tx, PROJECTION).await?;
+        let events = self.store.read_all(checkpoint, BATCH_EVENTS).await?;
+        let Some(last) = events.last().map(|e| e.position) else {
+            return Ok(0);
+        };
+        for (offset, recorded) in events.iter().enumerate() {
+            assert_eq!(recorded.position, checkpoint + 1 + offset as u64, "the log is dense");
+            let event = Event::decode(&recorded.event_type, recorded.schema_version, &recorded.payload)?;
+            let metadata: Metadata = serde_json::from_str(&recorded.metadata)
+                .map_err(|e| ProjectionError::Corrupt(format!("metadata at {}: {e}", recorded.position)))?;
+            views::apply(&mut tx, recorded, &event, &metadata).await?;
+        }
+        sqlx::query(
+            "INSERT INTO checkpoints (projection, position) VALUES (?, ?) \
+             ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
+        )
+        .bind(PROJECTION)
+        .bind(i64::try_from(last).expect("position fits"))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.read.applied_to(last);
+        Ok(events.len() as u64)
+    }
+
+    /// Runs until the process ends: catch up, then wait for the store's wake-up (or the poll
+    /// interval, for other processes' appends) and catch up again. Errors are logged and retried.
+    pub async fn run(self) {
+        let mut wake = self.store.subscribe();
+        loop {
+            if let Err(error) = self.catch_up().await {
+                tracing::error!(%error, "projection failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            let _ = tokio::time::timeout(POLL_INTERVAL, wake.changed()).await;
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The projectors: one function per view, each turning one event into row changes. They run
+//! inside the runner's transaction, in log order, exactly once per event.
+
+use sqlx::SqliteConnection;
+use yika_domain::{Event, Metadata, PaymentMethod};
+use yika_store::RecordedEvent;
+use yika_store::sqlite::format_time;
+
+use crate::ProjectionError;
+
+use crate::views_enum as enum_text;
+
+/// Applies one event to every view.
+pub async fn apply(
+    conn: &mut SqliteConnection,
+    recorded: &RecordedEvent,
+    event: &Event,
+    metadata: &Metadata,
+) -> Result<(), ProjectionError> {
+    staff(conn, recorded, event).await?;
+    balances(conn, recorded, event).await?;
+    deductions(conn, recorded, event, metadata).await?;
+    shifts(conn, recorded, event).await?;
+    Ok(())
+}
+
+async fn staff(conn: &mut SqliteConnection, recorded: &RecordedEvent, event: &Event) -> Result<(), ProjectionError> {
+    if let Event::StaffRegistered { staff_id, staff_no, name, role, department, token_sha256 } = event {
+        sqlx::query(
+            "INSERT INTO staff (staff_id, staff_no, name, role, department, token_sha256, registered_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(staff_id.to_string())
+        .bind(staff_no)
+        .bind(name)
+        .bind(enum_text(role))
+        .bind(department)
+        .bind(token_sha256)
+        .bind(format_time(recorded.recorded_at))
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The balances view: one row per account with its running sums.
+async fn balances(conn: &mut SqliteConnection, recorded: &RecordedEvent, event: &Event) -> Result<(), ProjectionError> {
+    let at = format_time(recorded.recorded_at);
+    let revision = i64::try_from(recorded.revision).expect("revision fits");
+    // (deposited, deducted, reversed, refunded) deltas in fen.
+    let (account_id, deltas) = match event {
+        Event::AccountOpened { account_id, kind, patient_id, card_no, insurance_scheme } => {
+            sqlx::query(
+                "INSERT INTO accounts (account_id, kind, status, patient_id, card_no, insurance_scheme, \
+                 balance_fen, deposited_fen, deducted_fen, reversed_fen, refunded_fen, opened_at, \
+                 last_activity_at, revision, opened_position) \
+                 VALUES (?, ?, 'OPEN', ?, ?, ?, 0, 0, 0, 0, 0, ?, ?, ?, ?)",
+            )
+            .bind(account_id.to_string())
+            .bind(enum_text(kind))
+            .bind(patient_id)
+            .bind(card_no)
+            .bind(enum_text(insurance_scheme))
+            .bind(&at)
+            .bind(&at)
+            .bind(revision)
+            .bind(i64::try_from(recorded.position).expect("position fits"))
+            .execute(conn)
+            .await?;
+            return Ok(());
+        }
+        Event::AccountClosed { account_id, .. } => {
+            sqlx::query("UPDATE accounts SET status = 'CLOSED', last_activity_at = ?, revision = ? WHERE account_id = ?")
+                .bind(&at)
+                .bind(revision)
+                .bind(account_id.to_string())
+                .execute(conn)
+                .await?;
+            return Ok(());
+        }
+        Event::DepositReceived { account_id, amount, .. } => (account_id, [amount.money().fen(), 0, 0, 0]),
+        Event::ChargeDeducted { account_id, amount, .. } => (account_id, [0, amount.money().fen(), 0, 0]),
+        Event::DeductionReversed { account_id, amount, .. } => (account_id, [0, 0, amount.money().fen(), 0]),
+        Event::BalanceRefunded { account_id, amount, .. } => (account_id, [0, 0, 0, amount.money().fen()]),
+        _ => return Ok(()),
+    };
+    let [deposited, deducted, reversed, refunded] = deltas;
+    let updated = sqlx::query(
+        "UPDATE accounts SET deposited_fen = deposited_fen + ?, deducted_fen = deducted_fen + ?, \
+         reversed_fen = reversed_fen + ?, refunded_fen = refunded_fen + ?, \
+         balance_fen = balance_fen + ? - ? + ? - ?, last_activity_at = ?, revision = ? WHERE account_id = ?",
+    )
+    .bind(deposited)
+    .bind(deducted)
+    .bind(reversed)
+    .bind(refunded)
+    .bind(deposited)
+    .bind(deducted)
+    .bind(reversed)
+    .bind(refunded)
+    .bind(&at)
+    .bind(revision)
+    .bind(account_id.to_string())
+    .execute(conn)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(ProjectionError::Corrupt(format!("{} at {} for unknown account", recorded.event_type, recorded.position)));
+    }
+    Ok(())
+}
+
+async fn deductions(
+    conn: &mut SqliteConnection,
+    recorded: &RecordedEvent,
+    event: &Event,
+    metadata: &Metadata,
+) -> Result<(), ProjectionError> {
+    match event {
+        Event::ChargeDeducted { account_id, deduction_id, amount, department, order_id, item_code, item_name, quantity } => {
+            sqlx::query(
+                "INSERT INTO deductions (deduction_id, account_id, amount_fen, reversed_fen, department, order_id, \
+                 item_code, item_name, quantity, executor_id, recorded_at) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(deduction_id.to_string())
+            .bind(account_id.to_string())
+            .bind(amount.money().fen())
+            .bind(department)
+            .bind(order_id)
+            .bind(item_code)
+            .bind(item_name)
+            .bind(i64::from(*quantity))
+            .bind(metadata.actor_id.map(|a| a.to_string()))
+            .bind(format_time(recorded.recorded_at))
+            .execute(conn)
+            .await?;
+        }
+        Event::DeductionReversed { deduction_id, amount, .. } => {
+            sqlx::query("UPDATE deductions SET reversed_fen = reversed_fen + ? WHERE deduction_id = ?")
+                .bind(amount.money().fen())
+                .bind(deduction_id.to_string())
+                .execute(conn)
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn shift_method(
+    conn: &mut SqliteConnection,
+    shift_id: String,
+    method: PaymentMethod,
+    received: i64,
+    paid_out: i64,
+) -> Result<(), ProjectionError> {
+    sqlx::query(
+        "INSERT INTO shift_methods (shift_id, method, received_fen, paid_out_fen) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (shift_id, method) DO UPDATE SET received_fen = received_fen + excluded.received_fen, \
+         paid_out_fen = paid_out_fen + excluded.paid_out_fen",
+    )
+    .bind(&shift_id)
+    .bind(method.as_str())
+    .bind(received)
+    .bind(paid_out)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE shifts SET transaction_count = transaction_count + 1, receipts_issued = receipts_issued + 1 WHERE shift_id = ?")
+        .bind(&shift_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The shift report: float, money in and out per method, counted cash at close.
+async fn shifts(conn: &mut SqliteConnection, recorded: &RecordedEvent, event: &Event) -> Result<(), ProjectionError> {
+    let at = format_time(recorded.recorded_at);
+    match event {
+        Event::ShiftOpened { shift_id, cashier_id, window, opening_float } => {
+            sqlx::query(
+                "INSERT INTO shifts (shift_id, cashier_id, window, status, opened_at, opening_float_fen, \
+                 transaction_count, receipts_issued, opened_position) VALUES (?, ?, ?, 'OPEN', ?, ?, 0, 0, ?)",
+            )
+            .bind(shift_id.to_string())
+            .bind(cashier_id.to_string())
+            .bind(window)
+            .bind(&at)
+            .bind(opening_float.fen())
+            .bind(i64::try_from(recorded.position).expect("position fits"))
+            .execute(conn)
+            .await?;
+        }
+        Event::DepositReceived { shift_id, method, amount, .. } => {
+            shift_method(conn, shift_id.to_string(), *method, amount.money().fen(), 0).await?;
+        }
+        Event::BalanceRefunded { shift_id, method, amount, .. } => {
+            shift_method(conn, shift_id.to_string(), *method, 0, amount.money().fen()).await?;
+        }
+        Event::ShiftClosed { shift_id, counted_cash, counted_other, .. } => {
+            sqlx::query("UPDATE shifts SET status = 'CLOSED', closed_at = ?, counted_cash_fen = ? WHERE shift_id = ?")
+                .bind(&at)
+                .bind(counted_cash.fen())
+                .bind(shift_id.to_string())
+                .execute(&mut *conn)
+                .await?;
+            for (method, counted) in counted_other {
+                sqlx::query(
+                    "INSERT INTO shift_methods (shift_id, method, received_fen, paid_out_fen, counted_fen) \
+                     VALUES (?, ?, 0, 0, ?) ON CONFLICT (shift_id, method) DO UPDATE SET counted_fen = excluded.counted_fen",
+                )
+                .bind(shift_id.to_string())
+                .bind(method.as_str())
+                .bind(counted.fen())
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,535 @@
+//! The embedded SQLite event store: one file, WAL, `synchronous=FULL`, STRICT tables.
+//!
+//! All appends of this process go through one writer task. It takes every request waiting in
+//! its queue (up to [`MAX_BATCH_REQUESTS`] / [`MAX_BATCH_EVENTS`]), checks each one against the
+//! log, and writes the accepted ones in a single `BEGIN IMMEDIATE` transaction: group commit,
+//! one fsync for many callers. Each caller is answered only after the commit, with its own
+//! outcome: a request refused by a check is answered with its error and writes nothing, the
+//! others are committed together (or, if the commit fails, all of them are told it failed).
+//!
+//! Another process (`yika staff add` beside a running server) may append to the same file:
+//! SQLite's write lock serializes the two, and the writer re-reads the tail of the log at the
+//! start of each transaction, so positions and the hash chain stay dense and linked.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{Connection, QueryBuilder, Row, SqliteConnection, SqlitePool};
+use tokio::sync::{mpsc, oneshot, watch};
+use uuid::Uuid;
+
+use crate::hash::{GENESIS, event_hash, parse_hex};
+use crate::{
+    AppendOutcome, AppendRequest, EventStore, MAX_EVENTS_PER_APPEND, MAX_READ_BATCH, NewEvent, RecordedEvent,
+    StoreError,
+};
+
+/// The most requests one group commit takes.
+pub const MAX_BATCH_REQUESTS: usize = 1_024;
+/// The most events one group commit writes.
+pub const MAX_BATCH_EVENTS: usize = 8_192;
+/// How many streams' revisions the writer remembers before it forgets them all.
+const REVISION_CACHE_MAX: usize = 200_000;
+/// Rows per multi-row INSERT (10 parameters a row, well below SQLite's 32,766).
+const ROWS_PER_INSERT: usize = 500;
+/// Parameters per `IN (...)` list.
+const IN_LIST_MAX: usize = 500;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite/events");
+
+/// Formats a time the way it is stored and hashed: RFC 3339, microseconds, `Z`.
+#[must_use]
+pub fn format_time(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("recorded_at {text:?}: {e}")))
+}
+
+/// Connection options shared by the writer and the readers.
+fn options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(10))
+}
+
+struct Job {
+    request: AppendRequest,
+    reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
+}
+
+enum Message {
+    Append(Job),
+    Close(oneshot::Sender<()>),
+}
+
+/// The SQLite event store. Cheap to share behind an `Arc`.
+pub struct SqliteEventStore {
+    readers: SqlitePool,
+    jobs: mpsc::Sender<Message>,
+    committed: watch::Receiver<u64>,
+}
+
+impl SqliteEventStore {
+    /// Opens (creating if needed) the event store file and applies its migrations.
+    pub async fn open(path: &Path) -> Result<SqliteEventStore, StoreError> {
+        let mut conn = SqliteConnection::connect_with(&options(path)).await?;
+        MIGRATOR.run(&mut conn).await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options(path).read_only(true))
+            .await?;
+        let (jobs, queue) = mpsc::channel(MAX_BATCH_REQUESTS * 4);
+        let head = read_tail(&mut conn).await?.map_or(0, |(position, _)| position);
+        let (committed_tx, committed) = watch::channel(head);
+        let writer = Writer { conn, revisions: HashMap::new(), tail: None, committed: committed_tx };
+        tokio::spawn(writer.run(queue));
+        Ok(SqliteEventStore { readers, jobs, committed })
+    }
+
+    /// Answers every append queued before this call, stops the writer and closes the file.
+    /// Appends after this fail with [`StoreError::Closed`].
+    pub async fn close(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.jobs.send(Message::Close(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+        self.readers.close().await;
+    }
+}
+
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).expect("positions and revisions stay below i64::MAX")
+}
+
+fn to_u64(value: i64) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative number {value}")))
+}
+
+fn recorded_event(row: &SqliteRow) -> Result<RecordedEvent, StoreError> {
+    let event_id: String = row.try_get("event_id")?;
+    let schema_version: i64 = row.try_get("schema_version")?;
+    Ok(RecordedEvent {
+        position: to_u64(row.try_get("position")?)?,
+        event_id: Uuid::from_str(&event_id).map_err(|e| StoreError::Corrupt(format!("event id {event_id:?}: {e}")))?,
+        stream_id: row.try_get("stream_id")?,
+        revision: to_u64(row.try_get("revision")?)?,
+        event_type: row.try_get("event_type")?,
+        schema_version: u16::try_from(schema_version)
+            .map_err(|_| StoreError::Corrupt(format!("schema version {schema_version}")))?,
+        payload: row.try_get("payload")?,
+        metadata: row.try_get("metadata")?,
+        recorded_at: parse_time(&row.try_get::<String, _>("recorded_at")?)?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+const COLUMNS: &str =
+    "position, event_id, stream_id, revision, event_type, schema_version, payload, metadata, recorded_at, hash";
+
+#[async_trait::async_trait]
+impl EventStore for SqliteEventStore {
+    async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
+        let count = request.events().count();
+        if count == 0 {
+            return Err(StoreError::Invalid("an append carries at least one event"));
+        }
+        if count > MAX_EVENTS_PER_APPEND {
+            return Err(StoreError::Invalid("too many events in one append"));
+        }
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Message::Append(Job { request, reply })).await.map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn read_stream(&self, stream_id: &str, after_revision: u64, max: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT position, event_id, stream_id, revision, event_type, schema_version, payload, metadata, \
+             recorded_at, hash FROM events WHERE stream_id = ? AND revision > ? ORDER BY revision LIMIT ?",
+        )
+        .bind(stream_id)
+        .bind(to_i64(after_revision))
+        .bind(to_i64(max.min(MAX_READ_BATCH) as u64))
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter().map(recorded_event).collect()
+    }
+
+    async fn read_all(&self, after_position: u64, max: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT position, event_id, stream_id, revision, event_type, schema_version, payload, metadata, \
+             recorded_at, hash FROM events WHERE position > ? ORDER BY position LIMIT ?",
+        )
+        .bind(to_i64(after_position))
+        .bind(to_i64(max.min(MAX_READ_BATCH) as u64))
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter().map(recorded_event).collect()
+    }
+
+    async fn find_event(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, StoreError> {
+        let row = sqlx::query(
+            "SELECT position, event_id, stream_id, revision, event_type, schema_version, payload, metadata, \
+             recorded_at, hash FROM events WHERE event_id = ?",
+        )
+        .bind(event_id.to_string())
+        .fetch_optional(&self.readers)
+        .await?;
+        row.as_ref().map(recorded_event).transpose()
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        let head: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM events").fetch_one(&self.readers).await?;
+        to_u64(head.unwrap_or(0))
+    }
+
+    fn subscribe(&self) -> watch::Receiver<u64> {
+        self.committed.clone()
+    }
+}
+
+async fn read_tail(conn: &mut SqliteConnection) -> Result<Option<(u64, [u8; 32])>, StoreError> {
+    let row = sqlx::query("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let position = to_u64(row.try_get("position")?)?;
+            let hash: String = row.try_get("hash")?;
+            let hash = parse_hex(&hash).ok_or_else(|| StoreError::Corrupt(format!("hash at {position}")))?;
+            Ok(Some((position, hash)))
+        }
+    }
+}
+
+/// The last committed event as the writer knows it.
+#[derive(Clone, Copy)]
+struct Tail {
+    position: u64,
+    hash: [u8; 32],
+    recorded_at: Option<DateTime<Utc>>,
+}
+
+struct Writer {
+    conn: SqliteConnection,
+    /// Known revisions of recently written streams, valid while `tail` is the log's real tail.
+    revisions: HashMap<String, u64>,
+    tail: Option<Tail>,
+    committed: watch::Sender<u64>,
+}
+
+/// One request's fate within a batch.
+enum Verdict {
+    Refused(StoreError),
+    Duplicate(AppendOutcome),
+    Write { first_position: u64, last_position: u64 },
+}
+
+impl Writer {
+    async fn run(mut self, mut queue: mpsc::Receiver<Message>) {
+        let mut batch: Vec<Job> = Vec::new();
+        loop {
+            let Some(first) = queue.recv().await else { break };
+            let mut close = None;
+            match first {
+                Message::Append(job) => batch.push(job),
+                Message::Close(done) => close = Some(done),
+            }
+            let mut events: usize = batch.iter().map(|j| j.request.events().count()).sum();
+            while close.is_none() && batch.len() < MAX_BATCH_REQUESTS && events < MAX_BATCH_EVENTS {
+                match queue.try_recv() {
+                    Ok(Message::Append(job)) => {
+                        events += job.request.events().count();
+                        batch.push(job);
+                    }
+                    Ok(Message::Close(done)) => close = Some(done),
+                    Err(_) => break,
+                }
+            }
+            if !batch.is_empty() {
+                self.commit_batch(std::mem::take(&mut batch)).await;
+            }
+            if let Some(done) = close {
+                queue.close();
+                // Answer whatever raced in behind the close request.
+                while let Ok(message) = queue.try_recv() {
+                    match message {
+                        Message::Append(job) => batch.push(job),
+                        Message::Close(other) => {
+                            let _ = other.send(());
+                        }
+                    }
+                }
+                if !batch.is_empty() {
+                    self.commit_batch(std::mem::take(&mut batch)).await;
+                }
+                let _ = self.conn.close_hard().await;
+                let _ = done.send(());
+                return;
+            }
+        }
+    }
+
+    async fn commit_batch(&mut self, jobs: Vec<Job>) {
+        match self.try_commit_batch(&jobs).await {
+            Ok(verdicts) => {
+                for (job, verdict) in jobs.into_iter().zip(verdicts) {
+                    let answer = match verdict {
+                        Verdict::Refused(error) => Err(error),
+                        Verdict::Duplicate(outcome) => Ok(outcome),
+                        Verdict::Write { first_position, last_position } => {
+                            Ok(AppendOutcome::Committed { first_position, last_position })
+                        }
+                    };
+                    let _ = job.reply.send(answer);
+                }
+            }
+            Err(error) => {
+                // Nothing of this batch is durable; forget what we thought we knew.
+                let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
+                self.revisions.clear();
+                self.tail = None;
+                tracing::error!(%error, requests = jobs.len(), "group commit failed");
+                let message = error.to_string();
+                for job in jobs {
+                    let _ = job.reply.send(Err(StoreError::Corrupt(format!("commit failed: {message}"))));
+                }
+            }
+        }
+    }
+
+    /// Checks every request and writes the accepted ones in one transaction.
+    async fn try_commit_batch(&mut self, jobs: &[Job]) -> Result<Vec<Verdict>, StoreError> {
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut self.conn).await?;
+
+        // Another process may have appended since our last commit: re-read the tail.
+        let real_tail = read_tail(&mut self.conn).await?;
+        let known = self.tail.map(|t| (t.position, t.hash));
+        if known != real_tail {
+            self.revisions.clear();
+            self.tail = Some(Tail {
+                position: real_tail.map_or(0, |(p, _)| p),
+                hash: real_tail.map_or(GENESIS, |(_, h)| h),
+                recorded_at: None,
+            });
+        }
+        let mut tail = self.tail.expect("tail is known from here on");
+        if self.revisions.len() > REVISION_CACHE_MAX {
+            self.revisions.clear();
+        }
+
+        let requests: Vec<&AppendRequest> = jobs.iter().map(|j| &j.request).collect();
+        let existing_ids = self.existing_event_ids(&requests).await?;
+        let claims = self.existing_claims(&requests).await?;
+        self.load_revisions(&requests).await?;
+
+        let now = Utc::now();
+        // recorded_at never goes backwards, even if the wall clock does.
+        let recorded_at = match tail.recorded_at {
+            Some(last) if last > now => last,
+            _ => now,
+        };
+        let recorded_text = format_time(recorded_at);
+        let recorded_at = parse_time(&recorded_text)?;
+
+        let mut revisions = self.revisions.clone();
+        let mut new_claims: HashMap<&str, (&str, u64, u64)> = HashMap::new();
+        let mut rows: Vec<RecordedEvent> = Vec::new();
+        let mut verdicts = Vec::with_capacity(requests.len());
+        let mut batch_ids: HashSet<Uuid> = HashSet::new();
+
+        for request in &requests {
+            // 1. The command's idempotency key.
+            if let Some(claim) = &request.idempotency {
+                let seen = new_claims
+                    .get(claim.key.as_str())
+                    .map(|(f, a, b)| ((*f).to_owned(), *a, *b))
+                    .or_else(|| claims.get(&claim.key).cloned());
+                if let Some((fingerprint, first_position, last_position)) = seen {
+                    verdicts.push(if fingerprint == claim.fingerprint {
+                        Verdict::Duplicate(AppendOutcome::AlreadyCommitted { first_position, last_position })
+                    } else {
+                        Verdict::Refused(StoreError::IdempotencyMismatch { key: claim.key.clone() })
+                    });
+                    continue;
+                }
+            }
+            // 2. The events' ids: all stored already means a retried append.
+            let ids: Vec<Uuid> = request.events().map(|e| e.event_id).collect();
+            let stored: Vec<u64> = ids.iter().filter_map(|id| existing_ids.get(id).copied()).collect();
+            if !stored.is_empty() {
+                verdicts.push(if stored.len() == ids.len() {
+                    let first_position = *stored.iter().min().expect("not empty");
+                    let last_position = *stored.iter().max().expect("not empty");
+                    Verdict::Duplicate(AppendOutcome::AlreadyCommitted { first_position, last_position })
+                } else {
+                    Verdict::Refused(StoreError::PartialDuplicate(ids[0]))
+                });
+                continue;
+            }
+            if let Some(id) = ids.iter().find(|id| batch_ids.contains(id)) {
+                verdicts.push(Verdict::Refused(StoreError::PartialDuplicate(*id)));
+                continue;
+            }
+            // 3. Expected revisions, against the log plus this batch's earlier writes.
+            let conflict = request.writes.iter().find_map(|write| {
+                let actual = revisions.get(&write.stream_id).copied().unwrap_or(0);
+                (!write.expected.admits(actual)).then(|| StoreError::Conflict {
+                    stream_id: write.stream_id.clone(),
+                    expected: write.expected,
+                    actual,
+                })
+            });
+            if let Some(conflict) = conflict {
+                verdicts.push(Verdict::Refused(conflict));
+                continue;
+            }
+            // 4. Accepted: assign positions, revisions and hashes.
+            let first_position = tail.position + 1;
+            for write in &request.writes {
+                let revision = revisions.entry(write.stream_id.clone()).or_insert(0);
+                for event in &write.events {
+                    *revision += 1;
+                    tail.position += 1;
+                    let mut row = recorded(event, &write.stream_id, *revision, tail.position, recorded_at);
+                    tail.hash = event_hash(&tail.hash, &row);
+                    row.hash = hex::encode(tail.hash);
+                    rows.push(row);
+                }
+            }
+            batch_ids.extend(ids);
+            if let Some(claim) = &request.idempotency {
+                new_claims.insert(&claim.key, (&claim.fingerprint, first_position, tail.position));
+            }
+            verdicts.push(Verdict::Write { first_position, last_position: tail.position });
+        }
+
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut insert = QueryBuilder::new(format!("INSERT INTO events ({COLUMNS}) "));
+            insert.push_values(chunk, |mut values, row| {
+                values
+                    .push_bind(to_i64(row.position))
+                    .push_bind(row.event_id.to_string())
+                    .push_bind(row.stream_id.as_str())
+                    .push_bind(to_i64(row.revision))
+                    .push_bind(row.event_type.as_str())
+                    .push_bind(i64::from(row.schema_version))
+                    .push_bind(row.payload.as_str())
+                    .push_bind(row.metadata.as_str())
+                    .push_bind(recorded_text.as_str())
+                    .push_bind(row.hash.as_str());
+            });
+            insert.build().execute(&mut self.conn).await?;
+        }
+        let claim_rows: Vec<_> = new_claims.into_iter().collect();
+        for chunk in claim_rows.chunks(ROWS_PER_INSERT) {
+            let mut insert = QueryBuilder::new("INSERT INTO idempotency_keys (key, fingerprint, first_position, last_position) ");
+            insert.push_values(chunk, |mut values, (key, (fingerprint, first, last))| {
+                values.push_bind(*key).push_bind(*fingerprint).push_bind(to_i64(*first)).push_bind(to_i64(*last));
+            });
+            insert.build().execute(&mut self.conn).await?;
+        }
+        sqlx::query("COMMIT").execute(&mut self.conn).await?;
+
+        // Durable: now the in-memory view may move forward.
+        tail.recorded_at = Some(recorded_at);
+        self.tail = Some(tail);
+        self.revisions = revisions;
+        self.committed.send_replace(tail.position);
+        Ok(verdicts)
+    }
+
+    async fn existing_event_ids(&mut self, requests: &[&AppendRequest]) -> Result<HashMap<Uuid, u64>, StoreError> {
+        let ids: Vec<String> = requests.iter().flat_map(|r| r.events()).map(|e| e.event_id.to_string()).collect();
+        let mut found = HashMap::new();
+        for chunk in ids.chunks(IN_LIST_MAX) {
+            let mut query = QueryBuilder::new("SELECT event_id, position FROM events WHERE event_id IN ");
+            query.push_tuples(chunk, |mut b, id| {
+                b.push_bind(id.as_str());
+            });
+            for row in query.build().fetch_all(&mut self.conn).await? {
+                let id: String = row.try_get("event_id")?;
+                let id = Uuid::from_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                found.insert(id, to_u64(row.try_get("position")?)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn existing_claims(&mut self, requests: &[&AppendRequest]) -> Result<HashMap<String, (String, u64, u64)>, StoreError> {
+        let keys: Vec<&str> = requests.iter().filter_map(|r| r.idempotency.as_ref()).map(|c| c.key.as_str()).collect();
+        let mut found = HashMap::new();
+        for chunk in keys.chunks(IN_LIST_MAX) {
+            let mut query =
+                QueryBuilder::new("SELECT key, fingerprint, first_position, last_position FROM idempotency_keys WHERE key IN ");
+            query.push_tuples(chunk, |mut b, key| {
+                b.push_bind(*key);
+            });
+            for row in query.build().fetch_all(&mut self.conn).await? {
+                found.insert(
+                    row.try_get("key")?,
+                    (
+                        row.try_get("fingerprint")?,
+                        to_u64(row.try_get("first_position")?)?,
+                        to_u64(row.try_get("last_position")?)?,
+                    ),
+                );
+            }
+        }
+        Ok(found)
+    }
+
+    /// Fills the revision cache for every stream the batch touches.
+    async fn load_revisions(&mut self, requests: &[&AppendRequest]) -> Result<(), StoreError> {
+        let mut missing: Vec<&str> = requests
+            .iter()
+            .flat_map(|r| r.writes.iter())
+            .map(|w| w.stream_id.as_str())
+            .filter(|s| !self.revisions.contains_key(*s))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        for chunk in missing.chunks(IN_LIST_MAX) {
+            let mut query =
+                QueryBuilder::new("SELECT stream_id, MAX(revision) AS revision FROM events WHERE stream_id IN ");
+            query.push_tuples(chunk, |mut b, stream| {
+                b.push_bind(*stream);
+            });
+            query.push(" GROUP BY stream_id");
+            let rows = query.build().fetch_all(&mut self.conn).await?;
+            for stream in chunk {
+                self.revisions.insert((*stream).to_owned(), 0);
+            }
+            for row in rows {
+                self.revisions.insert(row.try_get("stream_id")?, to_u64(row.try_get("revision")?)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn recorded(event: &NewEvent, stream_id: &str, revision: u64, position: u64, recorded_at: DateTime<Utc>) -> RecordedEvent {
+    RecordedEvent {
+        position,
+        event_id: event.event_id,
+        stream_id: stream_id.to_owned(),
+        revision,
+        event_type: event.event_type.clone(),
+        schema_version: event.schema_version,
+        payload: event.payload.clone(),
+        metadata: event.metadata.clone(),
+        recorded_at,
+        hash: String::new(),
+    }
+}

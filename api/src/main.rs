@@ -1,1 +1,5 @@
-fn main() {}
+//! The `yika` binary: see `yika --help`.
+
+fn main() -> std::process::ExitCode {
+    yika_api::cli::main()
+}

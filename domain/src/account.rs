@@ -145,10 +145,11 @@ impl Aggregate for Account {
             Event::ChargeDeducted { deduction_id, amount, department, .. } => {
                 self.deducted += amount.money();
                 self.balance -= amount.money();
-                self.deductions.insert(
+                let previous = self.deductions.insert(
                     *deduction_id,
                     DeductionState { department: department.clone(), amount: amount.money(), reversed: Money::ZERO },
                 );
+                assert!(previous.is_none(), "a deduction id is recorded once");
             }
             Event::DeductionReversed { deduction_id, amount, .. } => {
                 self.reversed += amount.money();
@@ -206,6 +207,9 @@ impl Aggregate for Account {
             }
             AccountCommand::Deduct { deduction_id, amount, department, order_id, item_code, item_name, quantity } => {
                 let opened = self.open_account()?;
+                if self.deductions.contains_key(deduction_id) {
+                    return Err(DomainError::DeductionAlreadyRecorded(*deduction_id));
+                }
                 if !(1..=MAX_QUANTITY).contains(quantity) {
                     return Err(DomainError::InvalidQuantity(*quantity));
                 }
@@ -232,6 +236,7 @@ impl Aggregate for Account {
             }
             AccountCommand::Reverse { deduction_id, amount, department, reason } => {
                 let opened = self.open_account()?;
+                let department = &bounded("department", department, MAX_NAME_CHARS)?;
                 let deduction = self.deductions.get(deduction_id).ok_or(DomainError::DeductionNotFound(*deduction_id))?;
                 if deduction.department != *department {
                     return Err(DomainError::ReversalByOtherDepartment { deducted_by: deduction.department.clone() });
@@ -254,7 +259,8 @@ impl Aggregate for Account {
                 let opened = self.open_account()?;
                 let amount = match amount {
                     Some(a) => *a,
-                    None => Amount::new(self.balance).map_err(|_| DomainError::NothingToRefund(self.balance))?,
+                    None if !self.balance.is_positive() => return Err(DomainError::NothingToRefund(self.balance)),
+                    None => Amount::new(self.balance)?,
                 };
                 if amount.money() > self.balance {
                     return Err(DomainError::InsufficientBalance { balance: self.balance, requested: amount.money() });

@@ -46,6 +46,9 @@ pub enum DomainError {
     /// The referenced deduction is not on this account.
     #[error("deduction {0} does not exist")]
     DeductionNotFound(DeductionId),
+    /// A deduction with this id is already on the account.
+    #[error("deduction {0} is already recorded")]
+    DeductionAlreadyRecorded(DeductionId),
     /// A reversal may not exceed what remains of its deduction (invariant 3).
     #[error("reversal of {requested} exceeds the {remaining} that remains of the deduction")]
     ReversalExceedsRemaining { remaining: Money, requested: Money },

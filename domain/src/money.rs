@@ -31,8 +31,14 @@ pub enum MoneyError {
 }
 
 /// A signed amount of yuan, always held at scale 2.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Money(Decimal);
+
+impl Default for Money {
+    fn default() -> Self {
+        Money::ZERO
+    }
+}
 
 impl Money {
     /// 0.00

@@ -1,0 +1,134 @@
+//! `yika bench`: durable appends per second and commit latency on the SQLite event store.
+//!
+//! Each writer appends one event per request to its own stream with an exact expected revision
+//! (as a command does), so every append is checked, hashed, grouped and fsynced for real.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use yika_store::{AppendRequest, EventStore, ExpectedRevision, NewEvent, SqliteEventStore, StreamWrite};
+
+use crate::anyhow_like::Result;
+
+/// One run's figures.
+#[derive(Debug, Clone)]
+pub struct BenchResult {
+    /// Concurrent writers.
+    pub writers: usize,
+    /// Events appended.
+    pub events: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Median commit latency.
+    pub p50: Duration,
+    /// 99th percentile commit latency.
+    pub p99: Duration,
+}
+
+impl BenchResult {
+    /// Events per second.
+    #[must_use]
+    pub fn rate(&self) -> f64 {
+        self.events as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+fn event(writer: usize, n: usize) -> NewEvent {
+    // About the size of a real DepositReceived with its metadata.
+    let payload = serde_json::json!({
+        "account_id": uuid::Uuid::now_v7(), "amount": "100.00", "method": "CASH",
+        "shift_id": uuid::Uuid::now_v7(), "cashier_id": uuid::Uuid::now_v7(),
+        "receipt_no": format!("R{writer:04}{n:010}"), "external_ref": null
+    });
+    let metadata = serde_json::json!({
+        "actor_id": uuid::Uuid::now_v7(), "actor_role": "CASHIER", "terminal": null,
+        "correlation_id": uuid::Uuid::now_v7(), "causation_id": null, "occurred_at": "2026-11-22T08:00:00Z"
+    });
+    NewEvent {
+        event_id: uuid::Uuid::now_v7(),
+        event_type: "DepositReceived".to_owned(),
+        schema_version: 1,
+        payload: payload.to_string(),
+        metadata: metadata.to_string(),
+    }
+}
+
+/// Appends `events` events with `writers` concurrent writers into a fresh store in `dir`.
+pub async fn measure(dir: &std::path::Path, writers: usize, events: usize) -> Result<BenchResult> {
+    let store = Arc::new(SqliteEventStore::open(&dir.join(format!("bench-{writers}.db"))).await.map_err(|e| e.to_string())?);
+    let remaining = Arc::new(AtomicUsize::new(events));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(writers);
+    for writer in 0..writers {
+        let store = store.clone();
+        let remaining = remaining.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut revision = 0u64;
+            let stream = format!("bench-{writer}");
+            while remaining.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |r| r.checked_sub(1)).is_ok() {
+                let request = AppendRequest {
+                    writes: vec![StreamWrite {
+                        stream_id: stream.clone(),
+                        expected: ExpectedRevision::at(revision),
+                        events: vec![event(writer, latencies.len())],
+                    }],
+                    idempotency: None,
+                };
+                let t = Instant::now();
+                store.append(request).await.map_err(|e| e.to_string())?;
+                latencies.push(t.elapsed());
+                revision += 1;
+            }
+            Ok::<_, String>(latencies)
+        }));
+    }
+    let mut latencies = Vec::with_capacity(events);
+    for task in tasks {
+        latencies.extend(task.await.map_err(|e| e.to_string())??);
+    }
+    let elapsed = started.elapsed();
+    store.close().await;
+    latencies.sort_unstable();
+    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
+    Ok(BenchResult { writers, events: latencies.len(), elapsed, p50: at(0.50), p99: at(0.99) })
+}
+
+/// Runs the benchmark for each writer count and prints one line per run.
+pub async fn run(data: Option<PathBuf>, writers: &[usize], events: usize) -> Result<()> {
+    if events == 0 || events > 10_000_000 {
+        return Err("--events must be between 1 and 10000000".to_owned());
+    }
+    if writers.iter().any(|w| *w == 0 || *w > 4_096) {
+        return Err("--writers must be between 1 and 4096".to_owned());
+    }
+    let temp;
+    let dir = match data {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            dir
+        }
+        None => {
+            temp = std::env::temp_dir().join(format!("yika-bench-{}", uuid::Uuid::now_v7()));
+            std::fs::create_dir_all(&temp).map_err(|e| e.to_string())?;
+            temp
+        }
+    };
+    println!("yika bench: SQLite event store, WAL, synchronous=FULL, {events} events per run, in {}", dir.display());
+    for &w in writers {
+        let result = measure(&dir, w, events).await?;
+        println!(
+            "writers={:>4}  events={}  elapsed={:.2}s  rate={:.0} events/s  p50={:.2}ms  p99={:.2}ms",
+            result.writers,
+            result.events,
+            result.elapsed.as_secs_f64(),
+            result.rate(),
+            result.p50.as_secs_f64() * 1e3,
+            result.p99.as_secs_f64() * 1e3
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

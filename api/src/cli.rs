@@ -1,0 +1,194 @@
+//! The `yika` command line: serve, staff add, export schema, bench.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::anyhow_like::Result;
+use crate::app::RegisterStaff;
+use crate::{application, graphql, http, open_stores};
+
+/// Yika: an event-sourced ledger for a hospital's prepaid patient card and inpatient deposits.
+#[derive(Parser, Debug)]
+#[command(name = "yika", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve GraphQL over HTTP on the data directory.
+    Serve {
+        /// The data directory (events.db, read.db).
+        #[arg(long, env = "YIKA_DATA", default_value = "yika-data")]
+        data: PathBuf,
+        /// Address to listen on; port 0 picks a free port (printed on stdout).
+        #[arg(long, env = "YIKA_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Manage staff.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+    /// Export artefacts.
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
+    /// Measure durable appends per second and commit latency on a fresh store.
+    Bench {
+        /// Where to create the benchmark's store (a temporary directory by default).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Concurrent writers, one run each.
+        #[arg(long, value_delimiter = ',', default_value = "1,64")]
+        writers: Vec<usize>,
+        /// Events to append in each run.
+        #[arg(long, default_value_t = 20_000)]
+        events: usize,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum StaffCommand {
+    /// Register a staff member and print their token (shown once).
+    Add {
+        /// The data directory.
+        #[arg(long, env = "YIKA_DATA", default_value = "yika-data")]
+        data: PathBuf,
+        /// Staff number (工号), unique.
+        #[arg(long)]
+        staff_no: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Department (required for DEPARTMENT).
+        #[arg(long)]
+        department: Option<String>,
+        /// Print one JSON line {"staffId":…,"token":…}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportCommand {
+    /// Print the GraphQL schema (SDL).
+    Schema,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+enum RoleArg {
+    Cashier,
+    Department,
+    Controller,
+    Auditor,
+    Supervisor,
+    Admin,
+}
+
+impl From<RoleArg> for yika_domain::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Cashier => yika_domain::Role::Cashier,
+            RoleArg::Department => yika_domain::Role::Department,
+            RoleArg::Controller => yika_domain::Role::Controller,
+            RoleArg::Auditor => yika_domain::Role::Auditor,
+            RoleArg::Supervisor => yika_domain::Role::Supervisor,
+            RoleArg::Admin => yika_domain::Role::Admin,
+        }
+    }
+}
+
+/// Runs the command line; the process exit code says whether it worked.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("yika: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { data, listen } => serve(data, listen).await,
+        Command::Staff { command: StaffCommand::Add { data, staff_no, name, role, department, json } } => {
+            let stores = open_stores(&data).await?;
+            let (app, _runner) = application(&stores);
+            let input = RegisterStaff { staff_no, name, role: role.into(), department };
+            let result = app.register_staff_offline(input).await;
+            stores.events.close().await;
+            let (staff_id, token) = result.map_err(|e| e.to_string())?;
+            if json {
+                println!("{}", serde_json::json!({ "staffId": staff_id.to_string(), "token": token }));
+            } else {
+                println!("staff id: {staff_id}\ntoken (shown once, keep it safe): {token}");
+            }
+            Ok(())
+        }
+        Command::Export { what: ExportCommand::Schema } => {
+            print!("{}", graphql::schema(None).sdl());
+            Ok(())
+        }
+        Command::Bench { data, writers, events } => crate::bench::run(data, &writers, events).await,
+    }
+}
+
+async fn serve(data: PathBuf, listen: SocketAddr) -> Result<()> {
+    let stores = open_stores(&data).await?;
+    let (app, runner) = application(&stores);
+    runner.catch_up().await.map_err(|e| format!("initial projection: {e}"))?;
+    tokio::spawn(runner.run());
+    let state = http::HttpState { schema: graphql::schema(Some(app.clone())), app };
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("yika listening on http://{address}/graphql (data in {})", data.display());
+    let _ = std::io::stdout().flush();
+    tracing::info!(%address, data = %data.display(), "serving");
+    axum::serve(listener, http::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server: {e}"))?;
+    stores.events.close().await;
+    stores.read.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

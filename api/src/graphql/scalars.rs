@@ -1,0 +1,94 @@
+//! The contract's scalars and enums, and their mapping to domain types.
+
+use async_graphql::{Enum, InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use yika_domain::Money;
+
+/// `Money`: a decimal string with at most 2 places ("1234.50"). Integers are accepted as input;
+/// fractional JSON numbers are refused, because a float cannot carry money exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MoneyScalar(pub Money);
+
+#[Scalar(name = "Money")]
+impl ScalarType for MoneyScalar {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => Money::parse(text).map(MoneyScalar).map_err(|e| InputValueError::custom(e.to_string())),
+            Value::Number(number) if number.is_i64() => {
+                Money::parse(&number.to_string()).map(MoneyScalar).map_err(|e| InputValueError::custom(e.to_string()))
+            }
+            Value::Number(_) => Err(InputValueError::custom("Money must be a decimal string such as \"12.50\", not a float")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
+impl From<Money> for MoneyScalar {
+    fn from(money: Money) -> Self {
+        MoneyScalar(money)
+    }
+}
+
+macro_rules! mirror_enum {
+    ($(#[$doc:meta])* $name:ident => $domain:path { $($variant:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl From<$name> for $domain {
+            fn from(value: $name) -> Self {
+                match value { $($name::$variant => <$domain>::$variant),+ }
+            }
+        }
+
+        impl From<$domain> for $name {
+            fn from(value: $domain) -> Self {
+                match value { $(<$domain>::$variant => $name::$variant),+ }
+            }
+        }
+    };
+}
+
+mirror_enum!(
+    /// A staff member's one role.
+    Role => yika_domain::Role { Cashier, Department, Controller, Auditor, Supervisor, Admin }
+);
+mirror_enum!(
+    /// Outpatient card or inpatient deposit account.
+    AccountKind => yika_domain::AccountKind { OutpatientCard, InpatientDeposit }
+);
+mirror_enum!(
+    /// How money came in or went out.
+    PaymentMethod => yika_domain::PaymentMethod { Cash, BankCard, Wechat, Alipay, InsuranceAccount, Transfer }
+);
+mirror_enum!(
+    /// The insurance scheme.
+    InsuranceScheme => yika_domain::InsuranceScheme { SelfPay, EmployeeBasic, ResidentBasic, RuralCooperative, OutOfArea }
+);
+mirror_enum!(
+    /// Why a deduction is reversed.
+    ReversalReason => yika_domain::ReversalReason { DrugReturn, ExamCancelled, ChargeError }
+);
+
+/// Open or closed.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountStatus {
+    /// Takes money.
+    Open,
+    /// Closed at zero; takes nothing more.
+    Closed,
+}
+
+/// A shift's state.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShiftStatus {
+    /// Being worked.
+    Open,
+    /// Closed with a blind count.
+    Closed,
+    /// Cash handed over to finance.
+    HandedOver,
+}

@@ -1,0 +1,239 @@
+//! HTTP: the GraphQL-over-HTTP endpoint (POST and GET /graphql), health, and limits.
+//!
+//! The GraphQL-over-HTTP spec is followed by hand rather than through async-graphql-axum so
+//! that the media type of each answer follows the client's Accept header: a client that
+//! accepts only `application/json` gets `application/json` (and 200 for request errors), one
+//! that accepts `application/graphql-response+json` gets that (and 4xx for request errors).
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Map, Value, json};
+
+use crate::app::{Actor, App, token_hash};
+use crate::graphql::{Caller, YikaSchema};
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How long an unknown token waits for the staff view to catch up (staff added by the CLI).
+const STAFF_CATCH_UP: Duration = Duration::from_secs(2);
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct HttpState {
+    /// The schema, with the application inside.
+    pub schema: YikaSchema,
+    /// The application, for authentication.
+    pub app: App,
+}
+
+/// The router: `/graphql` (POST, GET), `/healthz`.
+pub fn router(state: HttpState) -> Router {
+    Router::new()
+        .route("/graphql", get(get_graphql).post(post_graphql))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Media {
+    GraphqlResponse,
+    Json,
+}
+
+impl Media {
+    fn content_type(self) -> &'static str {
+        match self {
+            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Media::Json => "application/json; charset=utf-8",
+        }
+    }
+}
+
+/// Picks the answer's media type from the Accept header; `None` means 406.
+fn negotiate(headers: &HeaderMap) -> Option<Media> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(Media::Json);
+    };
+    let types: Vec<String> =
+        accept.split(',').map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase()).collect();
+    if types.iter().any(|t| t == GRAPHQL_RESPONSE) {
+        Some(Media::GraphqlResponse)
+    } else if types.iter().any(|t| t == JSON || t == "application/*" || t == "*/*") {
+        Some(Media::Json)
+    } else {
+        None
+    }
+}
+
+fn request_error(media: Media, status: StatusCode, message: &str) -> Response {
+    let status = if media == Media::Json && status == StatusCode::BAD_REQUEST { StatusCode::BAD_REQUEST } else { status };
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": "VALIDATION" } }] });
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static(media.content_type()))], body.to_string()).into_response()
+}
+
+/// Resolves the bearer token to a staff member.
+async fn caller(app: &App, headers: &HeaderMap) -> Caller {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Caller::Anonymous;
+    };
+    let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim) else {
+        return Caller::Invalid;
+    };
+    if token.is_empty() || token.len() > 256 {
+        return Caller::Invalid;
+    }
+    let hash = token_hash(token);
+    for attempt in 0..2 {
+        match app.read.staff_by_token_hash(&hash).await {
+            Ok(Some(staff)) => {
+                return Caller::Staff(Actor { staff_id: staff.staff_id, role: staff.role, department: staff.department });
+            }
+            Ok(None) if attempt == 0 => {
+                // Staff added by `yika staff add` beside this server: let the views catch up.
+                if let Ok(head) = app.store.head_position().await
+                    && head > app.read.position()
+                {
+                    app.read.wait_for(head, STAFF_CATCH_UP).await;
+                    continue;
+                }
+                return Caller::Invalid;
+            }
+            Ok(None) => return Caller::Invalid,
+            Err(error) => {
+                tracing::error!(%error, "token lookup failed");
+                return Caller::Invalid;
+            }
+        }
+    }
+    Caller::Invalid
+}
+
+/// Reads the GraphQL parameters from a JSON object (POST body or GET query string).
+fn parameters(params: &Map<String, Value>) -> Result<async_graphql::Request, &'static str> {
+    let query = match params.get("query") {
+        Some(Value::String(query)) => query.clone(),
+        _ => return Err("the query parameter must be a string"),
+    };
+    let mut request = async_graphql::Request::new(query);
+    match params.get("operationName") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(name)) => request = request.operation_name(name.clone()),
+        Some(_) => return Err("operationName must be a string"),
+    }
+    match params.get("variables") {
+        None | Some(Value::Null) => {}
+        Some(variables @ Value::Object(_)) => {
+            request = request.variables(async_graphql::Variables::from_json(variables.clone()));
+        }
+        Some(_) => return Err("variables must be an object"),
+    }
+    match params.get("extensions") {
+        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        Some(_) => return Err("extensions must be an object"),
+    }
+    Ok(request)
+}
+
+async fn execute(state: &HttpState, headers: &HeaderMap, request: async_graphql::Request, media: Media) -> Response {
+    let caller = caller(&state.app, headers).await;
+    let response = state.schema.execute(request.data(caller)).await;
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({ "errors": [{ "message": "internal error" }] }));
+    // A request error (unparsable, invalid) never reached execution: no data entry at all.
+    let request_error = !response.errors.is_empty() && response.data == async_graphql::Value::Null && response.errors.iter().all(|e| e.path.is_empty());
+    if let Some(object) = body.as_object_mut() {
+        if request_error {
+            object.remove("data");
+        }
+        if let Some(Value::Array(errors)) = object.get_mut("errors") {
+            for error in errors {
+                // Errors from parsing and validating the document (bad Money, missing field)
+                // carry no code of ours: they are validation errors.
+                let extensions = error
+                    .as_object_mut()
+                    .map(|e| e.entry("extensions").or_insert_with(|| json!({})));
+                if let Some(Value::Object(extensions)) = extensions {
+                    extensions.entry("code").or_insert_with(|| json!("VALIDATION"));
+                }
+            }
+        }
+    }
+    let status = if request_error && media == Media::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static(media.content_type()))], body.to_string()).into_response()
+}
+
+async fn post_graphql(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return (StatusCode::NOT_ACCEPTABLE, "accept application/graphql-response+json or application/json").into_response();
+    };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mut parts = content_type.split(';');
+    let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    let charset_ok = parts.all(|p| {
+        let p = p.trim().to_ascii_lowercase();
+        !p.starts_with("charset=") || p == "charset=utf-8"
+    });
+    if essence != JSON || !charset_ok {
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "send application/json").into_response();
+    }
+    let params = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Object(params)) => params,
+        Ok(_) => return request_error(media, StatusCode::BAD_REQUEST, "the body must be a JSON object"),
+        Err(_) => return request_error(media, StatusCode::BAD_REQUEST, "the body is not valid JSON"),
+    };
+    match parameters(&params) {
+        Ok(request) => execute(&state, &headers, request, media).await,
+        Err(message) => request_error(media, StatusCode::BAD_REQUEST, message),
+    }
+}
+
+async fn get_graphql(State(state): State<HttpState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return (StatusCode::NOT_ACCEPTABLE, "accept application/graphql-response+json or application/json").into_response();
+    };
+    let pairs: Vec<(String, String)> = serde_urlencoded_pairs(query.as_deref().unwrap_or(""));
+    let mut params = Map::new();
+    for (key, value) in pairs {
+        let value = match key.as_str() {
+            "variables" | "extensions" => match serde_json::from_str::<Value>(&value) {
+                Ok(v) => v,
+                Err(_) => return request_error(media, StatusCode::BAD_REQUEST, "variables must be JSON"),
+            },
+            _ => Value::String(value),
+        };
+        params.insert(key, value);
+    }
+    let request = match parameters(&params) {
+        Ok(request) => request,
+        Err(message) => return request_error(media, StatusCode::BAD_REQUEST, message),
+    };
+    // Mutations only over POST (GET must be safe).
+    if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
+        let is_mutation = document.operations.iter().any(|(name, op)| {
+            let selected = match (&request.operation_name, name) {
+                (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+                (None, _) => true,
+                (Some(_), None) => false,
+            };
+            selected && op.node.ty == async_graphql::parser::types::OperationType::Mutation
+        });
+        if is_mutation {
+            return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], "mutations must use POST").into_response();
+        }
+    }
+    execute(&state, &headers, request, media).await
+}
+
+/// Decodes `a=1&b=x%20y` into pairs.
+fn serde_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.as_bytes()).into_owned().collect()
+}

@@ -1,0 +1,229 @@
+//! Shared fixtures for the domain's integration tests: fixed ids, amounts, commands and events.
+//!
+//! Every test file uses only part of this module, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+use uuid::Uuid;
+use yika_domain::{
+    AccountCommand, AccountId, AccountKind, Amount, DeductionId, Event, InsuranceScheme, Money,
+    PaymentMethod, ReversalReason, ShiftId, StaffId,
+};
+
+pub const ACCOUNT: AccountId = AccountId(Uuid::from_u128(0xacc0_0001));
+pub const OTHER_ACCOUNT: AccountId = AccountId(Uuid::from_u128(0xacc0_0002));
+pub const SHIFT: ShiftId = ShiftId(Uuid::from_u128(0x5f7_0001));
+pub const OTHER_SHIFT: ShiftId = ShiftId(Uuid::from_u128(0x5f7_0002));
+pub const CASHIER: StaffId = StaffId(Uuid::from_u128(0xca5_0001));
+pub const D1: DeductionId = DeductionId(Uuid::from_u128(0xded_0001));
+pub const D2: DeductionId = DeductionId(Uuid::from_u128(0xded_0002));
+pub const UNKNOWN_DEDUCTION: DeductionId = DeductionId(Uuid::from_u128(0xded_ffff));
+
+pub const CARD_NO: &str = "YK-000001";
+pub const PATIENT: &str = "P-000001";
+pub const LAB: &str = "Lab";
+pub const PHARMACY: &str = "Pharmacy";
+pub const RECEIPT: &str = "R-000001";
+pub const ORDER: &str = "ORD-000001";
+pub const ITEM_CODE: &str = "LAB-CBC";
+pub const ITEM_NAME: &str = "Complete blood count";
+
+/// A positive amount from text; panics on a typo in a test.
+pub fn amount(text: &str) -> Amount {
+    Amount::parse(text).expect("test amounts are valid")
+}
+
+/// Money from text; panics on a typo in a test.
+pub fn money(text: &str) -> Money {
+    Money::parse(text).expect("test money is valid")
+}
+
+/// A string of `n` copies of `c`.
+pub fn chars(c: char, n: usize) -> String {
+    std::iter::repeat_n(c, n).collect()
+}
+
+/// Which variant an event is. The match has no wildcard, so a new variant does not compile until
+/// it is added here; fixtures that claim to hold "one of each" check themselves against it.
+pub fn variant(event: &Event) -> usize {
+    match event {
+        Event::StaffRegistered { .. } => 0,
+        Event::CardAssigned { .. } => 1,
+        Event::CardReleased { .. } => 2,
+        Event::AccountOpened { .. } => 3,
+        Event::DepositReceived { .. } => 4,
+        Event::ChargeDeducted { .. } => 5,
+        Event::DeductionReversed { .. } => 6,
+        Event::BalanceRefunded { .. } => 7,
+        Event::AccountClosed { .. } => 8,
+        Event::ShiftOpened { .. } => 9,
+        Event::ShiftClosed { .. } => 10,
+    }
+}
+
+/// How many variants [`variant`] knows.
+pub const VARIANT_COUNT: usize = 11;
+
+/// Asserts that `events` holds at least one event of every variant.
+#[track_caller]
+pub fn assert_every_variant(events: &[Event]) {
+    let mut seen = [false; VARIANT_COUNT];
+    for event in events {
+        seen[variant(event)] = true;
+    }
+    assert!(
+        seen.iter().all(|s| *s),
+        "variants missing from the fixture: {seen:?}"
+    );
+}
+
+// ----- commands -----
+
+pub fn open(kind: AccountKind) -> AccountCommand {
+    AccountCommand::Open {
+        account_id: ACCOUNT,
+        kind,
+        patient_id: PATIENT.to_owned(),
+        card_no: CARD_NO.to_owned(),
+        insurance_scheme: InsuranceScheme::SelfPay,
+    }
+}
+
+pub fn deposit(text: &str) -> AccountCommand {
+    deposit_by(text, PaymentMethod::Cash)
+}
+
+pub fn deposit_by(text: &str, method: PaymentMethod) -> AccountCommand {
+    AccountCommand::Deposit {
+        amount: amount(text),
+        method,
+        shift_id: SHIFT,
+        cashier_id: CASHIER,
+        receipt_no: RECEIPT.to_owned(),
+        external_ref: None,
+    }
+}
+
+pub fn deduct(id: DeductionId, text: &str, department: &str) -> AccountCommand {
+    deduct_line(id, text, department, ORDER, ITEM_CODE, Some(ITEM_NAME), 1)
+}
+
+pub fn deduct_line(
+    id: DeductionId,
+    text: &str,
+    department: &str,
+    order_id: &str,
+    item_code: &str,
+    item_name: Option<&str>,
+    quantity: i64,
+) -> AccountCommand {
+    AccountCommand::Deduct {
+        deduction_id: id,
+        amount: amount(text),
+        department: department.to_owned(),
+        order_id: order_id.to_owned(),
+        item_code: item_code.to_owned(),
+        item_name: item_name.map(str::to_owned),
+        quantity,
+    }
+}
+
+pub fn reverse(id: DeductionId, text: &str, department: &str) -> AccountCommand {
+    AccountCommand::Reverse {
+        deduction_id: id,
+        amount: amount(text),
+        department: department.to_owned(),
+        reason: ReversalReason::DrugReturn,
+    }
+}
+
+/// A cash refund of `text`, or of the whole balance when `None`.
+pub fn refund(text: Option<&str>) -> AccountCommand {
+    AccountCommand::Refund {
+        amount: text.map(amount),
+        method: PaymentMethod::Cash,
+        shift_id: SHIFT,
+        cashier_id: CASHIER,
+        receipt_no: RECEIPT.to_owned(),
+    }
+}
+
+// ----- events (what the commands above produce) -----
+
+pub fn opened(kind: AccountKind) -> Event {
+    Event::AccountOpened {
+        account_id: ACCOUNT,
+        kind,
+        patient_id: PATIENT.to_owned(),
+        card_no: CARD_NO.to_owned(),
+        insurance_scheme: InsuranceScheme::SelfPay,
+    }
+}
+
+pub fn outpatient() -> Event {
+    opened(AccountKind::OutpatientCard)
+}
+
+pub fn inpatient() -> Event {
+    opened(AccountKind::InpatientDeposit)
+}
+
+pub fn deposited(text: &str) -> Event {
+    deposited_by(text, PaymentMethod::Cash)
+}
+
+pub fn deposited_by(text: &str, method: PaymentMethod) -> Event {
+    Event::DepositReceived {
+        account_id: ACCOUNT,
+        amount: amount(text),
+        method,
+        shift_id: SHIFT,
+        cashier_id: CASHIER,
+        receipt_no: RECEIPT.to_owned(),
+        external_ref: None,
+    }
+}
+
+pub fn deducted(id: DeductionId, text: &str, department: &str) -> Event {
+    deducted_line(id, text, department, 1)
+}
+
+pub fn deducted_line(id: DeductionId, text: &str, department: &str, quantity: u32) -> Event {
+    Event::ChargeDeducted {
+        account_id: ACCOUNT,
+        deduction_id: id,
+        amount: amount(text),
+        department: department.to_owned(),
+        order_id: ORDER.to_owned(),
+        item_code: ITEM_CODE.to_owned(),
+        item_name: Some(ITEM_NAME.to_owned()),
+        quantity,
+    }
+}
+
+pub fn reversed(id: DeductionId, text: &str, department: &str) -> Event {
+    Event::DeductionReversed {
+        account_id: ACCOUNT,
+        deduction_id: id,
+        amount: amount(text),
+        department: department.to_owned(),
+        reason: ReversalReason::DrugReturn,
+    }
+}
+
+pub fn refunded(text: &str) -> Event {
+    Event::BalanceRefunded {
+        account_id: ACCOUNT,
+        amount: amount(text),
+        method: PaymentMethod::Cash,
+        shift_id: SHIFT,
+        cashier_id: CASHIER,
+        receipt_no: RECEIPT.to_owned(),
+    }
+}
+
+pub fn closed() -> Event {
+    Event::AccountClosed {
+        account_id: ACCOUNT,
+        card_no: CARD_NO.to_owned(),
+    }
+}

@@ -1,0 +1,327 @@
+//! Given/when/then specifications of staff registration and of the card-number guard.
+
+mod common;
+
+use common::*;
+use uuid::Uuid;
+use yika_domain::testing::given;
+use yika_domain::{Card, CardCommand, DomainError, Event, Role, Staff, StaffCommand, StaffId};
+
+const STAFF: StaffId = StaffId(Uuid::from_u128(0x57af_0001));
+const OTHER_STAFF: StaffId = StaffId(Uuid::from_u128(0x57af_0002));
+const STAFF_NO: &str = "S-1001";
+const NAME: &str = "王芳";
+
+fn token_hash() -> String {
+    chars('a', 64)
+}
+
+fn register(role: Role, department: Option<&str>) -> StaffCommand {
+    register_as(STAFF, STAFF_NO, NAME, role, department)
+}
+
+fn register_as(
+    staff_id: StaffId,
+    staff_no: &str,
+    name: &str,
+    role: Role,
+    department: Option<&str>,
+) -> StaffCommand {
+    StaffCommand::Register {
+        staff_id,
+        staff_no: staff_no.to_owned(),
+        name: name.to_owned(),
+        role,
+        department: department.map(str::to_owned),
+        token_sha256: token_hash(),
+    }
+}
+
+fn registered(role: Role, department: Option<&str>) -> Event {
+    Event::StaffRegistered {
+        staff_id: STAFF,
+        staff_no: STAFF_NO.to_owned(),
+        name: NAME.to_owned(),
+        role,
+        department: department.map(str::to_owned),
+        token_sha256: token_hash(),
+    }
+}
+
+// ----- staff -----
+
+#[test]
+fn it_registers_a_department_staff_member_with_its_department() {
+    // Goal: a DEPARTMENT member is registered with the department it deducts for.
+    let state = given::<Staff>([])
+        .when(register(Role::Department, Some(LAB)))
+        .then([registered(Role::Department, Some(LAB))]);
+    assert_eq!(state.staff_id, Some(STAFF));
+}
+
+#[test]
+fn it_registers_every_other_role_without_a_department() {
+    // Goal: cashier, controller, auditor, supervisor and admin register with no department.
+    for role in [
+        Role::Cashier,
+        Role::Controller,
+        Role::Auditor,
+        Role::Supervisor,
+        Role::Admin,
+    ] {
+        given::<Staff>([])
+            .when(register(role, None))
+            .then([registered(role, None)]);
+    }
+}
+
+#[test]
+fn it_treats_a_blank_department_of_another_role_as_none() {
+    // Goal: a blank department on a non-DEPARTMENT role is dropped, not stored.
+    given::<Staff>([])
+        .when(register(Role::Cashier, Some("  ")))
+        .then([registered(Role::Cashier, None)]);
+}
+
+#[test]
+fn it_trims_the_staff_number_name_and_department() {
+    // Goal: stored texts carry no surrounding blanks.
+    given::<Staff>([])
+        .when(register_as(
+            STAFF,
+            " S-1001 ",
+            " 王芳\t",
+            Role::Department,
+            Some(" Lab "),
+        ))
+        .then([registered(Role::Department, Some(LAB))]);
+}
+
+#[test]
+fn it_refuses_a_staff_number_that_is_taken() {
+    // Goal: a staff number is registered once, whoever asks next.
+    given::<Staff>([registered(Role::Cashier, None)])
+        .when(register_as(
+            OTHER_STAFF,
+            STAFF_NO,
+            "李雷",
+            Role::Auditor,
+            None,
+        ))
+        .then_err(DomainError::StaffNoTaken(STAFF_NO.to_owned()));
+}
+
+#[test]
+fn it_refuses_a_department_member_without_a_department() {
+    // Goal: DEPARTMENT requires a department.
+    given::<Staff>([])
+        .when(register(Role::Department, None))
+        .then_err(DomainError::InvalidDepartment {
+            role: "DEPARTMENT",
+            reason: "requires a department",
+        });
+}
+
+#[test]
+fn it_refuses_a_department_member_with_a_blank_department() {
+    // Goal: a blank department is not a department.
+    given::<Staff>([])
+        .when(register(Role::Department, Some(" ")))
+        .then_err(DomainError::InvalidText {
+            field: "department",
+            reason: "must not be empty",
+        });
+}
+
+#[test]
+fn it_refuses_a_department_on_any_other_role() {
+    // Goal: roles other than DEPARTMENT must not have a department.
+    for role in [
+        Role::Cashier,
+        Role::Controller,
+        Role::Auditor,
+        Role::Supervisor,
+        Role::Admin,
+    ] {
+        given::<Staff>([]).when(register(role, Some(LAB))).then_err(
+            DomainError::InvalidDepartment {
+                role: "non-DEPARTMENT",
+                reason: "takes no department",
+            },
+        );
+    }
+}
+
+#[test]
+fn it_refuses_an_empty_or_too_long_name() {
+    // Goal: a name is non-empty and at most 128 characters (128 passes, 129 does not).
+    given::<Staff>([])
+        .when(register_as(STAFF, STAFF_NO, "   ", Role::Cashier, None))
+        .then_err(DomainError::InvalidText {
+            field: "name",
+            reason: "must not be empty",
+        });
+    given::<Staff>([])
+        .when(register_as(
+            STAFF,
+            STAFF_NO,
+            &chars('名', 129),
+            Role::Cashier,
+            None,
+        ))
+        .then_err(DomainError::InvalidText {
+            field: "name",
+            reason: "is too long",
+        });
+    let state = given::<Staff>([])
+        .when(register_as(
+            STAFF,
+            STAFF_NO,
+            &chars('名', 128),
+            Role::Cashier,
+            None,
+        ))
+        .then([Event::StaffRegistered {
+            staff_id: STAFF,
+            staff_no: STAFF_NO.to_owned(),
+            name: chars('名', 128),
+            role: Role::Cashier,
+            department: None,
+            token_sha256: token_hash(),
+        }]);
+    assert_eq!(state.staff_id, Some(STAFF));
+}
+
+#[test]
+fn it_refuses_an_empty_or_too_long_staff_number() {
+    // Goal: a staff number is a non-empty identifier of at most 64 characters.
+    given::<Staff>([])
+        .when(register_as(STAFF, "", NAME, Role::Cashier, None))
+        .then_err(DomainError::InvalidText {
+            field: "staffNo",
+            reason: "must not be empty",
+        });
+    given::<Staff>([])
+        .when(register_as(
+            STAFF,
+            &chars('7', 65),
+            NAME,
+            Role::Cashier,
+            None,
+        ))
+        .then_err(DomainError::InvalidText {
+            field: "staffNo",
+            reason: "is too long",
+        });
+}
+
+#[test]
+fn it_refuses_control_characters_in_a_name() {
+    // Goal: names are printable.
+    given::<Staff>([])
+        .when(register_as(STAFF, STAFF_NO, "王\n芳", Role::Cashier, None))
+        .then_err(DomainError::InvalidText {
+            field: "name",
+            reason: "must not contain control characters",
+        });
+}
+
+#[test]
+#[should_panic(expected = "token hash is hex SHA-256")]
+fn it_treats_a_token_hash_of_the_wrong_length_as_a_programming_error() {
+    // Goal: the caller must pass a 64-character SHA-256 hex digest, never the token itself.
+    let command = StaffCommand::Register {
+        staff_id: STAFF,
+        staff_no: STAFF_NO.to_owned(),
+        name: NAME.to_owned(),
+        role: Role::Admin,
+        department: None,
+        token_sha256: "secret-token".to_owned(),
+    };
+    let _ = given::<Staff>([]).when(command);
+}
+
+// ----- card -----
+
+fn assign(account_id: yika_domain::AccountId) -> CardCommand {
+    CardCommand::Assign {
+        card_no: CARD_NO.to_owned(),
+        account_id,
+    }
+}
+
+fn assigned(account_id: yika_domain::AccountId) -> Event {
+    Event::CardAssigned {
+        card_no: CARD_NO.to_owned(),
+        account_id,
+    }
+}
+
+fn released(account_id: yika_domain::AccountId) -> Event {
+    Event::CardReleased {
+        card_no: CARD_NO.to_owned(),
+        account_id,
+    }
+}
+
+#[test]
+fn it_assigns_a_free_card_number() {
+    // Goal: a number nobody holds is assigned to the new account.
+    let state = given::<Card>([])
+        .when(assign(ACCOUNT))
+        .then([assigned(ACCOUNT)]);
+    assert_eq!(state.holder, Some(ACCOUNT));
+}
+
+#[test]
+fn it_refuses_a_card_number_held_by_an_open_account() {
+    // Goal: a live card number is held by one account only; the error names the holder.
+    given::<Card>([assigned(ACCOUNT)])
+        .when(assign(OTHER_ACCOUNT))
+        .then_err(DomainError::CardAlreadyIssued {
+            card_no: CARD_NO.to_owned(),
+            holder: ACCOUNT,
+        });
+}
+
+#[test]
+fn it_refuses_to_assign_a_held_number_again_to_its_holder() {
+    // Goal: assignment is not silently repeated, even for the same account.
+    given::<Card>([assigned(ACCOUNT)])
+        .when(assign(ACCOUNT))
+        .then_err(DomainError::CardAlreadyIssued {
+            card_no: CARD_NO.to_owned(),
+            holder: ACCOUNT,
+        });
+}
+
+#[test]
+fn it_releases_a_card_number_held_by_the_closing_account() {
+    // Goal: the holder releases its number and the number is free again.
+    let state = given::<Card>([assigned(ACCOUNT)])
+        .when(CardCommand::Release {
+            card_no: CARD_NO.to_owned(),
+            account_id: ACCOUNT,
+        })
+        .then([released(ACCOUNT)]);
+    assert_eq!(state.holder, None);
+}
+
+#[test]
+fn it_assigns_a_released_card_number_to_a_new_account() {
+    // Goal: after release a number may be issued again.
+    let state = given::<Card>([assigned(ACCOUNT), released(ACCOUNT)])
+        .when(assign(OTHER_ACCOUNT))
+        .then([assigned(OTHER_ACCOUNT)]);
+    assert_eq!(state.holder, Some(OTHER_ACCOUNT));
+}
+
+#[test]
+#[should_panic(expected = "only the holder releases a card number")]
+fn it_treats_a_release_by_a_non_holder_as_a_programming_error() {
+    // Goal: releasing a number held by another account is a caller bug and panics.
+    let _ = given::<Card>([assigned(ACCOUNT)]).when(CardCommand::Release {
+        card_no: CARD_NO.to_owned(),
+        account_id: OTHER_ACCOUNT,
+    });
+}

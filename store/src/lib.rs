@@ -194,6 +194,9 @@ pub trait EventStore: Send + Sync + 'static {
     /// The event with this id, if stored.
     async fn find_event(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, StoreError>;
 
+    /// The claim stored under an idempotency key: `(fingerprint, first_position, last_position)`.
+    async fn idempotency_claim(&self, key: &str) -> Result<Option<(String, u64, u64)>, StoreError>;
+
     /// The position of the last committed event (0 when empty), as of now.
     async fn head_position(&self) -> Result<u64, StoreError>;
 

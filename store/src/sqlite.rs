@@ -188,6 +188,21 @@ impl EventStore for SqliteEventStore {
         row.as_ref().map(recorded_event).transpose()
     }
 
+    async fn idempotency_claim(&self, key: &str) -> Result<Option<(String, u64, u64)>, StoreError> {
+        let row = sqlx::query("SELECT fingerprint, first_position, last_position FROM idempotency_keys WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.readers)
+            .await?;
+        row.map(|row| {
+            Ok((
+                row.try_get("fingerprint")?,
+                to_u64(row.try_get("first_position")?)?,
+                to_u64(row.try_get("last_position")?)?,
+            ))
+        })
+        .transpose()
+    }
+
     async fn head_position(&self) -> Result<u64, StoreError> {
         let head: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM events").fetch_one(&self.readers).await?;
         to_u64(head.unwrap_or(0))
@@ -314,15 +329,10 @@ impl Writer {
         sqlx::query("BEGIN IMMEDIATE").execute(&mut self.conn).await?;
 
         // Another process may have appended since our last commit: re-read the tail.
-        let real_tail = read_tail(&mut self.conn).await?;
-        let known = self.tail.map(|t| (t.position, t.hash));
-        if known != real_tail {
+        let (position, hash) = read_tail(&mut self.conn).await?.unwrap_or((0, GENESIS));
+        if self.tail.map(|t| (t.position, t.hash)) != Some((position, hash)) {
             self.revisions.clear();
-            self.tail = Some(Tail {
-                position: real_tail.map_or(0, |(p, _)| p),
-                hash: real_tail.map_or(GENESIS, |(_, h)| h),
-                recorded_at: None,
-            });
+            self.tail = Some(Tail { position, hash, recorded_at: None });
         }
         let mut tail = self.tail.expect("tail is known from here on");
         if self.revisions.len() > REVISION_CACHE_MAX {

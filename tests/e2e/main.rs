@@ -1,1 +1,9 @@
+//! End-to-end tests: the real `yika` binary, a temporary data directory, GraphQL over HTTP.
 
+mod support;
+
+mod concurrency;
+mod http_spec;
+mod outpatient;
+mod refusals;
+mod schema;

@@ -1,0 +1,220 @@
+//! The end-to-end harness: starts the real `yika` binary on a free port with a temporary data
+//! directory and talks GraphQL over HTTP to it.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+/// The `yika` binary Cargo built for these tests.
+pub const YIKA: &str = env!("CARGO_BIN_EXE_yika");
+
+/// A running server with its own data directory; killed on drop.
+pub struct Server {
+    child: Child,
+    /// The GraphQL endpoint.
+    pub url: String,
+    /// The data directory.
+    pub data: tempfile::TempDir,
+    client: reqwest::Client,
+}
+
+/// A registered staff member.
+#[derive(Clone, Debug)]
+pub struct StaffMember {
+    pub id: String,
+    pub token: String,
+}
+
+impl Server {
+    /// Starts `yika serve --listen 127.0.0.1:0` on a fresh data directory.
+    pub fn start() -> Server {
+        let data = tempfile::tempdir().expect("a temporary directory");
+        Server::start_in(data)
+    }
+
+    /// Starts a server on an existing data directory.
+    pub fn start_in(data: tempfile::TempDir) -> Server {
+        let mut child = Command::new(YIKA)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data.path())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the yika binary starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("yika prints its address");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_owned();
+        Server { child, url, data, client: reqwest::Client::new() }
+    }
+
+    /// Stops the server and hands back its data directory.
+    pub fn stop(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let data = tempfile::tempdir().expect("placeholder");
+        std::mem::replace(&mut self.data, data)
+    }
+
+    /// Registers staff with `yika staff add --json` beside the running server.
+    pub fn staff_add(&self, staff_no: &str, name: &str, role: &str, department: Option<&str>) -> StaffMember {
+        staff_add(self.data.path(), staff_no, name, role, department)
+    }
+
+    /// POSTs a GraphQL request and returns the whole JSON answer.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self.client.post(&self.url).json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the server answers");
+        assert!(response.status().is_success(), "HTTP {}", response.status());
+        response.json().await.expect("a JSON answer")
+    }
+
+    /// Runs a GraphQL request that must succeed; returns `data`.
+    pub async fn ok(&self, token: &str, query: &str, variables: Value) -> Value {
+        let answer = self.gql(Some(token), query, variables).await;
+        assert!(answer.get("errors").is_none(), "unexpected errors: {answer}");
+        answer["data"].clone()
+    }
+
+    /// Runs a GraphQL request that must be refused; returns the first error's code.
+    pub async fn refused(&self, token: Option<&str>, query: &str, variables: Value) -> String {
+        let answer = self.gql(token, query, variables).await;
+        let code = answer["errors"][0]["extensions"]["code"].as_str();
+        code.unwrap_or_else(|| panic!("expected a refusal with a code, got {answer}")).to_owned()
+    }
+
+    /// How many events the log holds (read straight from the SQLite file).
+    pub async fn event_count(&self) -> i64 {
+        event_count(self.data.path()).await
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Registers staff with the CLI on a data directory.
+pub fn staff_add(data: &Path, staff_no: &str, name: &str, role: &str, department: Option<&str>) -> StaffMember {
+    let mut command = Command::new(YIKA);
+    command.args(["staff", "add", "--json", "--staff-no", staff_no, "--name", name, "--role", role, "--data"]).arg(data);
+    if let Some(department) = department {
+        command.args(["--department", department]);
+    }
+    let output = command.env("RUST_LOG", "warn").output().expect("yika staff add runs");
+    assert!(output.status.success(), "staff add failed: {}", String::from_utf8_lossy(&output.stderr));
+    let line: Value = serde_json::from_slice(&output.stdout).expect("one JSON line");
+    StaffMember {
+        id: line["staffId"].as_str().expect("staffId").to_owned(),
+        token: line["token"].as_str().expect("token").to_owned(),
+    }
+}
+
+/// Counts the events in a data directory's log.
+pub async fn event_count(data: &Path) -> i64 {
+    use sqlx::ConnectOptions;
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(data.join("events.db"))
+        .read_only(true)
+        .connect()
+        .await
+        .expect("the event store opens read-only");
+    sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(&mut conn).await.expect("count")
+}
+
+/// The usual cast of a test: an admin, a cashier and three departments.
+pub struct Cast {
+    pub admin: StaffMember,
+    pub cashier: StaffMember,
+    pub lab: StaffMember,
+    pub imaging: StaffMember,
+    pub pharmacy: StaffMember,
+}
+
+impl Cast {
+    pub fn register(server: &Server) -> Cast {
+        Cast {
+            admin: server.staff_add("A001", "Admin", "ADMIN", None),
+            cashier: server.staff_add("C001", "Wang Fang", "CASHIER", None),
+            lab: server.staff_add("D-LAB", "Lab terminal", "DEPARTMENT", Some("Lab")),
+            imaging: server.staff_add("D-IMG", "Imaging terminal", "DEPARTMENT", Some("Imaging")),
+            pharmacy: server.staff_add("D-PHA", "Pharmacy terminal", "DEPARTMENT", Some("Pharmacy")),
+        }
+    }
+}
+
+pub const OPEN_SHIFT: &str = "mutation($window: String!, $float: Money!, $key: String!) {
+  openShift(input: { window: $window, openingFloat: $float, idempotencyKey: $key }) { id status openingFloat expectedCash }
+}";
+pub const OPEN_ACCOUNT: &str = "mutation($kind: AccountKind!, $patient: String!, $card: String!, $key: String!) {
+  openAccount(input: { kind: $kind, patientId: $patient, cardNo: $card, idempotencyKey: $key }) { id status balance revision }
+}";
+pub const DEPOSIT: &str = "mutation($account: UUID!, $amount: Money!, $method: PaymentMethod!, $shift: UUID!, $key: String!) {
+  deposit(input: { accountId: $account, amount: $amount, method: $method, shiftId: $shift, idempotencyKey: $key }) {
+    id amount method receiptNo account { balance deposited }
+  }
+}";
+pub const DEDUCT: &str = "mutation($account: UUID!, $amount: Money!, $department: String!, $order: String!, $item: String!) {
+  deduct(input: { accountId: $account, amount: $amount, department: $department, orderId: $order, itemCode: $item }) {
+    id amount reversedAmount department orderId account { balance deducted }
+  }
+}";
+pub const REVERSE: &str = "mutation($deduction: UUID!, $amount: Money!, $reason: ReversalReason!, $key: String!) {
+  reverseDeduction(input: { deductionId: $deduction, amount: $amount, reason: $reason, idempotencyKey: $key }) {
+    id amount reversedAmount account { balance reversed }
+  }
+}";
+pub const REFUND: &str = "mutation($account: UUID!, $amount: Money, $method: PaymentMethod!, $shift: UUID!, $key: String!) {
+  refundBalance(input: { accountId: $account, amount: $amount, method: $method, shiftId: $shift, idempotencyKey: $key }) {
+    id amount method receiptNo account { balance refunded }
+  }
+}";
+pub const CLOSE_ACCOUNT: &str = "mutation($account: UUID!, $key: String!) {
+  closeAccount(input: { accountId: $account, idempotencyKey: $key }) { id status balance }
+}";
+pub const CLOSE_SHIFT: &str = "mutation($shift: UUID!, $counted: Money!) {
+  closeShift(input: { shiftId: $shift, countedCash: $counted }) {
+    id status expectedCash countedCash variance transactionCount
+    received { method amount } paidOut { method amount }
+  }
+}";
+pub const ACCOUNT: &str = "query($id: UUID!) {
+  account(id: $id) { id status balance deposited deducted reversed refunded inArrears revision }
+}";
+
+/// Opens a shift for `cashier` and returns its id.
+pub async fn open_shift(server: &Server, cashier: &StaffMember, float: &str) -> String {
+    let data = server.ok(&cashier.token, OPEN_SHIFT, json!({ "window": "W1", "float": float, "key": format!("shift-{}", uuid()) })).await;
+    data["openShift"]["id"].as_str().expect("shift id").to_owned()
+}
+
+/// Opens an outpatient card and returns its id.
+pub async fn open_card(server: &Server, cashier: &StaffMember, card: &str) -> String {
+    let data = server
+        .ok(&cashier.token, OPEN_ACCOUNT, json!({ "kind": "OUTPATIENT_CARD", "patient": format!("P-{card}"), "card": card, "key": format!("open-{card}") }))
+        .await;
+    data["openAccount"]["id"].as_str().expect("account id").to_owned()
+}
+
+/// Deposits and returns the answer's `deposit`.
+pub async fn deposit(server: &Server, cashier: &StaffMember, account: &str, shift: &str, amount: &str) -> Value {
+    let variables = json!({ "account": account, "amount": amount, "method": "CASH", "shift": shift, "key": format!("dep-{}", uuid()) });
+    server.ok(&cashier.token, DEPOSIT, variables).await["deposit"].clone()
+}
+
+/// A fresh unique string.
+pub fn uuid() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}

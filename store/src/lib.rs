@@ -168,6 +168,9 @@ pub enum StoreError {
     /// The stored data is not what Yika wrote (unreadable row).
     #[error("corrupt event store: {0}")]
     Corrupt(String),
+    /// The group commit failed (disk full, lock timeout, I/O error); nothing of it was written.
+    #[error("commit failed, nothing was written: {0}")]
+    CommitFailed(String),
     /// The writer has stopped (the store is closing).
     #[error("the event store is closed")]
     Closed,

@@ -147,6 +147,13 @@ impl EventStore for SqliteEventStore {
         if count > MAX_EVENTS_PER_APPEND {
             return Err(StoreError::Invalid("too many events in one append"));
         }
+        if request.events().any(|e| e.schema_version == 0) {
+            return Err(StoreError::Invalid("schema versions start at 1"));
+        }
+        let mut ids = HashSet::with_capacity(count);
+        if !request.events().all(|e| ids.insert(e.event_id)) {
+            return Err(StoreError::Invalid("an event id appears twice in one append"));
+        }
         let (reply, answer) = oneshot::channel();
         self.jobs.send(Message::Append(Job { request, reply })).await.map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
@@ -318,7 +325,7 @@ impl Writer {
                 tracing::error!(%error, requests = jobs.len(), "group commit failed");
                 let message = error.to_string();
                 for job in jobs {
-                    let _ = job.reply.send(Err(StoreError::Corrupt(format!("commit failed: {message}"))));
+                    let _ = job.reply.send(Err(StoreError::CommitFailed(message.clone())));
                 }
             }
         }
@@ -357,7 +364,9 @@ impl Writer {
         let mut new_claims: HashMap<&str, (&str, u64, u64)> = HashMap::new();
         let mut rows: Vec<RecordedEvent> = Vec::new();
         let mut verdicts = Vec::with_capacity(requests.len());
-        let mut batch_ids: HashSet<Uuid> = HashSet::new();
+        // Ids written earlier in this batch, so that a retry queued behind its first copy is
+        // answered like any other retry.
+        let mut batch_ids: HashMap<Uuid, u64> = HashMap::new();
 
         for request in &requests {
             // 1. The command's idempotency key.
@@ -377,7 +386,8 @@ impl Writer {
             }
             // 2. The events' ids: all stored already means a retried append.
             let ids: Vec<Uuid> = request.events().map(|e| e.event_id).collect();
-            let stored: Vec<u64> = ids.iter().filter_map(|id| existing_ids.get(id).copied()).collect();
+            let stored: Vec<u64> =
+                ids.iter().filter_map(|id| existing_ids.get(id).or_else(|| batch_ids.get(id)).copied()).collect();
             if !stored.is_empty() {
                 verdicts.push(if stored.len() == ids.len() {
                     let first_position = *stored.iter().min().expect("not empty");
@@ -386,10 +396,6 @@ impl Writer {
                 } else {
                     Verdict::Refused(StoreError::PartialDuplicate(ids[0]))
                 });
-                continue;
-            }
-            if let Some(id) = ids.iter().find(|id| batch_ids.contains(id)) {
-                verdicts.push(Verdict::Refused(StoreError::PartialDuplicate(*id)));
                 continue;
             }
             // 3. Expected revisions, against the log plus this batch's earlier writes.
@@ -418,7 +424,7 @@ impl Writer {
                     rows.push(row);
                 }
             }
-            batch_ids.extend(ids);
+            batch_ids.extend(ids.iter().copied().zip(first_position..));
             if let Some(claim) = &request.idempotency {
                 new_claims.insert(&claim.key, (&claim.fingerprint, first_position, tail.position));
             }
@@ -456,7 +462,9 @@ impl Writer {
         tail.recorded_at = Some(recorded_at);
         self.tail = Some(tail);
         self.revisions = revisions;
-        self.committed.send_replace(tail.position);
+        if !rows.is_empty() {
+            self.committed.send_replace(tail.position);
+        }
         Ok(verdicts)
     }
 

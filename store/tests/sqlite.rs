@@ -83,7 +83,7 @@ async fn conformance_idempotent_event_ids() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance_concurrent_retry_same_event_ids() {
-    // Goal: the same append sent concurrently (queued in one group commit) commits once and every copy succeeds.
+    // Goal: the same append sent by 20 tasks at once (a retry racing the first try) commits once and every copy succeeds.
     run(concurrent_retry_same_event_ids).await;
 }
 

@@ -3,7 +3,6 @@
 //! Each writer appends one event per request to its own stream with an exact expected revision
 //! (as a command does), so every append is checked, hashed, grouped and fsynced for real.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -96,29 +95,27 @@ pub async fn measure(dir: &std::path::Path, writers: usize, events: usize) -> Re
     Ok(BenchResult { writers, events: latencies.len(), elapsed, p50: at(0.50), p99: at(0.99) })
 }
 
-/// Runs the benchmark for each writer count and prints one line per run.
-pub async fn run(data: Option<PathBuf>, writers: &[usize], events: usize) -> Result<()> {
+/// Runs the benchmark for each writer count in a fresh folder under `data` (removed afterwards;
+/// the data directory's own files are never touched) and prints one line per run.
+pub async fn run(data: &std::path::Path, writers: &[usize], events: usize) -> Result<()> {
     if events == 0 || events > 10_000_000 {
         return Err("--events must be between 1 and 10000000".to_owned());
     }
     if writers.iter().any(|w| *w == 0 || *w > 4_096) {
         return Err("--writers must be between 1 and 4096".to_owned());
     }
-    let temp;
-    let dir = match data {
-        Some(dir) => {
-            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-            dir
-        }
-        None => {
-            temp = std::env::temp_dir().join(format!("yika-bench-{}", uuid::Uuid::now_v7()));
-            std::fs::create_dir_all(&temp).map_err(|e| e.to_string())?;
-            temp
-        }
-    };
+    let dir = data.join(format!("bench-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     println!("yika bench: SQLite event store, WAL, synchronous=FULL, {events} events per run, in {}", dir.display());
     for &w in writers {
-        let result = measure(&dir, w, events).await?;
+        let result = measure(&dir, w, events).await;
+        let result = match result {
+            Ok(result) => result,
+            Err(error) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(error);
+            }
+        };
         println!(
             "writers={:>4}  events={}  elapsed={:.2}s  rate={:.0} events/s  p50={:.2}ms  p99={:.2}ms",
             result.writers,
@@ -129,6 +126,6 @@ pub async fn run(data: Option<PathBuf>, writers: &[usize], events: usize) -> Res
             result.p99.as_secs_f64() * 1e3
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
     Ok(())
 }

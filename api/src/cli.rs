@@ -15,6 +15,9 @@ use crate::{application, graphql, http, open_stores};
 #[derive(Parser, Debug)]
 #[command(name = "yika", version, about)]
 struct Cli {
+    /// The data directory (events.db, read.db); every subcommand takes it.
+    #[arg(long, global = true, env = "YIKA_DATA", default_value = "yika-data")]
+    data: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -23,9 +26,6 @@ struct Cli {
 enum Command {
     /// Serve GraphQL over HTTP on the data directory.
     Serve {
-        /// The data directory (events.db, read.db).
-        #[arg(long, env = "YIKA_DATA", default_value = "yika-data")]
-        data: PathBuf,
         /// Address to listen on; port 0 picks a free port (printed on stdout).
         #[arg(long, env = "YIKA_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
@@ -42,9 +42,6 @@ enum Command {
     },
     /// Measure durable appends per second and commit latency on a fresh store.
     Bench {
-        /// Where to create the benchmark's store (a temporary directory by default).
-        #[arg(long)]
-        data: Option<PathBuf>,
         /// Concurrent writers, one run each.
         #[arg(long, value_delimiter = ',', default_value = "1,64")]
         writers: Vec<usize>,
@@ -58,9 +55,6 @@ enum Command {
 enum StaffCommand {
     /// Register a staff member and print their token (shown once).
     Add {
-        /// The data directory.
-        #[arg(long, env = "YIKA_DATA", default_value = "yika-data")]
-        data: PathBuf,
         /// Staff number (工号), unique.
         #[arg(long)]
         staff_no: String,
@@ -130,9 +124,10 @@ pub fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    let data = cli.data;
     match cli.command {
-        Command::Serve { data, listen } => serve(data, listen).await,
-        Command::Staff { command: StaffCommand::Add { data, staff_no, name, role, department, json } } => {
+        Command::Serve { listen } => serve(data, listen).await,
+        Command::Staff { command: StaffCommand::Add { staff_no, name, role, department, json } } => {
             let stores = open_stores(&data).await?;
             let (app, _runner) = application(&stores);
             let input = RegisterStaff { staff_no, name, role: role.into(), department };
@@ -150,7 +145,7 @@ async fn run(cli: Cli) -> Result<()> {
             print!("{}", graphql::schema(None).sdl());
             Ok(())
         }
-        Command::Bench { data, writers, events } => crate::bench::run(data, &writers, events).await,
+        Command::Bench { writers, events } => crate::bench::run(&data, &writers, events).await,
     }
 }
 

@@ -153,7 +153,7 @@ async fn serve(data: PathBuf, listen: SocketAddr) -> Result<()> {
     let stores = open_stores(&data).await?;
     let (app, runner) = application(&stores);
     runner.catch_up().await.map_err(|e| format!("initial projection: {e}"))?;
-    tokio::spawn(runner.run());
+    let projections = tokio::spawn(runner.run());
     let state = http::HttpState { schema: graphql::schema(Some(app.clone())), app };
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
@@ -164,6 +164,9 @@ async fn serve(data: PathBuf, listen: SocketAddr) -> Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server: {e}"))?;
+    // Stop following the log before the stores close under it.
+    projections.abort();
+    let _ = projections.await;
     stores.events.close().await;
     stores.read.close().await;
     Ok(())

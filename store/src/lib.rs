@@ -44,7 +44,7 @@ impl ExpectedRevision {
         if revision == 0 { ExpectedRevision::NoStream } else { ExpectedRevision::Exact(revision) }
     }
 
-    fn admits(self, actual: u64) -> bool {
+    pub(crate) fn admits(self, actual: u64) -> bool {
         match self {
             ExpectedRevision::Any => true,
             ExpectedRevision::NoStream => actual == 0,

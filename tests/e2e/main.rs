@@ -3,6 +3,7 @@
 mod support;
 
 mod concurrency;
+mod guide;
 mod http_spec;
 mod outpatient;
 mod refusals;

@@ -13,12 +13,15 @@ use uuid::Uuid;
 use yika_domain::ids::streams;
 use yika_domain::text::{MAX_ID_CHARS, bounded};
 use yika_domain::{
-    Account, AccountCommand, AccountId, AccountKind, Aggregate, Amount, Card, CardCommand, Cashier, CashierCommand,
-    DeductionId, DomainError, Event, InsuranceScheme, Metadata, Money, PaymentMethod, ReversalReason, Role, ShiftId,
-    Staff, StaffCommand, StaffId,
+    Account, AccountCommand, AccountId, AccountKind, Aggregate, Amount, Card, CardCommand, Cashier,
+    CashierCommand, DeductionId, DomainError, Event, InsuranceScheme, Metadata, Money,
+    PaymentMethod, ReversalReason, Role, ShiftId, Staff, StaffCommand, StaffId,
 };
 use yika_projections::ReadStore;
-use yika_store::{AppendOutcome, AppendRequest, EventStore, ExpectedRevision, IdempotencyClaim, NewEvent, StreamWrite};
+use yika_store::{
+    AppendOutcome, AppendRequest, EventStore, ExpectedRevision, IdempotencyClaim, NewEvent,
+    StreamWrite,
+};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -63,11 +66,16 @@ pub struct Written {
 
 impl Written {
     /// The first event matching `pick`.
-    fn find<T>(&self, pick: impl Fn(&yika_store::RecordedEvent, &Event) -> Option<T>) -> ApiResult<T> {
+    fn find<T>(
+        &self,
+        pick: impl Fn(&yika_store::RecordedEvent, &Event) -> Option<T>,
+    ) -> ApiResult<T> {
         self.events
             .iter()
             .find_map(|(recorded, event)| pick(recorded, event))
-            .ok_or_else(|| ApiError::Internal("the command's events are not what it wrote".to_owned()))
+            .ok_or_else(|| {
+                ApiError::Internal("the command's events are not what it wrote".to_owned())
+            })
     }
 }
 
@@ -101,7 +109,13 @@ fn require(actor: &Actor, role: Role) -> ApiResult<()> {
     if actor.role == role {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(format!("this needs the {} role", serde_json::to_value(role).expect("roles serialize").as_str().unwrap_or("?"))))
+        Err(ApiError::Forbidden(format!(
+            "this needs the {} role",
+            serde_json::to_value(role)
+                .expect("roles serialize")
+                .as_str()
+                .unwrap_or("?")
+        )))
     }
 }
 
@@ -166,14 +180,27 @@ impl App {
     /// An application over these stores.
     #[must_use]
     pub fn new(store: Arc<dyn EventStore>, read: ReadStore) -> App {
-        let locks = (0..LOCK_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect();
-        App { store, read, locks: Arc::new(locks), views_follow: true }
+        let locks = (0..LOCK_STRIPES)
+            .map(|_| tokio::sync::Mutex::new(()))
+            .collect();
+        App {
+            store,
+            read,
+            locks: Arc::new(locks),
+            views_follow: true,
+        }
     }
 
     /// Registers a staff member from the command line (no running views to wait for); returns
     /// the new staff id and the token.
-    pub async fn register_staff_offline(self, input: RegisterStaff) -> ApiResult<(StaffId, String)> {
-        let app = App { views_follow: false, ..self };
+    pub async fn register_staff_offline(
+        self,
+        input: RegisterStaff,
+    ) -> ApiResult<(StaffId, String)> {
+        let app = App {
+            views_follow: false,
+            ..self
+        };
         let (written, token) = app.register_staff(None, input).await?;
         let staff_id = written.find(|_, e| match e {
             Event::StaffRegistered { staff_id, .. } => Some(*staff_id),
@@ -207,13 +234,22 @@ impl App {
             let event = Event::decode(&r.event_type, r.schema_version, &r.payload)?;
             events.push((r, event));
         }
-        Ok(Written { events, last_position: last })
+        Ok(Written {
+            events,
+            last_position: last,
+        })
     }
 
     /// Runs a command: returns the first result for a known idempotency key, otherwise runs
     /// `attempt` (load, decide) and appends its writes, retrying on conflicts. Then waits for
     /// the views to include the write.
-    async fn execute<F, Fut>(&self, actor: Option<&Actor>, lock_stream: &str, claim: Option<IdempotencyClaim>, attempt: F) -> ApiResult<Written>
+    async fn execute<F, Fut>(
+        &self,
+        actor: Option<&Actor>,
+        lock_stream: &str,
+        claim: Option<IdempotencyClaim>,
+        attempt: F,
+    ) -> ApiResult<Written>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = ApiResult<Vec<Write>>>,
@@ -222,7 +258,8 @@ impl App {
         let written = 'attempts: {
             for _ in 0..MAX_ATTEMPTS {
                 if let Some(claim) = &claim
-                    && let Some((fingerprint, first, last)) = self.store.idempotency_claim(&claim.key).await?
+                    && let Some((fingerprint, first, last)) =
+                        self.store.idempotency_claim(&claim.key).await?
                 {
                     if fingerprint != claim.fingerprint {
                         return Err(ApiError::IdempotencyMismatch(claim.key.clone()));
@@ -232,8 +269,14 @@ impl App {
                 let writes = attempt().await?;
                 let request = self.request(actor, writes, claim.clone());
                 match self.store.append(request).await {
-                    Ok(AppendOutcome::Committed { first_position, last_position })
-                    | Ok(AppendOutcome::AlreadyCommitted { first_position, last_position }) => {
+                    Ok(AppendOutcome::Committed {
+                        first_position,
+                        last_position,
+                    })
+                    | Ok(AppendOutcome::AlreadyCommitted {
+                        first_position,
+                        last_position,
+                    }) => {
                         break 'attempts self.written(first_position, last_position).await?;
                     }
                     Err(yika_store::StoreError::Conflict { .. }) => {
@@ -244,13 +287,26 @@ impl App {
             }
             return Err(ApiError::Conflict);
         };
-        if self.views_follow && !self.read.wait_for(written.last_position, READ_YOUR_WRITES).await {
-            tracing::warn!(position = written.last_position, "views did not catch up in time");
+        if self.views_follow
+            && !self
+                .read
+                .wait_for(written.last_position, READ_YOUR_WRITES)
+                .await
+        {
+            tracing::warn!(
+                position = written.last_position,
+                "views did not catch up in time"
+            );
         }
         Ok(written)
     }
 
-    fn request(&self, actor: Option<&Actor>, writes: Vec<Write>, idempotency: Option<IdempotencyClaim>) -> AppendRequest {
+    fn request(
+        &self,
+        actor: Option<&Actor>,
+        writes: Vec<Write>,
+        idempotency: Option<IdempotencyClaim>,
+    ) -> AppendRequest {
         let metadata = Metadata {
             actor_id: actor.map(|a| a.staff_id),
             actor_role: actor.map(|a| a.role),
@@ -285,7 +341,11 @@ impl App {
 
     /// Registers a staff member and returns the event and the token (shown once). `actor` is
     /// `None` only for the CLI, which is how the first ADMIN is made.
-    pub async fn register_staff(&self, actor: Option<&Actor>, input: RegisterStaff) -> ApiResult<(Written, String)> {
+    pub async fn register_staff(
+        &self,
+        actor: Option<&Actor>,
+        input: RegisterStaff,
+    ) -> ApiResult<(Written, String)> {
         if let Some(actor) = actor {
             require(actor, Role::Admin)?;
         }
@@ -304,14 +364,23 @@ impl App {
                     department: input.department.clone(),
                     token_sha256: hash.clone(),
                 })?;
-                Ok(vec![Write { stream_id: stream.clone(), revision, events: with_ids(events) }])
+                Ok(vec![Write {
+                    stream_id: stream.clone(),
+                    revision,
+                    events: with_ids(events),
+                }])
             })
             .await?;
         Ok((written, token))
     }
 
     /// Issues a card or opens an inpatient deposit account.
-    pub async fn open_account(&self, actor: &Actor, key: &str, input: OpenAccount) -> ApiResult<AccountId> {
+    pub async fn open_account(
+        &self,
+        actor: &Actor,
+        key: &str,
+        input: OpenAccount,
+    ) -> ApiResult<AccountId> {
         require(actor, Role::Cashier)?;
         let card_no = bounded("cardNo", &input.card_no, MAX_ID_CHARS)?;
         let card_stream = streams::card(&card_no);
@@ -327,10 +396,21 @@ impl App {
                     card_no: card_no.clone(),
                     insurance_scheme: input.insurance_scheme,
                 })?;
-                let assigned = card.decide(&CardCommand::Assign { card_no: card_no.clone(), account_id })?;
+                let assigned = card.decide(&CardCommand::Assign {
+                    card_no: card_no.clone(),
+                    account_id,
+                })?;
                 Ok(vec![
-                    Write { stream_id: streams::account(account_id), revision: 0, events: with_ids(opened) },
-                    Write { stream_id: card_stream.clone(), revision: card_revision, events: with_ids(assigned) },
+                    Write {
+                        stream_id: streams::account(account_id),
+                        revision: 0,
+                        events: with_ids(opened),
+                    },
+                    Write {
+                        stream_id: card_stream.clone(),
+                        revision: card_revision,
+                        events: with_ids(assigned),
+                    },
                 ])
             })
             .await?;
@@ -354,7 +434,11 @@ impl App {
             }
             return Err(error.into());
         }
-        Ok(Write { stream_id: stream, revision, events: Vec::new() })
+        Ok(Write {
+            stream_id: stream,
+            revision,
+            events: Vec::new(),
+        })
     }
 
     /// Takes a deposit into an account in the cashier's open shift.
@@ -375,7 +459,14 @@ impl App {
                 receipt_no: receipt_no(event_id),
                 external_ref: input.external_ref.clone(),
             })?;
-            Ok(vec![Write { stream_id: stream.clone(), revision, events: vec![(event_id, single(events))] }, guard])
+            Ok(vec![
+                Write {
+                    stream_id: stream.clone(),
+                    revision,
+                    events: vec![(event_id, single(events))],
+                },
+                guard,
+            ])
         })
         .await
     }
@@ -392,7 +483,9 @@ impl App {
     pub async fn deduct(&self, actor: &Actor, input: Deduct) -> ApiResult<Written> {
         require(actor, Role::Department)?;
         if actor.department.as_deref() != Some(input.department.trim()) {
-            return Err(ApiError::Forbidden("a department deducts only for itself".to_owned()));
+            return Err(ApiError::Forbidden(
+                "a department deducts only for itself".to_owned(),
+            ));
         }
         let amount = Amount::new(input.amount)?;
         let order_id = bounded("orderId", &input.order_id, MAX_ID_CHARS)?;
@@ -410,13 +503,22 @@ impl App {
                 item_name: input.item_name.clone(),
                 quantity: input.quantity,
             })?;
-            Ok(vec![Write { stream_id: stream.clone(), revision, events: vec![(event_id, single(events))] }])
+            Ok(vec![Write {
+                stream_id: stream.clone(),
+                revision,
+                events: vec![(event_id, single(events))],
+            }])
         })
         .await
     }
 
     /// Gives back (part of) a deduction; only the department that deducted may.
-    pub async fn reverse(&self, actor: &Actor, key: &str, input: Reverse) -> ApiResult<DeductionId> {
+    pub async fn reverse(
+        &self,
+        actor: &Actor,
+        key: &str,
+        input: Reverse,
+    ) -> ApiResult<DeductionId> {
         require(actor, Role::Department)?;
         let amount = Amount::new(input.amount)?;
         let deduction = self
@@ -436,7 +538,11 @@ impl App {
                 department: department.clone(),
                 reason: input.reason,
             })?;
-            Ok(vec![Write { stream_id: stream.clone(), revision, events: with_ids(events) }])
+            Ok(vec![Write {
+                stream_id: stream.clone(),
+                revision,
+                events: with_ids(events),
+            }])
         })
         .await?;
         Ok(input.deduction_id)
@@ -459,26 +565,53 @@ impl App {
                 cashier_id: actor.staff_id,
                 receipt_no: receipt_no(event_id),
             })?;
-            Ok(vec![Write { stream_id: stream.clone(), revision, events: vec![(event_id, single(events))] }, guard])
+            Ok(vec![
+                Write {
+                    stream_id: stream.clone(),
+                    revision,
+                    events: vec![(event_id, single(events))],
+                },
+                guard,
+            ])
         })
         .await
     }
 
     /// Closes an account at zero balance and releases its card number.
-    pub async fn close_account(&self, actor: &Actor, key: &str, account_id: AccountId) -> ApiResult<()> {
+    pub async fn close_account(
+        &self,
+        actor: &Actor,
+        key: &str,
+        account_id: AccountId,
+    ) -> ApiResult<()> {
         require(actor, Role::Cashier)?;
         let stream = streams::account(account_id);
         let claim = claim("closeAccount", key, &(actor.staff_id, account_id))?;
         self.execute(Some(actor), &stream, Some(claim), || async {
             let (account, revision) = self.load_account(&stream).await?;
             let closed = account.decide(&AccountCommand::Close)?;
-            let card_no = account.opened.as_ref().map(|o| o.card_no.clone()).expect("loaded accounts are opened");
+            let card_no = account
+                .opened
+                .as_ref()
+                .map(|o| o.card_no.clone())
+                .expect("loaded accounts are opened");
             let card_stream = streams::card(&card_no);
             let (card, card_revision) = self.load::<Card>(&card_stream).await?;
-            let released = card.decide(&CardCommand::Release { card_no, account_id })?;
+            let released = card.decide(&CardCommand::Release {
+                card_no,
+                account_id,
+            })?;
             Ok(vec![
-                Write { stream_id: stream.clone(), revision, events: with_ids(closed) },
-                Write { stream_id: card_stream, revision: card_revision, events: with_ids(released) },
+                Write {
+                    stream_id: stream.clone(),
+                    revision,
+                    events: with_ids(closed),
+                },
+                Write {
+                    stream_id: card_stream,
+                    revision: card_revision,
+                    events: with_ids(released),
+                },
             ])
         })
         .await?;
@@ -486,7 +619,13 @@ impl App {
     }
 
     /// Opens a shift for the cashier; one open shift per cashier.
-    pub async fn open_shift(&self, actor: &Actor, key: &str, window: &str, opening_float: Money) -> ApiResult<ShiftId> {
+    pub async fn open_shift(
+        &self,
+        actor: &Actor,
+        key: &str,
+        window: &str,
+        opening_float: Money,
+    ) -> ApiResult<ShiftId> {
         require(actor, Role::Cashier)?;
         let stream = streams::cashier(actor.staff_id);
         let claim = claim("openShift", key, &(actor.staff_id, window, opening_float))?;
@@ -500,7 +639,11 @@ impl App {
                     window: window.to_owned(),
                     opening_float,
                 })?;
-                Ok(vec![Write { stream_id: stream.clone(), revision, events: vec![(event_id, single(events))] }])
+                Ok(vec![Write {
+                    stream_id: stream.clone(),
+                    revision,
+                    events: vec![(event_id, single(events))],
+                }])
             })
             .await?;
         written.find(|_, e| match e {
@@ -529,7 +672,11 @@ impl App {
                 counted_cash,
                 counted_other: counted_other.clone(),
             })?;
-            Ok(vec![Write { stream_id: stream.clone(), revision, events: with_ids(events) }])
+            Ok(vec![Write {
+                stream_id: stream.clone(),
+                revision,
+                events: with_ids(events),
+            }])
         })
         .await?;
         Ok(())
@@ -538,7 +685,10 @@ impl App {
 
 fn claim(command: &str, key: &str, input: &impl Serialize) -> ApiResult<IdempotencyClaim> {
     let key = bounded("idempotencyKey", key, 128)?;
-    Ok(IdempotencyClaim { key: format!("{command}:{key}"), fingerprint: fingerprint(input) })
+    Ok(IdempotencyClaim {
+        key: format!("{command}:{key}"),
+        fingerprint: fingerprint(input),
+    })
 }
 
 fn with_ids(events: Vec<Event>) -> Vec<(Uuid, Event)> {

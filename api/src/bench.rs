@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use yika_store::{AppendRequest, EventStore, ExpectedRevision, NewEvent, SqliteEventStore, StreamWrite};
+use yika_store::{
+    AppendRequest, EventStore, ExpectedRevision, NewEvent, SqliteEventStore, StreamWrite,
+};
 
 use crate::anyhow_like::Result;
 
@@ -56,7 +58,11 @@ fn event(writer: usize, n: usize) -> NewEvent {
 
 /// Appends `events` events with `writers` concurrent writers into a fresh store in `dir`.
 pub async fn measure(dir: &std::path::Path, writers: usize, events: usize) -> Result<BenchResult> {
-    let store = Arc::new(SqliteEventStore::open(&dir.join(format!("bench-{writers}.db"))).await.map_err(|e| e.to_string())?);
+    let store = Arc::new(
+        SqliteEventStore::open(&dir.join(format!("bench-{writers}.db")))
+            .await
+            .map_err(|e| e.to_string())?,
+    );
     let remaining = Arc::new(AtomicUsize::new(events));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(writers);
@@ -67,7 +73,10 @@ pub async fn measure(dir: &std::path::Path, writers: usize, events: usize) -> Re
             let mut latencies = Vec::new();
             let mut revision = 0u64;
             let stream = format!("bench-{writer}");
-            while remaining.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |r| r.checked_sub(1)).is_ok() {
+            while remaining
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |r| r.checked_sub(1))
+                .is_ok()
+            {
                 let request = AppendRequest {
                     writes: vec![StreamWrite {
                         stream_id: stream.clone(),
@@ -92,7 +101,13 @@ pub async fn measure(dir: &std::path::Path, writers: usize, events: usize) -> Re
     store.close().await;
     latencies.sort_unstable();
     let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
-    Ok(BenchResult { writers, events: latencies.len(), elapsed, p50: at(0.50), p99: at(0.99) })
+    Ok(BenchResult {
+        writers,
+        events: latencies.len(),
+        elapsed,
+        p50: at(0.50),
+        p99: at(0.99),
+    })
 }
 
 /// Runs the benchmark for each writer count in a fresh folder under `data` (removed afterwards;
@@ -106,7 +121,10 @@ pub async fn run(data: &std::path::Path, writers: &[usize], events: usize) -> Re
     }
     let dir = data.join(format!("bench-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    println!("yika bench: SQLite event store, WAL, synchronous=FULL, {events} events per run, in {}", dir.display());
+    println!(
+        "yika bench: SQLite event store, WAL, synchronous=FULL, {events} events per run, in {}",
+        dir.display()
+    );
     for &w in writers {
         let result = measure(&dir, w, events).await;
         let result = match result {

@@ -109,11 +109,15 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -127,21 +131,40 @@ async fn run(cli: Cli) -> Result<()> {
     let data = cli.data;
     match cli.command {
         Command::Serve { listen } => serve(data, listen).await,
-        Command::Staff { command: StaffCommand::Add { staff_no, name, role, department, json } } => {
+        Command::Staff {
+            command:
+                StaffCommand::Add {
+                    staff_no,
+                    name,
+                    role,
+                    department,
+                    json,
+                },
+        } => {
             let stores = open_stores(&data).await?;
             let (app, _runner) = application(&stores);
-            let input = RegisterStaff { staff_no, name, role: role.into(), department };
+            let input = RegisterStaff {
+                staff_no,
+                name,
+                role: role.into(),
+                department,
+            };
             let result = app.register_staff_offline(input).await;
             stores.events.close().await;
             let (staff_id, token) = result.map_err(|e| e.to_string())?;
             if json {
-                println!("{}", serde_json::json!({ "staffId": staff_id.to_string(), "token": token }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "staffId": staff_id.to_string(), "token": token })
+                );
             } else {
                 println!("staff id: {staff_id}\ntoken (shown once, keep it safe): {token}");
             }
             Ok(())
         }
-        Command::Export { what: ExportCommand::Schema } => {
+        Command::Export {
+            what: ExportCommand::Schema,
+        } => {
             print!("{}", graphql::schema(None).sdl());
             Ok(())
         }
@@ -152,12 +175,23 @@ async fn run(cli: Cli) -> Result<()> {
 async fn serve(data: PathBuf, listen: SocketAddr) -> Result<()> {
     let stores = open_stores(&data).await?;
     let (app, runner) = application(&stores);
-    runner.catch_up().await.map_err(|e| format!("initial projection: {e}"))?;
+    runner
+        .catch_up()
+        .await
+        .map_err(|e| format!("initial projection: {e}"))?;
     let projections = tokio::spawn(runner.run());
-    let state = http::HttpState { schema: graphql::schema(Some(app.clone())), app };
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let state = http::HttpState {
+        schema: graphql::schema(Some(app.clone())),
+        app,
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("yika listening on http://{address}/graphql (data in {})", data.display());
+    println!(
+        "yika listening on http://{address}/graphql (data in {})",
+        data.display()
+    );
     let _ = std::io::stdout().flush();
     tracing::info!(%address, data = %data.display(), "serving");
     axum::serve(listener, http::router(state))
@@ -178,7 +212,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };

@@ -69,8 +69,12 @@ fn domain_code(error: &DomainError) -> &'static str {
         | DomainError::ShiftAlreadyOpen(_)
         | DomainError::DeductionAlreadyRecorded(_) => "CONFLICT",
         DomainError::AccountClosed(_) => "ACCOUNT_CLOSED",
-        DomainError::InsufficientBalance { .. } | DomainError::NothingToRefund(_) => "INSUFFICIENT_BALANCE",
-        DomainError::ReversalByOtherDepartment { .. } | DomainError::ShiftOfAnotherCashier(_) => "FORBIDDEN",
+        DomainError::InsufficientBalance { .. } | DomainError::NothingToRefund(_) => {
+            "INSUFFICIENT_BALANCE"
+        }
+        DomainError::ReversalByOtherDepartment { .. } | DomainError::ShiftOfAnotherCashier(_) => {
+            "FORBIDDEN"
+        }
         DomainError::ShiftNotOpen(_) => "SHIFT_NOT_OPEN",
     }
 }
@@ -118,7 +122,9 @@ impl<E: Into<ApiError>> From<E> for GqlError {
             tracing::error!(%detail, "internal error");
         }
         let code = error.code();
-        GqlError(async_graphql::Error::new(error.to_string()).extend_with(|_, e| e.set("code", code)))
+        GqlError(
+            async_graphql::Error::new(error.to_string()).extend_with(|_, e| e.set("code", code)),
+        )
     }
 }
 
@@ -127,7 +133,6 @@ impl From<GqlError> for async_graphql::Error {
         error.0
     }
 }
-
 
 /// Results of GraphQL resolvers.
 pub type GqlResult<T> = Result<T, GqlError>;

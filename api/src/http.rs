@@ -64,11 +64,22 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return Some(Media::Json);
     };
-    let types: Vec<String> =
-        accept.split(',').map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase()).collect();
+    let types: Vec<String> = accept
+        .split(',')
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .collect();
     if types.iter().any(|t| t == GRAPHQL_RESPONSE) {
         Some(Media::GraphqlResponse)
-    } else if types.iter().any(|t| t == JSON || t == "application/*" || t == "*/*") {
+    } else if types
+        .iter()
+        .any(|t| t == JSON || t == "application/*" || t == "*/*")
+    {
         Some(Media::Json)
     } else {
         None
@@ -76,9 +87,22 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
 }
 
 fn request_error(media: Media, status: StatusCode, message: &str) -> Response {
-    let status = if media == Media::Json && status == StatusCode::BAD_REQUEST { StatusCode::BAD_REQUEST } else { status };
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": "VALIDATION" } }] });
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static(media.content_type()))], body.to_string()).into_response()
+    let status = if media == Media::Json && status == StatusCode::BAD_REQUEST {
+        StatusCode::BAD_REQUEST
+    } else {
+        status
+    };
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": "VALIDATION" } }] });
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(media.content_type()),
+        )],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// Resolves the bearer token to a staff member.
@@ -86,7 +110,12 @@ async fn caller(app: &App, headers: &HeaderMap) -> Caller {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Caller::Anonymous;
     };
-    let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim) else {
+    let Some(token) = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+    else {
         return Caller::Invalid;
     };
     if token.is_empty() || token.len() > 256 {
@@ -96,7 +125,11 @@ async fn caller(app: &App, headers: &HeaderMap) -> Caller {
     for attempt in 0..2 {
         match app.read.staff_by_token_hash(&hash).await {
             Ok(Some(staff)) => {
-                return Caller::Staff(Actor { staff_id: staff.staff_id, role: staff.role, department: staff.department });
+                return Caller::Staff(Actor {
+                    staff_id: staff.staff_id,
+                    role: staff.role,
+                    department: staff.department,
+                });
             }
             Ok(None) if attempt == 0 => {
                 // Staff added by `yika staff add` beside this server: let the views catch up.
@@ -144,12 +177,20 @@ fn parameters(params: &Map<String, Value>) -> Result<async_graphql::Request, &'s
     Ok(request)
 }
 
-async fn execute(state: &HttpState, headers: &HeaderMap, request: async_graphql::Request, media: Media) -> Response {
+async fn execute(
+    state: &HttpState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+    media: Media,
+) -> Response {
     let caller = caller(&state.app, headers).await;
     let response = state.schema.execute(request.data(caller)).await;
-    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({ "errors": [{ "message": "internal error" }] }));
+    let mut body = serde_json::to_value(&response)
+        .unwrap_or_else(|_| json!({ "errors": [{ "message": "internal error" }] }));
     // A request error (unparsable, invalid) never reached execution: no data entry at all.
-    let request_error = !response.errors.is_empty() && response.data == async_graphql::Value::Null && response.errors.iter().all(|e| e.path.is_empty());
+    let request_error = !response.errors.is_empty()
+        && response.data == async_graphql::Value::Null
+        && response.errors.iter().all(|e| e.path.is_empty());
     if let Some(object) = body.as_object_mut() {
         if request_error {
             object.remove("data");
@@ -162,20 +203,41 @@ async fn execute(state: &HttpState, headers: &HeaderMap, request: async_graphql:
                     .as_object_mut()
                     .map(|e| e.entry("extensions").or_insert_with(|| json!({})));
                 if let Some(Value::Object(extensions)) = extensions {
-                    extensions.entry("code").or_insert_with(|| json!("VALIDATION"));
+                    extensions
+                        .entry("code")
+                        .or_insert_with(|| json!("VALIDATION"));
                 }
             }
         }
     }
-    let status = if request_error && media == Media::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static(media.content_type()))], body.to_string()).into_response()
+    let status = if request_error && media == Media::GraphqlResponse {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(media.content_type()),
+        )],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 async fn post_graphql(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(media) = negotiate(&headers) else {
-        return (StatusCode::NOT_ACCEPTABLE, "accept application/graphql-response+json or application/json").into_response();
+        return (
+            StatusCode::NOT_ACCEPTABLE,
+            "accept application/graphql-response+json or application/json",
+        )
+            .into_response();
     };
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let mut parts = content_type.split(';');
     let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
     let charset_ok = parts.all(|p| {
@@ -187,8 +249,16 @@ async fn post_graphql(State(state): State<HttpState>, headers: HeaderMap, body: 
     }
     let params = match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Object(params)) => params,
-        Ok(_) => return request_error(media, StatusCode::BAD_REQUEST, "the body must be a JSON object"),
-        Err(_) => return request_error(media, StatusCode::BAD_REQUEST, "the body is not valid JSON"),
+        Ok(_) => {
+            return request_error(
+                media,
+                StatusCode::BAD_REQUEST,
+                "the body must be a JSON object",
+            );
+        }
+        Err(_) => {
+            return request_error(media, StatusCode::BAD_REQUEST, "the body is not valid JSON");
+        }
     };
     match parameters(&params) {
         Ok(request) => execute(&state, &headers, request, media).await,
@@ -196,9 +266,17 @@ async fn post_graphql(State(state): State<HttpState>, headers: HeaderMap, body: 
     }
 }
 
-async fn get_graphql(State(state): State<HttpState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+async fn get_graphql(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let Some(media) = negotiate(&headers) else {
-        return (StatusCode::NOT_ACCEPTABLE, "accept application/graphql-response+json or application/json").into_response();
+        return (
+            StatusCode::NOT_ACCEPTABLE,
+            "accept application/graphql-response+json or application/json",
+        )
+            .into_response();
     };
     let pairs: Vec<(String, String)> = serde_urlencoded_pairs(query.as_deref().unwrap_or(""));
     let mut params = Map::new();
@@ -206,7 +284,9 @@ async fn get_graphql(State(state): State<HttpState>, headers: HeaderMap, RawQuer
         let value = match key.as_str() {
             "variables" | "extensions" => match serde_json::from_str::<Value>(&value) {
                 Ok(v) => v,
-                Err(_) => return request_error(media, StatusCode::BAD_REQUEST, "variables must be JSON"),
+                Err(_) => {
+                    return request_error(media, StatusCode::BAD_REQUEST, "variables must be JSON");
+                }
             },
             _ => Value::String(value),
         };
@@ -227,7 +307,12 @@ async fn get_graphql(State(state): State<HttpState>, headers: HeaderMap, RawQuer
             selected && op.node.ty == async_graphql::parser::types::OperationType::Mutation
         });
         if is_mutation {
-            return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], "mutations must use POST").into_response();
+            return (
+                StatusCode::METHOD_NOT_ALLOWED,
+                [(header::ALLOW, "POST")],
+                "mutations must use POST",
+            )
+                .into_response();
         }
     }
     execute(&state, &headers, request, media).await
@@ -235,5 +320,7 @@ async fn get_graphql(State(state): State<HttpState>, headers: HeaderMap, RawQuer
 
 /// Decodes `a=1&b=x%20y` into pairs.
 fn serde_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.as_bytes()).into_owned().collect()
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
 }

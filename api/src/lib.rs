@@ -30,10 +30,18 @@ pub struct Stores {
 
 /// Opens (creating) the data directory's stores.
 pub async fn open_stores(data: &Path) -> anyhow_like::Result<Stores> {
-    std::fs::create_dir_all(data).map_err(|e| format!("cannot create data directory {}: {e}", data.display()))?;
-    let events = SqliteEventStore::open(&data.join(EVENTS_FILE)).await.map_err(|e| format!("event store: {e}"))?;
-    let read = ReadStore::open(&data.join(READ_FILE)).await.map_err(|e| format!("read store: {e}"))?;
-    Ok(Stores { events: Arc::new(events), read })
+    std::fs::create_dir_all(data)
+        .map_err(|e| format!("cannot create data directory {}: {e}", data.display()))?;
+    let events = SqliteEventStore::open(&data.join(EVENTS_FILE))
+        .await
+        .map_err(|e| format!("event store: {e}"))?;
+    let read = ReadStore::open(&data.join(READ_FILE))
+        .await
+        .map_err(|e| format!("read store: {e}"))?;
+    Ok(Stores {
+        events: Arc::new(events),
+        read,
+    })
 }
 
 /// The application over opened stores, with its projection runner (not yet running).

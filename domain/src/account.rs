@@ -92,7 +92,12 @@ pub enum AccountCommand {
         quantity: i64,
     },
     /// Give back (part of) a deduction.
-    Reverse { deduction_id: DeductionId, amount: Amount, department: String, reason: ReversalReason },
+    Reverse {
+        deduction_id: DeductionId,
+        amount: Amount,
+        department: String,
+        reason: ReversalReason,
+    },
     /// Pay out the balance or part of it; `None` refunds all of it.
     Refund {
         amount: Option<Amount>,
@@ -129,7 +134,12 @@ impl Aggregate for Account {
 
     fn apply(&mut self, event: &Event) {
         match event {
-            Event::AccountOpened { account_id, kind, card_no, .. } => {
+            Event::AccountOpened {
+                account_id,
+                kind,
+                card_no,
+                ..
+            } => {
                 assert!(self.opened.is_none(), "an account opens once");
                 self.opened = Some(OpenedAccount {
                     account_id: *account_id,
@@ -142,21 +152,40 @@ impl Aggregate for Account {
                 self.deposited += amount.money();
                 self.balance += amount.money();
             }
-            Event::ChargeDeducted { deduction_id, amount, department, .. } => {
+            Event::ChargeDeducted {
+                deduction_id,
+                amount,
+                department,
+                ..
+            } => {
                 self.deducted += amount.money();
                 self.balance -= amount.money();
                 let previous = self.deductions.insert(
                     *deduction_id,
-                    DeductionState { department: department.clone(), amount: amount.money(), reversed: Money::ZERO },
+                    DeductionState {
+                        department: department.clone(),
+                        amount: amount.money(),
+                        reversed: Money::ZERO,
+                    },
                 );
                 assert!(previous.is_none(), "a deduction id is recorded once");
             }
-            Event::DeductionReversed { deduction_id, amount, .. } => {
+            Event::DeductionReversed {
+                deduction_id,
+                amount,
+                ..
+            } => {
                 self.reversed += amount.money();
                 self.balance += amount.money();
-                let deduction = self.deductions.get_mut(deduction_id).expect("a reversal references a known deduction");
+                let deduction = self
+                    .deductions
+                    .get_mut(deduction_id)
+                    .expect("a reversal references a known deduction");
                 deduction.reversed += amount.money();
-                assert!(!deduction.remaining().is_negative(), "a reversal never exceeds its deduction");
+                assert!(
+                    !deduction.remaining().is_negative(),
+                    "a reversal never exceeds its deduction"
+                );
             }
             Event::BalanceRefunded { amount, .. } => {
                 self.refunded += amount.money();
@@ -177,7 +206,13 @@ impl Aggregate for Account {
 
     fn decide(&self, command: &AccountCommand) -> Result<Vec<Event>, DomainError> {
         match command {
-            AccountCommand::Open { account_id, kind, patient_id, card_no, insurance_scheme } => {
+            AccountCommand::Open {
+                account_id,
+                kind,
+                patient_id,
+                card_no,
+                insurance_scheme,
+            } => {
                 if self.opened.is_some() {
                     return Err(DomainError::AccountAlreadyExists(*account_id));
                 }
@@ -189,7 +224,14 @@ impl Aggregate for Account {
                     insurance_scheme: *insurance_scheme,
                 }])
             }
-            AccountCommand::Deposit { amount, method, shift_id, cashier_id, receipt_no, external_ref } => {
+            AccountCommand::Deposit {
+                amount,
+                method,
+                shift_id,
+                cashier_id,
+                receipt_no,
+                external_ref,
+            } => {
                 let opened = self.open_account()?;
                 let external_ref = match external_ref {
                     Some(r) => Some(bounded("externalRef", r, MAX_ID_CHARS)?),
@@ -205,7 +247,15 @@ impl Aggregate for Account {
                     external_ref,
                 }])
             }
-            AccountCommand::Deduct { deduction_id, amount, department, order_id, item_code, item_name, quantity } => {
+            AccountCommand::Deduct {
+                deduction_id,
+                amount,
+                department,
+                order_id,
+                item_code,
+                item_name,
+                quantity,
+            } => {
                 let opened = self.open_account()?;
                 if self.deductions.contains_key(deduction_id) {
                     return Err(DomainError::DeductionAlreadyRecorded(*deduction_id));
@@ -221,7 +271,10 @@ impl Aggregate for Account {
                     None => None,
                 };
                 if opened.kind == AccountKind::OutpatientCard && amount.money() > self.balance {
-                    return Err(DomainError::InsufficientBalance { balance: self.balance, requested: amount.money() });
+                    return Err(DomainError::InsufficientBalance {
+                        balance: self.balance,
+                        requested: amount.money(),
+                    });
                 }
                 Ok(vec![Event::ChargeDeducted {
                     account_id: opened.account_id,
@@ -234,12 +287,22 @@ impl Aggregate for Account {
                     quantity: u32::try_from(*quantity).expect("quantity checked above"),
                 }])
             }
-            AccountCommand::Reverse { deduction_id, amount, department, reason } => {
+            AccountCommand::Reverse {
+                deduction_id,
+                amount,
+                department,
+                reason,
+            } => {
                 let opened = self.open_account()?;
                 let department = &bounded("department", department, MAX_NAME_CHARS)?;
-                let deduction = self.deductions.get(deduction_id).ok_or(DomainError::DeductionNotFound(*deduction_id))?;
+                let deduction = self
+                    .deductions
+                    .get(deduction_id)
+                    .ok_or(DomainError::DeductionNotFound(*deduction_id))?;
                 if deduction.department != *department {
-                    return Err(DomainError::ReversalByOtherDepartment { deducted_by: deduction.department.clone() });
+                    return Err(DomainError::ReversalByOtherDepartment {
+                        deducted_by: deduction.department.clone(),
+                    });
                 }
                 if amount.money() > deduction.remaining() {
                     return Err(DomainError::ReversalExceedsRemaining {
@@ -255,15 +318,26 @@ impl Aggregate for Account {
                     reason: *reason,
                 }])
             }
-            AccountCommand::Refund { amount, method, shift_id, cashier_id, receipt_no } => {
+            AccountCommand::Refund {
+                amount,
+                method,
+                shift_id,
+                cashier_id,
+                receipt_no,
+            } => {
                 let opened = self.open_account()?;
                 let amount = match amount {
                     Some(a) => *a,
-                    None if !self.balance.is_positive() => return Err(DomainError::NothingToRefund(self.balance)),
+                    None if !self.balance.is_positive() => {
+                        return Err(DomainError::NothingToRefund(self.balance));
+                    }
                     None => Amount::new(self.balance)?,
                 };
                 if amount.money() > self.balance {
-                    return Err(DomainError::InsufficientBalance { balance: self.balance, requested: amount.money() });
+                    return Err(DomainError::InsufficientBalance {
+                        balance: self.balance,
+                        requested: amount.money(),
+                    });
                 }
                 Ok(vec![Event::BalanceRefunded {
                     account_id: opened.account_id,
@@ -279,7 +353,10 @@ impl Aggregate for Account {
                 if !self.balance.is_zero() {
                     return Err(DomainError::BalanceNotZero(self.balance));
                 }
-                Ok(vec![Event::AccountClosed { account_id: opened.account_id, card_no: opened.card_no.clone() }])
+                Ok(vec![Event::AccountClosed {
+                    account_id: opened.account_id,
+                    card_no: opened.card_no.clone(),
+                }])
             }
         }
     }

@@ -15,9 +15,15 @@ pub struct Card {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CardCommand {
     /// Hand the number to a new account.
-    Assign { card_no: String, account_id: AccountId },
+    Assign {
+        card_no: String,
+        account_id: AccountId,
+    },
     /// Release the number as its account closes.
-    Release { card_no: String, account_id: AccountId },
+    Release {
+        card_no: String,
+        account_id: AccountId,
+    },
 }
 
 impl Aggregate for Card {
@@ -33,17 +39,36 @@ impl Aggregate for Card {
 
     fn decide(&self, command: &CardCommand) -> Result<Vec<Event>, DomainError> {
         match command {
-            CardCommand::Assign { card_no, account_id } => {
+            CardCommand::Assign {
+                card_no,
+                account_id,
+            } => {
                 if let Some(holder) = self.holder {
-                    return Err(DomainError::CardAlreadyIssued { card_no: card_no.clone(), holder });
+                    return Err(DomainError::CardAlreadyIssued {
+                        card_no: card_no.clone(),
+                        holder,
+                    });
                 }
-                Ok(vec![Event::CardAssigned { card_no: card_no.clone(), account_id: *account_id }])
+                Ok(vec![Event::CardAssigned {
+                    card_no: card_no.clone(),
+                    account_id: *account_id,
+                }])
             }
-            CardCommand::Release { card_no, account_id } => {
+            CardCommand::Release {
+                card_no,
+                account_id,
+            } => {
                 // Releasing a number that this account does not hold is a programming error in
                 // the caller: the account aggregate only closes once, holding its own number.
-                assert_eq!(self.holder, Some(*account_id), "only the holder releases a card number");
-                Ok(vec![Event::CardReleased { card_no: card_no.clone(), account_id: *account_id }])
+                assert_eq!(
+                    self.holder,
+                    Some(*account_id),
+                    "only the holder releases a card number"
+                );
+                Ok(vec![Event::CardReleased {
+                    card_no: card_no.clone(),
+                    account_id: *account_id,
+                }])
             }
         }
     }

@@ -31,7 +31,12 @@ pub struct Cashier {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CashierCommand {
     /// Open a shift at a window with a float (zero or more).
-    OpenShift { shift_id: ShiftId, cashier_id: StaffId, window: String, opening_float: Money },
+    OpenShift {
+        shift_id: ShiftId,
+        cashier_id: StaffId,
+        window: String,
+        opening_float: Money,
+    },
     /// Close the open shift with a blind count of cash and of each other tender.
     CloseShift {
         shift_id: ShiftId,
@@ -56,13 +61,25 @@ impl Aggregate for Cashier {
 
     fn apply(&mut self, event: &Event) {
         match event {
-            Event::ShiftOpened { shift_id, window, opening_float, .. } => {
+            Event::ShiftOpened {
+                shift_id,
+                window,
+                opening_float,
+                ..
+            } => {
                 assert!(self.open.is_none(), "one open shift per cashier");
-                self.open = Some(OpenShift { shift_id: *shift_id, window: window.clone(), opening_float: *opening_float });
+                self.open = Some(OpenShift {
+                    shift_id: *shift_id,
+                    window: window.clone(),
+                    opening_float: *opening_float,
+                });
             }
             Event::ShiftClosed { shift_id, .. } => {
                 let open = self.open.take().expect("only an open shift closes");
-                assert_eq!(open.shift_id, *shift_id, "the open shift is the one that closes");
+                assert_eq!(
+                    open.shift_id, *shift_id,
+                    "the open shift is the one that closes"
+                );
                 self.closed_shifts += 1;
             }
             _ => {}
@@ -71,17 +88,33 @@ impl Aggregate for Cashier {
 
     fn decide(&self, command: &CashierCommand) -> Result<Vec<Event>, DomainError> {
         match command {
-            CashierCommand::OpenShift { shift_id, cashier_id, window, opening_float } => {
+            CashierCommand::OpenShift {
+                shift_id,
+                cashier_id,
+                window,
+                opening_float,
+            } => {
                 let window = bounded("window", window, MAX_NAME_CHARS)?;
                 let opening_float = opening_float.non_negative()?;
                 if let Some(open) = &self.open {
                     return Err(DomainError::ShiftAlreadyOpen(open.shift_id));
                 }
-                Ok(vec![Event::ShiftOpened { shift_id: *shift_id, cashier_id: *cashier_id, window, opening_float }])
+                Ok(vec![Event::ShiftOpened {
+                    shift_id: *shift_id,
+                    cashier_id: *cashier_id,
+                    window,
+                    opening_float,
+                }])
             }
-            CashierCommand::CloseShift { shift_id, cashier_id, counted_cash, counted_other } => {
+            CashierCommand::CloseShift {
+                shift_id,
+                cashier_id,
+                counted_cash,
+                counted_other,
+            } => {
                 let counted_cash = counted_cash.non_negative()?;
-                let mut other: Vec<(PaymentMethod, Money)> = Vec::with_capacity(counted_other.len());
+                let mut other: Vec<(PaymentMethod, Money)> =
+                    Vec::with_capacity(counted_other.len());
                 for (method, amount) in counted_other {
                     let amount = amount.non_negative()?;
                     if *method == PaymentMethod::Cash {
@@ -91,13 +124,21 @@ impl Aggregate for Cashier {
                         });
                     }
                     if other.iter().any(|(m, _)| m == method) {
-                        return Err(DomainError::InvalidText { field: "countedOther", reason: "lists a method twice" });
+                        return Err(DomainError::InvalidText {
+                            field: "countedOther",
+                            reason: "lists a method twice",
+                        });
                     }
                     other.push((*method, amount));
                 }
                 other.sort();
                 self.ensure_open(*shift_id)?;
-                Ok(vec![Event::ShiftClosed { shift_id: *shift_id, cashier_id: *cashier_id, counted_cash, counted_other: other }])
+                Ok(vec![Event::ShiftClosed {
+                    shift_id: *shift_id,
+                    cashier_id: *cashier_id,
+                    counted_cash,
+                    counted_other: other,
+                }])
             }
         }
     }

@@ -11,13 +11,19 @@ pub enum DomainError {
     Money(#[from] MoneyError),
     /// A text field is empty, too long or has control characters.
     #[error("{field} {reason}")]
-    InvalidText { field: &'static str, reason: &'static str },
+    InvalidText {
+        field: &'static str,
+        reason: &'static str,
+    },
     /// A quantity outside 1..=10000.
     #[error("quantity must be between 1 and 10000, got {0}")]
     InvalidQuantity(i64),
     /// A department staff member must belong to a department; other roles must not.
     #[error("role {role} {reason}")]
-    InvalidDepartment { role: &'static str, reason: &'static str },
+    InvalidDepartment {
+        role: &'static str,
+        reason: &'static str,
+    },
 
     /// The account does not exist.
     #[error("the account does not exist")]

@@ -121,9 +121,15 @@ pub enum Event {
         token_sha256: String,
     },
     /// A card number was handed to an account (guards uniqueness of live card numbers).
-    CardAssigned { card_no: String, account_id: AccountId },
+    CardAssigned {
+        card_no: String,
+        account_id: AccountId,
+    },
     /// A card number was released when its account closed; it may be issued again.
-    CardReleased { card_no: String, account_id: AccountId },
+    CardReleased {
+        card_no: String,
+        account_id: AccountId,
+    },
     /// A card was issued or an inpatient deposit account opened.
     AccountOpened {
         account_id: AccountId,
@@ -171,9 +177,17 @@ pub enum Event {
         receipt_no: String,
     },
     /// The account was closed at zero balance; it takes nothing more.
-    AccountClosed { account_id: AccountId, card_no: String },
+    AccountClosed {
+        account_id: AccountId,
+        card_no: String,
+    },
     /// A cashier opened a shift at a window with a petty-cash float (备用金).
-    ShiftOpened { shift_id: ShiftId, cashier_id: StaffId, window: String, opening_float: Money },
+    ShiftOpened {
+        shift_id: ShiftId,
+        cashier_id: StaffId,
+        window: String,
+        opening_float: Money,
+    },
     /// A cashier closed a shift with a blind count of each tender.
     ShiftClosed {
         shift_id: ShiftId,
@@ -229,7 +243,11 @@ impl Event {
     }
 
     /// Turns a stored type name, schema version and payload back into an event.
-    pub fn decode(event_type: &str, schema_version: u16, payload: &str) -> Result<Event, EventDecodeError> {
+    pub fn decode(
+        event_type: &str,
+        schema_version: u16,
+        payload: &str,
+    ) -> Result<Event, EventDecodeError> {
         let fail = |reason: String| EventDecodeError {
             event_type: event_type.to_owned(),
             schema_version,
@@ -238,7 +256,8 @@ impl Event {
         if schema_version != Event::SCHEMA_VERSION {
             return Err(fail("unknown schema version".to_owned()));
         }
-        let data: serde_json::Value = serde_json::from_str(payload).map_err(|e| fail(e.to_string()))?;
+        let data: serde_json::Value =
+            serde_json::from_str(payload).map_err(|e| fail(e.to_string()))?;
         let tagged = serde_json::json!({ "type": event_type, "data": data });
         serde_json::from_value(tagged).map_err(|e| fail(e.to_string()))
     }
@@ -255,7 +274,9 @@ impl Event {
             | Event::AccountClosed { account_id, .. }
             | Event::CardAssigned { account_id, .. }
             | Event::CardReleased { account_id, .. } => Some(*account_id),
-            Event::StaffRegistered { .. } | Event::ShiftOpened { .. } | Event::ShiftClosed { .. } => None,
+            Event::StaffRegistered { .. }
+            | Event::ShiftOpened { .. }
+            | Event::ShiftClosed { .. } => None,
         }
     }
 

@@ -29,7 +29,8 @@ pub use card::{Card, CardCommand};
 pub use cashier::{Cashier, CashierCommand};
 pub use error::DomainError;
 pub use event::{
-    AccountKind, Event, EventDecodeError, InsuranceScheme, Metadata, PaymentMethod, ReversalReason, Role,
+    AccountKind, Event, EventDecodeError, InsuranceScheme, Metadata, PaymentMethod, ReversalReason,
+    Role,
 };
 pub use ids::{AccountId, DeductionId, ShiftId, StaffId};
 pub use money::{Amount, Money, MoneyError};

@@ -274,24 +274,51 @@ mod tests {
         assert_eq!(Money::parse("0").unwrap().to_string(), "0.00");
         assert_eq!(Money::parse("-3.01").unwrap().fen(), -301);
         assert_eq!(Money::from_fen(123_456).to_string(), "1234.56");
-        assert_eq!((Money::parse("0.10").unwrap() + Money::parse("0.20").unwrap()).to_string(), "0.30");
+        assert_eq!(
+            (Money::parse("0.10").unwrap() + Money::parse("0.20").unwrap()).to_string(),
+            "0.30"
+        );
     }
 
     #[test]
     fn refuses_bad_text() {
-        assert!(matches!(Money::parse("1.005"), Err(MoneyError::TooManyPlaces(_))));
-        assert!(matches!(Money::parse("1.000"), Err(MoneyError::TooManyPlaces(_))));
-        assert!(matches!(Money::parse("1e3"), Err(MoneyError::NotADecimal(_))));
+        assert!(matches!(
+            Money::parse("1.005"),
+            Err(MoneyError::TooManyPlaces(_))
+        ));
+        assert!(matches!(
+            Money::parse("1.000"),
+            Err(MoneyError::TooManyPlaces(_))
+        ));
+        assert!(matches!(
+            Money::parse("1e3"),
+            Err(MoneyError::NotADecimal(_))
+        ));
         assert!(matches!(Money::parse(""), Err(MoneyError::NotADecimal(_))));
-        assert!(matches!(Money::parse("NaN"), Err(MoneyError::NotADecimal(_))));
-        assert!(matches!(Money::parse("1,00"), Err(MoneyError::NotADecimal(_))));
+        assert!(matches!(
+            Money::parse("NaN"),
+            Err(MoneyError::NotADecimal(_))
+        ));
+        assert!(matches!(
+            Money::parse("1,00"),
+            Err(MoneyError::NotADecimal(_))
+        ));
     }
 
     #[test]
     fn amounts_are_positive_and_bounded() {
-        assert!(matches!(Amount::parse("0"), Err(MoneyError::NotPositive(_))));
-        assert!(matches!(Amount::parse("-1.00"), Err(MoneyError::NotPositive(_))));
-        assert!(matches!(Amount::parse("10000000.01"), Err(MoneyError::TooLarge(_))));
+        assert!(matches!(
+            Amount::parse("0"),
+            Err(MoneyError::NotPositive(_))
+        ));
+        assert!(matches!(
+            Amount::parse("-1.00"),
+            Err(MoneyError::NotPositive(_))
+        ));
+        assert!(matches!(
+            Amount::parse("10000000.01"),
+            Err(MoneyError::TooLarge(_))
+        ));
         assert_eq!(Amount::parse("10000000.00").unwrap().money(), Amount::MAX);
         assert_eq!(Amount::parse("0.01").unwrap().money().fen(), 1);
     }

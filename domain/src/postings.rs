@@ -57,36 +57,73 @@ fn tender(method: PaymentMethod, shift: ShiftId) -> LedgerAccount {
 }
 
 fn transfer(debit: LedgerAccount, credit: LedgerAccount, amount: Money) -> Vec<Posting> {
-    vec![Posting { account: debit, amount }, Posting { account: credit, amount: -amount }]
+    vec![
+        Posting {
+            account: debit,
+            amount,
+        },
+        Posting {
+            account: credit,
+            amount: -amount,
+        },
+    ]
 }
 
 /// The balanced postings of one event. Events that move no money have none.
 #[must_use]
 pub fn postings(event: &Event) -> Vec<Posting> {
     let legs = match event {
-        Event::DepositReceived { account_id, amount, method, shift_id, .. } => transfer(
+        Event::DepositReceived {
+            account_id,
+            amount,
+            method,
+            shift_id,
+            ..
+        } => transfer(
             tender(*method, *shift_id),
             LedgerAccount::PatientPrepaid(*account_id),
             amount.money(),
         ),
-        Event::ChargeDeducted { account_id, amount, department, .. } => transfer(
+        Event::ChargeDeducted {
+            account_id,
+            amount,
+            department,
+            ..
+        } => transfer(
             LedgerAccount::PatientPrepaid(*account_id),
             LedgerAccount::DepartmentRevenue(department.clone()),
             amount.money(),
         ),
-        Event::DeductionReversed { account_id, amount, department, .. } => transfer(
+        Event::DeductionReversed {
+            account_id,
+            amount,
+            department,
+            ..
+        } => transfer(
             LedgerAccount::DepartmentRevenue(department.clone()),
             LedgerAccount::PatientPrepaid(*account_id),
             amount.money(),
         ),
-        Event::BalanceRefunded { account_id, amount, method, shift_id, .. } => transfer(
+        Event::BalanceRefunded {
+            account_id,
+            amount,
+            method,
+            shift_id,
+            ..
+        } => transfer(
             LedgerAccount::PatientPrepaid(*account_id),
             tender(*method, *shift_id),
             amount.money(),
         ),
-        Event::ShiftOpened { shift_id, opening_float, .. } if opening_float.is_positive() => {
-            transfer(LedgerAccount::CashDrawer(*shift_id), LedgerAccount::FinanceVault, *opening_float)
-        }
+        Event::ShiftOpened {
+            shift_id,
+            opening_float,
+            ..
+        } if opening_float.is_positive() => transfer(
+            LedgerAccount::CashDrawer(*shift_id),
+            LedgerAccount::FinanceVault,
+            *opening_float,
+        ),
         Event::ShiftOpened { .. }
         | Event::ShiftClosed { .. }
         | Event::StaffRegistered { .. }
@@ -95,6 +132,9 @@ pub fn postings(event: &Event) -> Vec<Posting> {
         | Event::AccountOpened { .. }
         | Event::AccountClosed { .. } => Vec::new(),
     };
-    debug_assert!(legs.iter().map(|p| p.amount).sum::<Money>().is_zero(), "postings balance");
+    debug_assert!(
+        legs.iter().map(|p| p.amount).sum::<Money>().is_zero(),
+        "postings balance"
+    );
     legs
 }

@@ -36,8 +36,14 @@ impl Aggregate for Staff {
     }
 
     fn decide(&self, command: &StaffCommand) -> Result<Vec<Event>, DomainError> {
-        let StaffCommand::Register { staff_id, staff_no, name, role, department, token_sha256 } =
-            command;
+        let StaffCommand::Register {
+            staff_id,
+            staff_no,
+            name,
+            role,
+            department,
+            token_sha256,
+        } = command;
         let staff_no = bounded("staffNo", staff_no, MAX_ID_CHARS)?;
         let name = bounded("name", name, MAX_NAME_CHARS)?;
         let department = match (role, department) {

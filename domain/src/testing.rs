@@ -33,7 +33,10 @@ impl<A: Aggregate> Given<A> {
     /// Decides a command against the given state.
     pub fn when(self, command: A::Command) -> Then<A> {
         let result = self.state.decide(&command);
-        Then { state: self.state, result }
+        Then {
+            state: self.state,
+            result,
+        }
     }
 
     /// The rebuilt state, for assertions on it.
@@ -49,14 +52,19 @@ impl<A: Aggregate> Then<A> {
         let expected: Vec<Event> = expected.into_iter().collect();
         match self.result {
             Ok(events) => {
-                assert_eq!(events, expected, "the command produced other events than expected");
+                assert_eq!(
+                    events, expected,
+                    "the command produced other events than expected"
+                );
                 let mut state = self.state;
                 for event in &events {
                     state.apply(event);
                 }
                 state
             }
-            Err(error) => panic!("expected events {expected:?}, but the command was refused: {error}"),
+            Err(error) => {
+                panic!("expected events {expected:?}, but the command was refused: {error}")
+            }
         }
     }
 
@@ -64,8 +72,13 @@ impl<A: Aggregate> Then<A> {
     #[track_caller]
     pub fn then_err(self, expected: DomainError) {
         match self.result {
-            Ok(events) => panic!("expected refusal {expected:?}, but the command produced {events:?}"),
-            Err(error) => assert_eq!(error, expected, "the command was refused for another reason"),
+            Ok(events) => {
+                panic!("expected refusal {expected:?}, but the command produced {events:?}")
+            }
+            Err(error) => assert_eq!(
+                error, expected,
+                "the command was refused for another reason"
+            ),
         }
     }
 }

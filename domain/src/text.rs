@@ -7,13 +7,22 @@ use crate::DomainError;
 pub fn bounded(field: &'static str, value: &str, max_chars: usize) -> Result<String, DomainError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(DomainError::InvalidText { field, reason: "must not be empty" });
+        return Err(DomainError::InvalidText {
+            field,
+            reason: "must not be empty",
+        });
     }
     if trimmed.chars().count() > max_chars {
-        return Err(DomainError::InvalidText { field, reason: "is too long" });
+        return Err(DomainError::InvalidText {
+            field,
+            reason: "is too long",
+        });
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(DomainError::InvalidText { field, reason: "must not contain control characters" });
+        return Err(DomainError::InvalidText {
+            field,
+            reason: "must not contain control characters",
+        });
     }
     Ok(trimmed.to_owned())
 }

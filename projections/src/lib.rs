@@ -10,7 +10,9 @@ pub mod read;
 pub mod runner;
 pub mod views;
 
-pub use read::{AccountFilter, AccountRow, MethodTotals, DeductionRow, Page, ReadStore, ShiftRow, StaffRow};
+pub use read::{
+    AccountFilter, AccountRow, DeductionRow, MethodTotals, Page, ReadStore, ShiftRow, StaffRow,
+};
 pub use runner::ProjectionRunner;
 
 /// Why a projection or a read failed.

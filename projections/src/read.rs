@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -198,14 +200,18 @@ impl ShiftRow {
     /// Float + cash received − cash paid out.
     #[must_use]
     pub fn expected_cash(&self) -> Money {
-        let cash = self.methods.iter().find(|m| m.method == PaymentMethod::Cash);
+        let cash = self
+            .methods
+            .iter()
+            .find(|m| m.method == PaymentMethod::Cash);
         self.opening_float + cash.map_or(Money::ZERO, |m| m.received - m.paid_out)
     }
 
     /// Counted − expected at close: negative is short (短款), positive is over (长款).
     #[must_use]
     pub fn variance(&self) -> Option<Money> {
-        self.counted_cash.map(|counted| counted - self.expected_cash())
+        self.counted_cash
+            .map(|counted| counted - self.expected_cash())
     }
 }
 
@@ -235,13 +241,19 @@ fn options(path: &Path) -> SqliteConnectOptions {
 impl ReadStore {
     /// Opens (creating if needed) the read store and applies its migrations.
     pub async fn open(path: &Path) -> Result<ReadStore, ProjectionError> {
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options(path)).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options(path))
+            .await?;
         MIGRATOR.run(&pool).await?;
         let mut conn = pool.acquire().await?;
         let checkpoint = ReadStore::checkpoint_in(&mut conn, crate::runner::PROJECTION).await?;
         drop(conn);
         let (applied, _) = watch::channel(checkpoint);
-        Ok(ReadStore { pool, applied: Arc::new(applied) })
+        Ok(ReadStore {
+            pool,
+            applied: Arc::new(applied),
+        })
     }
 
     /// The pool, for the runner's transactions.
@@ -255,11 +267,15 @@ impl ReadStore {
         self.pool.close().await;
     }
 
-    pub(crate) async fn checkpoint_in(conn: &mut SqliteConnection, projection: &str) -> Result<u64, ProjectionError> {
-        let position: Option<i64> = sqlx::query_scalar("SELECT position FROM checkpoints WHERE projection = ?")
-            .bind(projection)
-            .fetch_optional(conn)
-            .await?;
+    pub(crate) async fn checkpoint_in(
+        conn: &mut SqliteConnection,
+        projection: &str,
+    ) -> Result<u64, ProjectionError> {
+        let position: Option<i64> =
+            sqlx::query_scalar("SELECT position FROM checkpoints WHERE projection = ?")
+                .bind(projection)
+                .fetch_optional(conn)
+                .await?;
         Ok(u64::try_from(position.unwrap_or(0)).expect("checkpoints are not negative"))
     }
 
@@ -276,12 +292,20 @@ impl ReadStore {
     /// Waits until the views include `position` (read your own writes); false on timeout.
     pub async fn wait_for(&self, position: u64, timeout: Duration) -> bool {
         let mut applied = self.applied.subscribe();
-        tokio::time::timeout(timeout, applied.wait_for(|p| *p >= position)).await.is_ok()
+        tokio::time::timeout(timeout, applied.wait_for(|p| *p >= position))
+            .await
+            .is_ok()
     }
 
     /// The staff member holding a token, by the token's SHA-256.
-    pub async fn staff_by_token_hash(&self, token_sha256: &str) -> Result<Option<StaffRow>, ProjectionError> {
-        let row = sqlx::query("SELECT * FROM staff WHERE token_sha256 = ?").bind(token_sha256).fetch_optional(&self.pool).await?;
+    pub async fn staff_by_token_hash(
+        &self,
+        token_sha256: &str,
+    ) -> Result<Option<StaffRow>, ProjectionError> {
+        let row = sqlx::query("SELECT * FROM staff WHERE token_sha256 = ?")
+            .bind(token_sha256)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(StaffRow::from_row).transpose()
     }
 
@@ -295,7 +319,10 @@ impl ReadStore {
     }
 
     /// An account by id.
-    pub async fn account(&self, account_id: AccountId) -> Result<Option<AccountRow>, ProjectionError> {
+    pub async fn account(
+        &self,
+        account_id: AccountId,
+    ) -> Result<Option<AccountRow>, ProjectionError> {
         let row = sqlx::query("SELECT * FROM accounts WHERE account_id = ?")
             .bind(account_id.to_string())
             .fetch_optional(&self.pool)
@@ -304,7 +331,10 @@ impl ReadStore {
     }
 
     /// The account holding a card number: the open one, else the most recently opened.
-    pub async fn account_by_card_no(&self, card_no: &str) -> Result<Option<AccountRow>, ProjectionError> {
+    pub async fn account_by_card_no(
+        &self,
+        card_no: &str,
+    ) -> Result<Option<AccountRow>, ProjectionError> {
         let row = sqlx::query(
             "SELECT * FROM accounts WHERE card_no = ? ORDER BY status = 'OPEN' DESC, opened_position DESC LIMIT 1",
         )
@@ -315,18 +345,29 @@ impl ReadStore {
     }
 
     /// A page of accounts in the order they were opened. `after` is a cursor from a prior page.
-    pub async fn accounts(&self, filter: &AccountFilter, first: usize, after: Option<i64>) -> Result<Page<AccountRow>, ProjectionError> {
+    pub async fn accounts(
+        &self,
+        filter: &AccountFilter,
+        first: usize,
+        after: Option<i64>,
+    ) -> Result<Page<AccountRow>, ProjectionError> {
         assert!(first <= MAX_PAGE, "callers check the page size");
         fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &AccountFilter) {
             query.push(" WHERE 1 = 1");
             if let Some(kind) = filter.kind {
-                query.push(" AND kind = ").push_bind(crate::views_enum(&kind));
+                query
+                    .push(" AND kind = ")
+                    .push_bind(crate::views_enum(&kind));
             }
             if let Some(closed) = filter.closed {
-                query.push(" AND status = ").push_bind(if closed { "CLOSED" } else { "OPEN" });
+                query
+                    .push(" AND status = ")
+                    .push_bind(if closed { "CLOSED" } else { "OPEN" });
             }
             if let Some(patient_id) = &filter.patient_id {
-                query.push(" AND patient_id = ").push_bind(patient_id.clone());
+                query
+                    .push(" AND patient_id = ")
+                    .push_bind(patient_id.clone());
             }
             match filter.in_arrears {
                 Some(true) => {
@@ -347,7 +388,9 @@ impl ReadStore {
         if let Some(after) = after {
             query.push(" AND opened_position > ").push_bind(after);
         }
-        query.push(" ORDER BY opened_position LIMIT ").push_bind(i64::try_from(first + 1).expect("small"));
+        query
+            .push(" ORDER BY opened_position LIMIT ")
+            .push_bind(i64::try_from(first + 1).expect("small"));
         let rows = query.build().fetch_all(&self.pool).await?;
         let has_next_page = rows.len() > first;
         let mut page = Vec::with_capacity(first);
@@ -355,11 +398,18 @@ impl ReadStore {
             let cursor: i64 = row.try_get("opened_position")?;
             page.push((AccountRow::from_row(row)?, cursor.to_string()));
         }
-        Ok(Page { rows: page, has_next_page, total_count })
+        Ok(Page {
+            rows: page,
+            has_next_page,
+            total_count,
+        })
     }
 
     /// A deduction by id.
-    pub async fn deduction(&self, deduction_id: Uuid) -> Result<Option<DeductionRow>, ProjectionError> {
+    pub async fn deduction(
+        &self,
+        deduction_id: Uuid,
+    ) -> Result<Option<DeductionRow>, ProjectionError> {
         let row = sqlx::query("SELECT * FROM deductions WHERE deduction_id = ?")
             .bind(deduction_id.to_string())
             .fetch_optional(&self.pool)
@@ -374,7 +424,11 @@ impl ReadStore {
             department: row.try_get("department")?,
             order_id: row.try_get("order_id")?,
             item_code: row.try_get("item_code")?,
-            executor_id: executor.as_deref().map(parse_uuid).transpose()?.map(StaffId),
+            executor_id: executor
+                .as_deref()
+                .map(parse_uuid)
+                .transpose()?
+                .map(StaffId),
             recorded_at: parse_time(&row.try_get::<String, _>("recorded_at")?)?,
         }))
     }
@@ -392,7 +446,10 @@ impl ReadStore {
             .await?;
         let mut methods = Vec::new();
         for method in PaymentMethod::ALL {
-            if let Some(m) = method_rows.iter().find(|r| r.try_get::<String, _>("method").ok().as_deref() == Some(method.as_str())) {
+            if let Some(m) = method_rows
+                .iter()
+                .find(|r| r.try_get::<String, _>("method").ok().as_deref() == Some(method.as_str()))
+            {
                 let counted: Option<i64> = m.try_get("counted_fen")?;
                 methods.push(MethodTotals {
                     method,

@@ -34,7 +34,11 @@ impl ProjectionRunner {
     /// A runner from `store` into `read`.
     #[must_use]
     pub fn new(store: Arc<dyn EventStore>, read: ReadStore) -> ProjectionRunner {
-        ProjectionRunner { store, read, lock: Arc::new(Mutex::new(())) }
+        ProjectionRunner {
+            store,
+            read,
+            lock: Arc::new(Mutex::new(())),
+        }
     }
 
     /// Applies every committed event not yet applied; returns how many were applied.
@@ -58,10 +62,19 @@ impl ProjectionRunner {
             return Ok(0);
         };
         for (offset, recorded) in events.iter().enumerate() {
-            assert_eq!(recorded.position, checkpoint + 1 + offset as u64, "the log is dense");
-            let event = Event::decode(&recorded.event_type, recorded.schema_version, &recorded.payload)?;
-            let metadata: Metadata = serde_json::from_str(&recorded.metadata)
-                .map_err(|e| ProjectionError::Corrupt(format!("metadata at {}: {e}", recorded.position)))?;
+            assert_eq!(
+                recorded.position,
+                checkpoint + 1 + offset as u64,
+                "the log is dense"
+            );
+            let event = Event::decode(
+                &recorded.event_type,
+                recorded.schema_version,
+                &recorded.payload,
+            )?;
+            let metadata: Metadata = serde_json::from_str(&recorded.metadata).map_err(|e| {
+                ProjectionError::Corrupt(format!("metadata at {}: {e}", recorded.position))
+            })?;
             views::apply(&mut tx, recorded, &event, &metadata).await?;
         }
         sqlx::query(

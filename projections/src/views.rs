@@ -24,8 +24,20 @@ pub async fn apply(
     Ok(())
 }
 
-async fn staff(conn: &mut SqliteConnection, recorded: &RecordedEvent, event: &Event) -> Result<(), ProjectionError> {
-    if let Event::StaffRegistered { staff_id, staff_no, name, role, department, token_sha256 } = event {
+async fn staff(
+    conn: &mut SqliteConnection,
+    recorded: &RecordedEvent,
+    event: &Event,
+) -> Result<(), ProjectionError> {
+    if let Event::StaffRegistered {
+        staff_id,
+        staff_no,
+        name,
+        role,
+        department,
+        token_sha256,
+    } = event
+    {
         sqlx::query(
             "INSERT INTO staff (staff_id, staff_no, name, role, department, token_sha256, registered_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -44,12 +56,22 @@ async fn staff(conn: &mut SqliteConnection, recorded: &RecordedEvent, event: &Ev
 }
 
 /// The balances view: one row per account with its running sums.
-async fn balances(conn: &mut SqliteConnection, recorded: &RecordedEvent, event: &Event) -> Result<(), ProjectionError> {
+async fn balances(
+    conn: &mut SqliteConnection,
+    recorded: &RecordedEvent,
+    event: &Event,
+) -> Result<(), ProjectionError> {
     let at = format_time(recorded.recorded_at);
     let revision = i64::try_from(recorded.revision).expect("revision fits");
     // (deposited, deducted, reversed, refunded) deltas in fen.
     let (account_id, deltas) = match event {
-        Event::AccountOpened { account_id, kind, patient_id, card_no, insurance_scheme } => {
+        Event::AccountOpened {
+            account_id,
+            kind,
+            patient_id,
+            card_no,
+            insurance_scheme,
+        } => {
             sqlx::query(
                 "INSERT INTO accounts (account_id, kind, status, patient_id, card_no, insurance_scheme, \
                  balance_fen, deposited_fen, deducted_fen, reversed_fen, refunded_fen, opened_at, \
@@ -78,10 +100,18 @@ async fn balances(conn: &mut SqliteConnection, recorded: &RecordedEvent, event: 
                 .await?;
             return Ok(());
         }
-        Event::DepositReceived { account_id, amount, .. } => (account_id, [amount.money().fen(), 0, 0, 0]),
-        Event::ChargeDeducted { account_id, amount, .. } => (account_id, [0, amount.money().fen(), 0, 0]),
-        Event::DeductionReversed { account_id, amount, .. } => (account_id, [0, 0, amount.money().fen(), 0]),
-        Event::BalanceRefunded { account_id, amount, .. } => (account_id, [0, 0, 0, amount.money().fen()]),
+        Event::DepositReceived {
+            account_id, amount, ..
+        } => (account_id, [amount.money().fen(), 0, 0, 0]),
+        Event::ChargeDeducted {
+            account_id, amount, ..
+        } => (account_id, [0, amount.money().fen(), 0, 0]),
+        Event::DeductionReversed {
+            account_id, amount, ..
+        } => (account_id, [0, 0, amount.money().fen(), 0]),
+        Event::BalanceRefunded {
+            account_id, amount, ..
+        } => (account_id, [0, 0, 0, amount.money().fen()]),
         _ => return Ok(()),
     };
     let [deposited, deducted, reversed, refunded] = deltas;
@@ -104,7 +134,10 @@ async fn balances(conn: &mut SqliteConnection, recorded: &RecordedEvent, event: 
     .execute(conn)
     .await?;
     if updated.rows_affected() != 1 {
-        return Err(ProjectionError::Corrupt(format!("{} at {} for unknown account", recorded.event_type, recorded.position)));
+        return Err(ProjectionError::Corrupt(format!(
+            "{} at {} for unknown account",
+            recorded.event_type, recorded.position
+        )));
     }
     Ok(())
 }
@@ -116,7 +149,16 @@ async fn deductions(
     metadata: &Metadata,
 ) -> Result<(), ProjectionError> {
     match event {
-        Event::ChargeDeducted { account_id, deduction_id, amount, department, order_id, item_code, item_name, quantity } => {
+        Event::ChargeDeducted {
+            account_id,
+            deduction_id,
+            amount,
+            department,
+            order_id,
+            item_code,
+            item_name,
+            quantity,
+        } => {
             sqlx::query(
                 "INSERT INTO deductions (deduction_id, account_id, amount_fen, reversed_fen, department, order_id, \
                  item_code, item_name, quantity, executor_id, recorded_at) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
@@ -134,12 +176,18 @@ async fn deductions(
             .execute(conn)
             .await?;
         }
-        Event::DeductionReversed { deduction_id, amount, .. } => {
-            sqlx::query("UPDATE deductions SET reversed_fen = reversed_fen + ? WHERE deduction_id = ?")
-                .bind(amount.money().fen())
-                .bind(deduction_id.to_string())
-                .execute(conn)
-                .await?;
+        Event::DeductionReversed {
+            deduction_id,
+            amount,
+            ..
+        } => {
+            sqlx::query(
+                "UPDATE deductions SET reversed_fen = reversed_fen + ? WHERE deduction_id = ?",
+            )
+            .bind(amount.money().fen())
+            .bind(deduction_id.to_string())
+            .execute(conn)
+            .await?;
         }
         _ => {}
     }
@@ -172,10 +220,19 @@ async fn shift_method(
 }
 
 /// The shift report: float, money in and out per method, counted cash at close.
-async fn shifts(conn: &mut SqliteConnection, recorded: &RecordedEvent, event: &Event) -> Result<(), ProjectionError> {
+async fn shifts(
+    conn: &mut SqliteConnection,
+    recorded: &RecordedEvent,
+    event: &Event,
+) -> Result<(), ProjectionError> {
     let at = format_time(recorded.recorded_at);
     match event {
-        Event::ShiftOpened { shift_id, cashier_id, window, opening_float } => {
+        Event::ShiftOpened {
+            shift_id,
+            cashier_id,
+            window,
+            opening_float,
+        } => {
             sqlx::query(
                 "INSERT INTO shifts (shift_id, cashier_id, window, status, opened_at, opening_float_fen, \
                  transaction_count, receipts_issued, opened_position) VALUES (?, ?, ?, 'OPEN', ?, ?, 0, 0, ?)",
@@ -189,13 +246,28 @@ async fn shifts(conn: &mut SqliteConnection, recorded: &RecordedEvent, event: &E
             .execute(conn)
             .await?;
         }
-        Event::DepositReceived { shift_id, method, amount, .. } => {
+        Event::DepositReceived {
+            shift_id,
+            method,
+            amount,
+            ..
+        } => {
             shift_method(conn, shift_id.to_string(), *method, amount.money().fen(), 0).await?;
         }
-        Event::BalanceRefunded { shift_id, method, amount, .. } => {
+        Event::BalanceRefunded {
+            shift_id,
+            method,
+            amount,
+            ..
+        } => {
             shift_method(conn, shift_id.to_string(), *method, 0, amount.money().fen()).await?;
         }
-        Event::ShiftClosed { shift_id, counted_cash, counted_other, .. } => {
+        Event::ShiftClosed {
+            shift_id,
+            counted_cash,
+            counted_other,
+            ..
+        } => {
             sqlx::query("UPDATE shifts SET status = 'CLOSED', closed_at = ?, counted_cash_fen = ? WHERE shift_id = ?")
                 .bind(&at)
                 .bind(counted_cash.fen())

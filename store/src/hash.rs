@@ -31,7 +31,10 @@ pub fn event_hash(previous: &[u8; 32], event: &RecordedEvent) -> [u8; 32] {
     hasher.update(event.schema_version.to_be_bytes());
     field(&mut hasher, event.payload.as_bytes());
     field(&mut hasher, event.metadata.as_bytes());
-    field(&mut hasher, crate::sqlite::format_time(event.recorded_at).as_bytes());
+    field(
+        &mut hasher,
+        crate::sqlite::format_time(event.recorded_at).as_bytes(),
+    );
     hasher.finalize().into()
 }
 
@@ -61,7 +64,14 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        ChainVerifier { previous: GENESIS, next_position: 1, check: ChainCheck { events_checked: 0, first_broken_position: None } }
+        ChainVerifier {
+            previous: GENESIS,
+            next_position: 1,
+            check: ChainCheck {
+                events_checked: 0,
+                first_broken_position: None,
+            },
+        }
     }
 }
 

@@ -41,7 +41,11 @@ impl ExpectedRevision {
     /// The expectation for a stream loaded at `revision` (0 = empty).
     #[must_use]
     pub fn at(revision: u64) -> ExpectedRevision {
-        if revision == 0 { ExpectedRevision::NoStream } else { ExpectedRevision::Exact(revision) }
+        if revision == 0 {
+            ExpectedRevision::NoStream
+        } else {
+            ExpectedRevision::Exact(revision)
+        }
     }
 
     pub(crate) fn admits(self, actual: u64) -> bool {
@@ -108,10 +112,16 @@ impl AppendRequest {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AppendOutcome {
     /// The events were written at these positions.
-    Committed { first_position: u64, last_position: u64 },
+    Committed {
+        first_position: u64,
+        last_position: u64,
+    },
     /// The same append (same event ids, or same idempotency key and input) had already been
     /// committed at these positions; nothing new was written.
-    AlreadyCommitted { first_position: u64, last_position: u64 },
+    AlreadyCommitted {
+        first_position: u64,
+        last_position: u64,
+    },
 }
 
 impl AppendOutcome {
@@ -119,8 +129,14 @@ impl AppendOutcome {
     #[must_use]
     pub fn positions(self) -> (u64, u64) {
         match self {
-            AppendOutcome::Committed { first_position, last_position }
-            | AppendOutcome::AlreadyCommitted { first_position, last_position } => (first_position, last_position),
+            AppendOutcome::Committed {
+                first_position,
+                last_position,
+            }
+            | AppendOutcome::AlreadyCommitted {
+                first_position,
+                last_position,
+            } => (first_position, last_position),
         }
     }
 }
@@ -155,7 +171,11 @@ pub struct RecordedEvent {
 pub enum StoreError {
     /// A stream was not at the expected revision: someone else wrote first. Reload and retry.
     #[error("stream {stream_id} is at revision {actual}, expected {expected:?}")]
-    Conflict { stream_id: String, expected: ExpectedRevision, actual: u64 },
+    Conflict {
+        stream_id: String,
+        expected: ExpectedRevision,
+        actual: u64,
+    },
     /// The idempotency key was used before for another input.
     #[error("idempotency key {key} was already used for a different request")]
     IdempotencyMismatch { key: String },
@@ -189,10 +209,19 @@ pub trait EventStore: Send + Sync + 'static {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError>;
 
     /// Up to `max` events of a stream with revision greater than `after_revision`, in order.
-    async fn read_stream(&self, stream_id: &str, after_revision: u64, max: usize) -> Result<Vec<RecordedEvent>, StoreError>;
+    async fn read_stream(
+        &self,
+        stream_id: &str,
+        after_revision: u64,
+        max: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
 
     /// Up to `max` events with position greater than `after_position`, in order.
-    async fn read_all(&self, after_position: u64, max: usize) -> Result<Vec<RecordedEvent>, StoreError>;
+    async fn read_all(
+        &self,
+        after_position: u64,
+        max: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
 
     /// The event with this id, if stored.
     async fn find_event(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, StoreError>;
@@ -209,7 +238,10 @@ pub trait EventStore: Send + Sync + 'static {
 }
 
 /// Reads a whole stream in bounded batches.
-pub async fn read_whole_stream(store: &dyn EventStore, stream_id: &str) -> Result<Vec<RecordedEvent>, StoreError> {
+pub async fn read_whole_stream(
+    store: &dyn EventStore,
+    stream_id: &str,
+) -> Result<Vec<RecordedEvent>, StoreError> {
     let mut events = Vec::new();
     loop {
         let after = events.last().map_or(0, |e: &RecordedEvent| e.revision);

@@ -34,7 +34,9 @@ async fn two_hundred_concurrent_deductions_against_a_hundred_yuan_card() {
         }
     }
     assert_eq!((succeeded, insufficient), (100, 100));
-    let account = server.ok(&cast.cashier.token, ACCOUNT, json!({ "id": card })).await;
+    let account = server
+        .ok(&cast.cashier.token, ACCOUNT, json!({ "id": card }))
+        .await;
     assert_eq!(account["account"]["balance"], "0.00");
     assert_eq!(account["account"]["deducted"], "100.00");
 }

@@ -20,8 +20,16 @@ async fn media_types_follow_the_accept_header() {
         .await
         .unwrap();
     assert_eq!(answer.status(), 200);
-    assert!(answer.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
-    assert_eq!(answer.text().await.unwrap(), r#"{"data":{"__typename":"Query"}}"#);
+    assert!(
+        answer.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    assert_eq!(
+        answer.text().await.unwrap(),
+        r#"{"data":{"__typename":"Query"}}"#
+    );
 
     let broken = client
         .post(&server.url)
@@ -42,17 +50,42 @@ async fn media_types_follow_the_accept_header() {
         .await
         .unwrap();
     assert_eq!(broken.status(), 400);
-    assert!(broken.headers()["content-type"].to_str().unwrap().starts_with("application/graphql-response+json"));
+    assert!(
+        broken.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/graphql-response+json")
+    );
     let body: serde_json::Value = broken.json().await.unwrap();
-    assert!(body.get("data").is_none(), "a request error has no data entry: {body}");
+    assert!(
+        body.get("data").is_none(),
+        "a request error has no data entry: {body}"
+    );
 
-    let get = client.get(format!("{}?query=%7B__typename%7D", server.url)).send().await.unwrap();
+    let get = client
+        .get(format!("{}?query=%7B__typename%7D", server.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(get.status(), 200);
-    let mutation = client.get(format!("{}?query=mutation%7B__typename%7D", server.url)).send().await.unwrap();
+    let mutation = client
+        .get(format!("{}?query=mutation%7B__typename%7D", server.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(mutation.status(), 405);
 
-    let huge = format!(r#"{{"query":"{{ __typename }}","variables":{{"pad":"{}"}}}}"#, "x".repeat(100_000));
-    let too_big = client.post(&server.url).header("content-type", "application/json").body(huge).send().await.unwrap();
+    let huge = format!(
+        r#"{{"query":"{{ __typename }}","variables":{{"pad":"{}"}}}}"#,
+        "x".repeat(100_000)
+    );
+    let too_big = client
+        .post(&server.url)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(too_big.status(), 413);
 }
 
@@ -61,9 +94,19 @@ async fn deep_queries_are_refused() {
     // Goal: the query depth limit holds.
     let server = Server::start();
     // MAX_DEPTH is 12; this asks for 16 levels.
-    let query = format!("{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}", "ofType {".repeat(12), "}".repeat(12));
+    let query = format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
+        "ofType {".repeat(12),
+        "}".repeat(12)
+    );
     let answer = server.gql(None, &query, serde_json::json!({})).await;
-    assert!(answer["errors"][0]["message"].as_str().unwrap().contains("nested too deep"), "{answer}");
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
+        "{answer}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -72,15 +115,30 @@ async fn graphql_http_audit_reports_no_must_failure() {
     // `npm ci` in tests/graphql-http-audit (done by .ci/run); YIKA_REQUIRE_AUDIT=1 makes a
     // missing setup a failure instead of a skip.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/graphql-http-audit");
-    let ready = dir.join("node_modules/graphql-http").exists() && Command::new("node").arg("--version").output().is_ok();
+    let ready = dir.join("node_modules/graphql-http").exists()
+        && Command::new("node").arg("--version").output().is_ok();
     if !ready {
-        assert!(std::env::var("YIKA_REQUIRE_AUDIT").is_err(), "YIKA_REQUIRE_AUDIT is set but the audit is not installed");
-        eprintln!("SKIPPED graphql_http_audit: run `npm ci` in tests/graphql-http-audit (node required)");
+        assert!(
+            std::env::var("YIKA_REQUIRE_AUDIT").is_err(),
+            "YIKA_REQUIRE_AUDIT is set but the audit is not installed"
+        );
+        eprintln!(
+            "SKIPPED graphql_http_audit: run `npm ci` in tests/graphql-http-audit (node required)"
+        );
         return;
     }
     let server = Server::start();
-    let output = Command::new("node").arg("audit.mjs").arg(&server.url).current_dir(&dir).output().expect("node runs");
+    let output = Command::new("node")
+        .arg("audit.mjs")
+        .arg(&server.url)
+        .current_dir(&dir)
+        .output()
+        .expect("node runs");
     let report = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "graphql-http audit failed:\n{report}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "graphql-http audit failed:\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(report.contains("0 MUST failures"), "{report}");
 }

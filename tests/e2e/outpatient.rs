@@ -11,15 +11,27 @@ async fn outpatient_flow_from_deposit_to_closed_card_and_shift() {
     let server = Server::start();
     // Staff registered by the CLI while the server runs can act at once.
     let cast = Cast::register(&server);
-    let me = server.ok(&cast.cashier.token, "{ me { id name role department } }", json!({})).await;
-    assert_eq!(me["me"], json!({ "id": cast.cashier.id, "name": "Wang Fang", "role": "CASHIER", "department": null }));
+    let me = server
+        .ok(
+            &cast.cashier.token,
+            "{ me { id name role department } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        me["me"],
+        json!({ "id": cast.cashier.id, "name": "Wang Fang", "role": "CASHIER", "department": null })
+    );
 
     let shift = open_shift(&server, &cast.cashier, "200.00").await;
     let card = open_card(&server, &cast.cashier, "CARD-0001").await;
 
     let dep = deposit(&server, &cast.cashier, &card, &shift, "500.00").await;
     assert_eq!(dep["amount"], "500.00");
-    assert_eq!(dep["account"]["balance"], "500.00", "a mutation answer reflects its own write");
+    assert_eq!(
+        dep["account"]["balance"], "500.00",
+        "a mutation answer reflects its own write"
+    );
     assert!(dep["receiptNo"].as_str().is_some_and(|r| !r.is_empty()));
 
     // Three executing departments deduct ("whoever executes, deducts").
@@ -60,10 +72,21 @@ async fn outpatient_flow_from_deposit_to_closed_card_and_shift() {
     assert_eq!(refund["refundBalance"]["amount"], "115.00");
     assert_eq!(refund["refundBalance"]["account"]["balance"], "0.00");
 
-    let closed = server.ok(&cast.cashier.token, CLOSE_ACCOUNT, json!({ "account": card, "key": "close-1" })).await;
-    assert_eq!(closed["closeAccount"], json!({ "id": card, "status": "CLOSED", "balance": "0.00" }));
+    let closed = server
+        .ok(
+            &cast.cashier.token,
+            CLOSE_ACCOUNT,
+            json!({ "account": card, "key": "close-1" }),
+        )
+        .await;
+    assert_eq!(
+        closed["closeAccount"],
+        json!({ "id": card, "status": "CLOSED", "balance": "0.00" })
+    );
 
-    let account = server.ok(&cast.cashier.token, ACCOUNT, json!({ "id": card })).await;
+    let account = server
+        .ok(&cast.cashier.token, ACCOUNT, json!({ "id": card }))
+        .await;
     assert_eq!(
         account["account"],
         json!({
@@ -73,7 +96,13 @@ async fn outpatient_flow_from_deposit_to_closed_card_and_shift() {
     );
 
     // Expected cash = float 200.00 + 500.00 in − 115.00 out = 585.00; counted the same.
-    let closed_shift = server.ok(&cast.cashier.token, CLOSE_SHIFT, json!({ "shift": shift, "counted": "585.00" })).await;
+    let closed_shift = server
+        .ok(
+            &cast.cashier.token,
+            CLOSE_SHIFT,
+            json!({ "shift": shift, "counted": "585.00" }),
+        )
+        .await;
     assert_eq!(
         closed_shift["closeShift"],
         json!({
@@ -91,8 +120,16 @@ async fn outpatient_flow_from_deposit_to_closed_card_and_shift() {
     let page = &statement["account"]["statement"];
     assert_eq!(page["totalCount"], 8);
     assert_eq!(page["pageInfo"]["hasNextPage"], true);
-    let types: Vec<&str> = page["edges"].as_array().unwrap().iter().map(|e| e["node"]["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["AccountOpened", "DepositReceived", "ChargeDeducted"]);
+    let types: Vec<&str> = page["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["AccountOpened", "DepositReceived", "ChargeDeducted"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,16 +141,26 @@ async fn idempotency_keys_return_the_first_result_or_refuse_another_input() {
     let shift = open_shift(&server, &cast.cashier, "0.00").await;
     let card = open_card(&server, &cast.cashier, "CARD-IDEM").await;
     let variables = json!({ "account": card, "amount": "50.00", "method": "WECHAT", "shift": shift, "key": "K-1" });
-    let first = server.ok(&cast.cashier.token, DEPOSIT, variables.clone()).await;
+    let first = server
+        .ok(&cast.cashier.token, DEPOSIT, variables.clone())
+        .await;
     let events = server.event_count().await;
     let second = server.ok(&cast.cashier.token, DEPOSIT, variables).await;
     assert_eq!(first["deposit"]["id"], second["deposit"]["id"]);
-    assert_eq!(first["deposit"]["receiptNo"], second["deposit"]["receiptNo"]);
+    assert_eq!(
+        first["deposit"]["receiptNo"],
+        second["deposit"]["receiptNo"]
+    );
     assert_eq!(second["deposit"]["account"]["balance"], "50.00");
     assert_eq!(server.event_count().await, events);
 
     let other = json!({ "account": card, "amount": "60.00", "method": "WECHAT", "shift": shift, "key": "K-1" });
-    assert_eq!(server.refused(Some(&cast.cashier.token), DEPOSIT, other).await, "IDEMPOTENCY_MISMATCH");
+    assert_eq!(
+        server
+            .refused(Some(&cast.cashier.token), DEPOSIT, other)
+            .await,
+        "IDEMPOTENCY_MISMATCH"
+    );
     assert_eq!(server.event_count().await, events);
 
     // Opening the same card twice under the same key gives the same account.
@@ -143,7 +190,10 @@ async fn inpatient_accounts_may_run_into_arrears_and_are_listed() {
         .ok(&cast.cashier.token, "{ accounts(filter: { inArrears: true }) { totalCount edges { node { id inArrears balance } } } }", json!({}))
         .await;
     assert_eq!(list["accounts"]["totalCount"], 1);
-    assert_eq!(list["accounts"]["edges"][0]["node"], json!({ "id": inpatient, "inArrears": true, "balance": "-50.00" }));
+    assert_eq!(
+        list["accounts"]["edges"][0]["node"],
+        json!({ "id": inpatient, "inArrears": true, "balance": "-50.00" })
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,7 +219,9 @@ async fn account_pages_walk_every_account_once() {
         if accounts["pageInfo"]["hasNextPage"] == false {
             break;
         }
-        after = accounts["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        after = accounts["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_owned);
     }
     assert_eq!(seen, opened);
 }
@@ -186,21 +238,33 @@ async fn views_survive_a_restart_and_a_rebuild_from_zero() {
     server
         .ok(&cast.lab.token, DEDUCT, json!({ "account": card, "amount": "12.34", "department": "Lab", "order": "R-1", "item": "X" }))
         .await;
-    let live = server.ok(&cast.cashier.token, ACCOUNT, json!({ "id": card })).await;
+    let live = server
+        .ok(&cast.cashier.token, ACCOUNT, json!({ "id": card }))
+        .await;
     let live_shift = server
         .ok(&cast.cashier.token, "query($id: UUID!) { shift(id: $id) { expectedCash transactionCount received { method amount } } }", json!({ "id": shift }))
         .await;
 
     let data = server.stop();
     let restarted = Server::start_in(data);
-    assert_eq!(restarted.ok(&cast.cashier.token, ACCOUNT, json!({ "id": card })).await, live);
+    assert_eq!(
+        restarted
+            .ok(&cast.cashier.token, ACCOUNT, json!({ "id": card }))
+            .await,
+        live
+    );
 
     let data = restarted.stop();
     for file in ["read.db", "read.db-wal", "read.db-shm"] {
         let _ = std::fs::remove_file(data.path().join(file));
     }
     let rebuilt = Server::start_in(data);
-    assert_eq!(rebuilt.ok(&cast.cashier.token, ACCOUNT, json!({ "id": card })).await, live);
+    assert_eq!(
+        rebuilt
+            .ok(&cast.cashier.token, ACCOUNT, json!({ "id": card }))
+            .await,
+        live
+    );
     let rebuilt_shift = rebuilt
         .ok(&cast.cashier.token, "query($id: UUID!) { shift(id: $id) { expectedCash transactionCount received { method amount } } }", json!({ "id": shift }))
         .await;
@@ -214,10 +278,19 @@ async fn an_admin_registers_staff_whose_token_works_at_once() {
     let server = Server::start();
     let cast = Cast::register(&server);
     let register = "mutation($no: String!) { registerStaff(input: { staffNo: $no, name: \"Zhao Lei\", role: DEPARTMENT, department: \"Treatment\" }) { token staff { id staffNo role department } } }";
-    let data = server.ok(&cast.admin.token, register, json!({ "no": "D-TRT" })).await;
+    let data = server
+        .ok(&cast.admin.token, register, json!({ "no": "D-TRT" }))
+        .await;
     let token = data["registerStaff"]["token"].as_str().unwrap();
     assert!(token.len() >= 32, "at least 128 bits of token");
-    let me = server.ok(token, "{ me { id staffNo role department } }", json!({})).await;
+    let me = server
+        .ok(token, "{ me { id staffNo role department } }", json!({}))
+        .await;
     assert_eq!(me["me"], data["registerStaff"]["staff"]);
-    assert_eq!(server.refused(Some(&cast.admin.token), register, json!({ "no": "D-TRT" })).await, "CONFLICT");
+    assert_eq!(
+        server
+            .refused(Some(&cast.admin.token), register, json!({ "no": "D-TRT" }))
+            .await,
+        "CONFLICT"
+    );
 }

@@ -5,7 +5,10 @@ use crate::support::YIKA;
 #[test]
 fn exported_schema_matches_docs() {
     // Goal: `yika export schema` prints exactly the SDL committed in docs/schema.graphql.
-    let output = std::process::Command::new(YIKA).args(["export", "schema"]).output().expect("yika runs");
+    let output = std::process::Command::new(YIKA)
+        .args(["export", "schema"])
+        .output()
+        .expect("yika runs");
     assert!(output.status.success());
     let exported = String::from_utf8(output.stdout).expect("UTF-8");
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/schema.graphql");

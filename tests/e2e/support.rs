@@ -46,13 +46,20 @@ impl Server {
             .expect("the yika binary starts");
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("yika prints its address");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("yika prints its address");
         let url = line
             .split_whitespace()
             .find(|w| w.starts_with("http://"))
             .unwrap_or_else(|| panic!("no address in {line:?}"))
             .to_owned();
-        Server { child, url, data, client: reqwest::Client::new() }
+        Server {
+            child,
+            url,
+            data,
+            client: reqwest::Client::new(),
+        }
     }
 
     /// Stops the server and hands back its data directory.
@@ -64,13 +71,22 @@ impl Server {
     }
 
     /// Registers staff with `yika staff add --json` beside the running server.
-    pub fn staff_add(&self, staff_no: &str, name: &str, role: &str, department: Option<&str>) -> StaffMember {
+    pub fn staff_add(
+        &self,
+        staff_no: &str,
+        name: &str,
+        role: &str,
+        department: Option<&str>,
+    ) -> StaffMember {
         staff_add(self.data.path(), staff_no, name, role, department)
     }
 
     /// POSTs a GraphQL request and returns the whole JSON answer.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut request = self.client.post(&self.url).json(&json!({ "query": query, "variables": variables }));
+        let mut request = self
+            .client
+            .post(&self.url)
+            .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -82,7 +98,10 @@ impl Server {
     /// Runs a GraphQL request that must succeed; returns `data`.
     pub async fn ok(&self, token: &str, query: &str, variables: Value) -> Value {
         let answer = self.gql(Some(token), query, variables).await;
-        assert!(answer.get("errors").is_none(), "unexpected errors: {answer}");
+        assert!(
+            answer.get("errors").is_none(),
+            "unexpected errors: {answer}"
+        );
         answer["data"].clone()
     }
 
@@ -90,7 +109,8 @@ impl Server {
     pub async fn refused(&self, token: Option<&str>, query: &str, variables: Value) -> String {
         let answer = self.gql(token, query, variables).await;
         let code = answer["errors"][0]["extensions"]["code"].as_str();
-        code.unwrap_or_else(|| panic!("expected a refusal with a code, got {answer}")).to_owned()
+        code.unwrap_or_else(|| panic!("expected a refusal with a code, got {answer}"))
+            .to_owned()
     }
 
     /// How many events the log holds (read straight from the SQLite file).
@@ -107,14 +127,40 @@ impl Drop for Server {
 }
 
 /// Registers staff with the CLI on a data directory.
-pub fn staff_add(data: &Path, staff_no: &str, name: &str, role: &str, department: Option<&str>) -> StaffMember {
+pub fn staff_add(
+    data: &Path,
+    staff_no: &str,
+    name: &str,
+    role: &str,
+    department: Option<&str>,
+) -> StaffMember {
     let mut command = Command::new(YIKA);
-    command.args(["staff", "add", "--json", "--staff-no", staff_no, "--name", name, "--role", role, "--data"]).arg(data);
+    command
+        .args([
+            "staff",
+            "add",
+            "--json",
+            "--staff-no",
+            staff_no,
+            "--name",
+            name,
+            "--role",
+            role,
+            "--data",
+        ])
+        .arg(data);
     if let Some(department) = department {
         command.args(["--department", department]);
     }
-    let output = command.env("RUST_LOG", "warn").output().expect("yika staff add runs");
-    assert!(output.status.success(), "staff add failed: {}", String::from_utf8_lossy(&output.stderr));
+    let output = command
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("yika staff add runs");
+    assert!(
+        output.status.success(),
+        "staff add failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let line: Value = serde_json::from_slice(&output.stdout).expect("one JSON line");
     StaffMember {
         id: line["staffId"].as_str().expect("staffId").to_owned(),
@@ -131,7 +177,10 @@ pub async fn event_count(data: &Path) -> i64 {
         .connect()
         .await
         .expect("the event store opens read-only");
-    sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(&mut conn).await.expect("count")
+    sqlx::query_scalar("SELECT COUNT(*) FROM events")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count")
 }
 
 /// The usual cast of a test: an admin, a cashier and three departments.
@@ -150,7 +199,12 @@ impl Cast {
             cashier: server.staff_add("C001", "Wang Fang", "CASHIER", None),
             lab: server.staff_add("D-LAB", "Lab terminal", "DEPARTMENT", Some("Lab")),
             imaging: server.staff_add("D-IMG", "Imaging terminal", "DEPARTMENT", Some("Imaging")),
-            pharmacy: server.staff_add("D-PHA", "Pharmacy terminal", "DEPARTMENT", Some("Pharmacy")),
+            pharmacy: server.staff_add(
+                "D-PHA",
+                "Pharmacy terminal",
+                "DEPARTMENT",
+                Some("Pharmacy"),
+            ),
         }
     }
 }
@@ -196,8 +250,17 @@ pub const ACCOUNT: &str = "query($id: UUID!) {
 
 /// Opens a shift for `cashier` and returns its id.
 pub async fn open_shift(server: &Server, cashier: &StaffMember, float: &str) -> String {
-    let data = server.ok(&cashier.token, OPEN_SHIFT, json!({ "window": "W1", "float": float, "key": format!("shift-{}", uuid()) })).await;
-    data["openShift"]["id"].as_str().expect("shift id").to_owned()
+    let data = server
+        .ok(
+            &cashier.token,
+            OPEN_SHIFT,
+            json!({ "window": "W1", "float": float, "key": format!("shift-{}", uuid()) }),
+        )
+        .await;
+    data["openShift"]["id"]
+        .as_str()
+        .expect("shift id")
+        .to_owned()
 }
 
 /// Opens an outpatient card and returns its id.
@@ -205,11 +268,20 @@ pub async fn open_card(server: &Server, cashier: &StaffMember, card: &str) -> St
     let data = server
         .ok(&cashier.token, OPEN_ACCOUNT, json!({ "kind": "OUTPATIENT_CARD", "patient": format!("P-{card}"), "card": card, "key": format!("open-{card}") }))
         .await;
-    data["openAccount"]["id"].as_str().expect("account id").to_owned()
+    data["openAccount"]["id"]
+        .as_str()
+        .expect("account id")
+        .to_owned()
 }
 
 /// Deposits and returns the answer's `deposit`.
-pub async fn deposit(server: &Server, cashier: &StaffMember, account: &str, shift: &str, amount: &str) -> Value {
+pub async fn deposit(
+    server: &Server,
+    cashier: &StaffMember,
+    account: &str,
+    shift: &str,
+    amount: &str,
+) -> Value {
     let variables = json!({ "account": account, "amount": amount, "method": "CASH", "shift": shift, "key": format!("dep-{}", uuid()) });
     server.ok(&cashier.token, DEPOSIT, variables).await["deposit"].clone()
 }

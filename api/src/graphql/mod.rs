@@ -10,8 +10,13 @@ use yika_projections::read::{AccountFilter as ViewFilter, MAX_PAGE};
 
 use crate::app::{self, Actor, App};
 use crate::error::{ApiError, GqlResult};
-use scalars::{AccountKind, AccountStatus, InsuranceScheme, MoneyScalar, PaymentMethod, ReversalReason, Role};
-use types::{Account, AccountConnection, AccountEdge, Deduction, MoneyMovement, PageInfo, Shift, Staff, StaffToken};
+use scalars::{
+    AccountKind, AccountStatus, InsuranceScheme, MoneyScalar, PaymentMethod, ReversalReason, Role,
+};
+use types::{
+    Account, AccountConnection, AccountEdge, Deduction, MoneyMovement, PageInfo, Shift, Staff,
+    StaffToken,
+};
 
 /// The served schema.
 pub type YikaSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -24,7 +29,9 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 /// Builds the schema; `app` is `None` only to export the SDL.
 #[must_use]
 pub fn schema(app: Option<App>) -> YikaSchema {
-    let builder = Schema::build(Query, Mutation, EmptySubscription).limit_depth(MAX_DEPTH).limit_complexity(MAX_COMPLEXITY);
+    let builder = Schema::build(Query, Mutation, EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY);
     match app {
         Some(app) => builder.data(app).finish(),
         None => builder.finish(),
@@ -43,7 +50,8 @@ pub enum Caller {
 }
 
 pub(crate) fn app<'a>(ctx: &Context<'a>) -> GqlResult<&'a App> {
-    ctx.data::<App>().map_err(|_| ApiError::Internal("no application in the schema".to_owned()).into())
+    ctx.data::<App>()
+        .map_err(|_| ApiError::Internal("no application in the schema".to_owned()).into())
 }
 
 fn actor<'a>(ctx: &Context<'a>) -> GqlResult<&'a Actor> {
@@ -55,7 +63,8 @@ fn actor<'a>(ctx: &Context<'a>) -> GqlResult<&'a Actor> {
 
 /// Checks a page size against the limit.
 pub(crate) fn page_size(first: i32) -> GqlResult<usize> {
-    let first = usize::try_from(first).map_err(|_| ApiError::Validation("first must not be negative".to_owned()))?;
+    let first = usize::try_from(first)
+        .map_err(|_| ApiError::Validation("first must not be negative".to_owned()))?;
     if first > MAX_PAGE {
         return Err(ApiError::LimitExceeded(format!("first may be at most {MAX_PAGE}")).into());
     }
@@ -65,14 +74,23 @@ pub(crate) fn page_size(first: i32) -> GqlResult<usize> {
 /// Parses an opaque cursor from a previous page.
 pub(crate) fn parse_cursor(cursor: Option<&str>) -> GqlResult<Option<i64>> {
     cursor
-        .map(|c| c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| ApiError::Validation(format!("bad cursor {c:?}")).into()))
+        .map(|c| {
+            c.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| ApiError::Validation(format!("bad cursor {c:?}")).into())
+        })
         .transpose()
 }
 
 /// Read access to shift reports: the cashier's own, or finance and audit roles.
 fn may_read_shift(actor: &Actor, cashier: StaffId) -> bool {
     use yika_domain::Role as R;
-    actor.staff_id == cashier || matches!(actor.role, R::Controller | R::Auditor | R::Supervisor | R::Admin)
+    actor.staff_id == cashier
+        || matches!(
+            actor.role,
+            R::Controller | R::Auditor | R::Supervisor | R::Admin
+        )
 }
 
 /// Filters of `accounts`.
@@ -92,17 +110,28 @@ impl Query {
     /// The authenticated staff member.
     async fn me(&self, ctx: &Context<'_>) -> GqlResult<Staff> {
         let actor = actor(ctx)?;
-        types::staff_by_id(ctx, actor.staff_id).await?.ok_or(ApiError::Unauthenticated.into())
+        types::staff_by_id(ctx, actor.staff_id)
+            .await?
+            .ok_or(ApiError::Unauthenticated.into())
     }
 
     /// An account by id or by card number (the open account holding it, else the latest).
-    async fn account(&self, ctx: &Context<'_>, id: Option<Uuid>, card_no: Option<String>) -> GqlResult<Option<Account>> {
+    async fn account(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<Uuid>,
+        card_no: Option<String>,
+    ) -> GqlResult<Option<Account>> {
         actor(ctx)?;
         let read = &app(ctx)?.read;
         let row = match (id, card_no) {
             (Some(id), None) => read.account(AccountId(id)).await?,
             (None, Some(card_no)) => read.account_by_card_no(&card_no).await?,
-            _ => return Err(ApiError::Validation("give exactly one of id and cardNo".to_owned()).into()),
+            _ => {
+                return Err(
+                    ApiError::Validation("give exactly one of id and cardNo".to_owned()).into(),
+                );
+            }
         };
         Ok(row.map(Account))
     }
@@ -126,9 +155,23 @@ impl Query {
             in_arrears: filter.in_arrears,
         };
         let page = app(ctx)?.read.accounts(&view_filter, first, after).await?;
-        let edges: Vec<AccountEdge> = page.rows.into_iter().map(|(row, cursor)| AccountEdge { node: Account(row), cursor }).collect();
+        let edges: Vec<AccountEdge> = page
+            .rows
+            .into_iter()
+            .map(|(row, cursor)| AccountEdge {
+                node: Account(row),
+                cursor,
+            })
+            .collect();
         let end_cursor = edges.last().map(|e| e.cursor.clone());
-        Ok(AccountConnection { edges, page_info: PageInfo { has_next_page: page.has_next_page, end_cursor }, total_count: page.total_count })
+        Ok(AccountConnection {
+            edges,
+            page_info: PageInfo {
+                has_next_page: page.has_next_page,
+                end_cursor,
+            },
+            total_count: page.total_count,
+        })
     }
 
     /// A shift report: the cashier's own, or any for finance and audit roles.
@@ -136,7 +179,9 @@ impl Query {
         let actor = actor(ctx)?;
         let row = app(ctx)?.read.shift(ShiftId(id)).await?;
         match row {
-            Some(row) if !may_read_shift(actor, row.cashier_id) => Err(ApiError::Forbidden("not your shift".to_owned()).into()),
+            Some(row) if !may_read_shift(actor, row.cashier_id) => {
+                Err(ApiError::Forbidden("not your shift".to_owned()).into())
+            }
             other => Ok(other.map(Shift)),
         }
     }
@@ -235,8 +280,22 @@ fn movement(written: &app::Written) -> GqlResult<MoneyMovement> {
         .events
         .iter()
         .find_map(|(recorded, event)| match event {
-            Event::DepositReceived { account_id, amount, method, shift_id, receipt_no, .. }
-            | Event::BalanceRefunded { account_id, amount, method, shift_id, receipt_no, .. } => Some(MoneyMovement {
+            Event::DepositReceived {
+                account_id,
+                amount,
+                method,
+                shift_id,
+                receipt_no,
+                ..
+            }
+            | Event::BalanceRefunded {
+                account_id,
+                amount,
+                method,
+                shift_id,
+                receipt_no,
+                ..
+            } => Some(MoneyMovement {
                 id: recorded.event_id,
                 account_id: *account_id,
                 amount: amount.money().into(),
@@ -247,7 +306,9 @@ fn movement(written: &app::Written) -> GqlResult<MoneyMovement> {
             }),
             _ => None,
         })
-        .ok_or_else(|| ApiError::Internal("no money movement among the written events".to_owned()).into())
+        .ok_or_else(|| {
+            ApiError::Internal("no money movement among the written events".to_owned()).into()
+        })
 }
 
 async fn deduction(ctx: &Context<'_>, id: DeductionId) -> GqlResult<Deduction> {
@@ -260,7 +321,12 @@ async fn deduction(ctx: &Context<'_>, id: DeductionId) -> GqlResult<Deduction> {
 }
 
 async fn shift_view(ctx: &Context<'_>, id: ShiftId) -> GqlResult<Shift> {
-    app(ctx)?.read.shift(id).await?.map(Shift).ok_or_else(|| ApiError::NotFound(format!("shift {id} is not in the views yet")).into())
+    app(ctx)?
+        .read
+        .shift(id)
+        .await?
+        .map(Shift)
+        .ok_or_else(|| ApiError::NotFound(format!("shift {id} is not in the views yet")).into())
 }
 
 /// Write side. Every refusal carries `extensions.code` and writes nothing.
@@ -269,12 +335,21 @@ pub struct Mutation;
 #[Object]
 impl Mutation {
     /// ADMIN: registers a staff member; the token is shown once.
-    async fn register_staff(&self, ctx: &Context<'_>, input: RegisterStaffInput) -> GqlResult<StaffToken> {
+    async fn register_staff(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterStaffInput,
+    ) -> GqlResult<StaffToken> {
         let actor = actor(ctx)?;
         let (written, token) = app(ctx)?
             .register_staff(
                 Some(actor),
-                app::RegisterStaff { staff_no: input.staff_no, name: input.name, role: input.role.into(), department: input.department },
+                app::RegisterStaff {
+                    staff_no: input.staff_no,
+                    name: input.name,
+                    role: input.role.into(),
+                    department: input.department,
+                },
             )
             .await?;
         let staff_id = written.events.iter().find_map(|(_, e)| match e {
@@ -285,7 +360,8 @@ impl Mutation {
             Some(id) => types::staff_by_id(ctx, id).await?,
             None => None,
         };
-        let staff = staff.ok_or_else(|| ApiError::Internal("registered staff not in the views".to_owned()))?;
+        let staff = staff
+            .ok_or_else(|| ApiError::Internal("registered staff not in the views".to_owned()))?;
         Ok(StaffToken { staff, token })
     }
 
@@ -350,25 +426,39 @@ impl Mutation {
                 Event::ChargeDeducted { deduction_id, .. } => Some(*deduction_id),
                 _ => None,
             })
-            .ok_or_else(|| ApiError::Internal("no deduction among the written events".to_owned()))?;
+            .ok_or_else(|| {
+                ApiError::Internal("no deduction among the written events".to_owned())
+            })?;
         deduction(ctx, id).await
     }
 
     /// DEPARTMENT that deducted: gives back (part of) a deduction.
-    async fn reverse_deduction(&self, ctx: &Context<'_>, input: ReverseDeductionInput) -> GqlResult<Deduction> {
+    async fn reverse_deduction(
+        &self,
+        ctx: &Context<'_>,
+        input: ReverseDeductionInput,
+    ) -> GqlResult<Deduction> {
         let actor = actor(ctx)?;
         let id = app(ctx)?
             .reverse(
                 actor,
                 &input.idempotency_key,
-                app::Reverse { deduction_id: DeductionId(input.deduction_id), amount: input.amount.0, reason: input.reason.into() },
+                app::Reverse {
+                    deduction_id: DeductionId(input.deduction_id),
+                    amount: input.amount.0,
+                    reason: input.reason.into(),
+                },
             )
             .await?;
         deduction(ctx, id).await
     }
 
     /// CASHIER, own open shift: pays out the balance (all of it when amount is null).
-    async fn refund_balance(&self, ctx: &Context<'_>, input: RefundBalanceInput) -> GqlResult<MoneyMovement> {
+    async fn refund_balance(
+        &self,
+        ctx: &Context<'_>,
+        input: RefundBalanceInput,
+    ) -> GqlResult<MoneyMovement> {
         let actor = actor(ctx)?;
         let written = app(ctx)?
             .refund(
@@ -386,17 +476,30 @@ impl Mutation {
     }
 
     /// CASHIER: closes an account at zero balance.
-    async fn close_account(&self, ctx: &Context<'_>, input: CloseAccountInput) -> GqlResult<Account> {
+    async fn close_account(
+        &self,
+        ctx: &Context<'_>,
+        input: CloseAccountInput,
+    ) -> GqlResult<Account> {
         let actor = actor(ctx)?;
         let id = AccountId(input.account_id);
-        app(ctx)?.close_account(actor, &input.idempotency_key, id).await?;
+        app(ctx)?
+            .close_account(actor, &input.idempotency_key, id)
+            .await?;
         types::account_by_id(ctx, id).await
     }
 
     /// CASHIER: opens a shift with a float; one open shift per cashier.
     async fn open_shift(&self, ctx: &Context<'_>, input: OpenShiftInput) -> GqlResult<Shift> {
         let actor = actor(ctx)?;
-        let id = app(ctx)?.open_shift(actor, &input.idempotency_key, &input.window, input.opening_float.0).await?;
+        let id = app(ctx)?
+            .open_shift(
+                actor,
+                &input.idempotency_key,
+                &input.window,
+                input.opening_float.0,
+            )
+            .await?;
         shift_view(ctx, id).await
     }
 
@@ -405,11 +508,19 @@ impl Mutation {
         let actor = actor(ctx)?;
         let other = input.counted_other.unwrap_or_default();
         if other.len() > MAX_COUNTED_OTHER {
-            return Err(ApiError::LimitExceeded(format!("countedOther lists at most {MAX_COUNTED_OTHER} tenders")).into());
+            return Err(ApiError::LimitExceeded(format!(
+                "countedOther lists at most {MAX_COUNTED_OTHER} tenders"
+            ))
+            .into());
         }
-        let other = other.into_iter().map(|m| (m.method.into(), m.amount.0)).collect();
+        let other = other
+            .into_iter()
+            .map(|m| (m.method.into(), m.amount.0))
+            .collect();
         let id = ShiftId(input.shift_id);
-        app(ctx)?.close_shift(actor, id, input.counted_cash.0, other).await?;
+        app(ctx)?
+            .close_shift(actor, id, input.counted_cash.0, other)
+            .await?;
         shift_view(ctx, id).await
     }
 }

@@ -12,11 +12,15 @@ pub struct MoneyScalar(pub Money);
 impl ScalarType for MoneyScalar {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(text) => Money::parse(text).map(MoneyScalar).map_err(|e| InputValueError::custom(e.to_string())),
-            Value::Number(number) if number.is_i64() => {
-                Money::parse(&number.to_string()).map(MoneyScalar).map_err(|e| InputValueError::custom(e.to_string()))
-            }
-            Value::Number(_) => Err(InputValueError::custom("Money must be a decimal string such as \"12.50\", not a float")),
+            Value::String(text) => Money::parse(text)
+                .map(MoneyScalar)
+                .map_err(|e| InputValueError::custom(e.to_string())),
+            Value::Number(number) if number.is_i64() => Money::parse(&number.to_string())
+                .map(MoneyScalar)
+                .map_err(|e| InputValueError::custom(e.to_string())),
+            Value::Number(_) => Err(InputValueError::custom(
+                "Money must be a decimal string such as \"12.50\", not a float",
+            )),
             _ => Err(InputValueError::expected_type(value)),
         }
     }

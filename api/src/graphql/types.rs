@@ -7,7 +7,9 @@ use yika_domain::{AccountId, ShiftId, StaffId};
 use yika_projections::{AccountRow, DeductionRow, ShiftRow, StaffRow};
 use yika_store::RecordedEvent;
 
-use super::scalars::{AccountKind, AccountStatus, InsuranceScheme, MoneyScalar, PaymentMethod, Role, ShiftStatus};
+use super::scalars::{
+    AccountKind, AccountStatus, InsuranceScheme, MoneyScalar, PaymentMethod, Role, ShiftStatus,
+};
 use super::{app, page_size, parse_cursor};
 use crate::error::{ApiError, GqlResult};
 
@@ -55,7 +57,9 @@ pub(super) async fn account_by_id(ctx: &Context<'_>, account_id: AccountId) -> G
         .account(account_id)
         .await?
         .map(Account)
-        .ok_or_else(|| ApiError::NotFound(format!("account {account_id} is not in the views yet")).into())
+        .ok_or_else(|| {
+            ApiError::NotFound(format!("account {account_id} is not in the views yet")).into()
+        })
 }
 
 #[Object]
@@ -67,7 +71,11 @@ impl Account {
         self.0.kind.into()
     }
     async fn status(&self) -> AccountStatus {
-        if self.0.closed { AccountStatus::Closed } else { AccountStatus::Open }
+        if self.0.closed {
+            AccountStatus::Closed
+        } else {
+            AccountStatus::Open
+        }
     }
     async fn patient_id(&self) -> &str {
         &self.0.patient_id
@@ -115,14 +123,29 @@ impl Account {
         let after = parse_cursor(after.as_deref())?.unwrap_or(0);
         let app = app(ctx)?;
         let stream = yika_domain::ids::streams::account(self.0.account_id);
-        let mut events = app.store.read_stream(&stream, u64::try_from(after).unwrap_or(0), first + 1).await?;
+        let mut events = app
+            .store
+            .read_stream(&stream, u64::try_from(after).unwrap_or(0), first + 1)
+            .await?;
         let has_next_page = events.len() > first;
         events.truncate(first);
         let total_count = self.0.revision;
-        let edges: Vec<EventEdge> =
-            events.into_iter().map(|e| EventEdge { cursor: e.revision.to_string(), node: LedgerEvent(e) }).collect();
+        let edges: Vec<EventEdge> = events
+            .into_iter()
+            .map(|e| EventEdge {
+                cursor: e.revision.to_string(),
+                node: LedgerEvent(e),
+            })
+            .collect();
         let end_cursor = edges.last().map(|e| e.cursor.clone());
-        Ok(EventConnection { edges, page_info: PageInfo { has_next_page, end_cursor }, total_count })
+        Ok(EventConnection {
+            edges,
+            page_info: PageInfo {
+                has_next_page,
+                end_cursor,
+            },
+            total_count,
+        })
     }
 }
 
@@ -181,8 +204,8 @@ impl LedgerEvent {
     }
     /// The staff member who acted.
     async fn actor(&self, ctx: &Context<'_>) -> GqlResult<Option<Staff>> {
-        let metadata: yika_domain::Metadata =
-            serde_json::from_str(&self.0.metadata).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let metadata: yika_domain::Metadata = serde_json::from_str(&self.0.metadata)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
         match metadata.actor_id {
             Some(id) => staff_by_id(ctx, id).await,
             None => Ok(None),
@@ -350,7 +373,10 @@ impl Shift {
             .methods
             .iter()
             .filter(|m| !m.received.is_zero())
-            .map(|m| MethodAmount { method: m.method.into(), amount: m.received.into() })
+            .map(|m| MethodAmount {
+                method: m.method.into(),
+                amount: m.received.into(),
+            })
             .collect()
     }
     /// Money paid out, per method.
@@ -359,7 +385,10 @@ impl Shift {
             .methods
             .iter()
             .filter(|m| !m.paid_out.is_zero())
-            .map(|m| MethodAmount { method: m.method.into(), amount: m.paid_out.into() })
+            .map(|m| MethodAmount {
+                method: m.method.into(),
+                amount: m.paid_out.into(),
+            })
             .collect()
     }
     /// Float + cash received − cash paid out.

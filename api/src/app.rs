@@ -445,28 +445,47 @@ impl App {
     pub async fn deposit(&self, actor: &Actor, key: &str, input: Deposit) -> ApiResult<Written> {
         require(actor, Role::Cashier)?;
         let amount = Amount::new(input.amount)?;
-        let stream = streams::account(input.account_id);
         let claim = claim("deposit", key, &(actor.staff_id, &input))?;
-        self.execute(Some(actor), &stream, Some(claim), || async {
-            let guard = self.open_shift_guard(actor, input.shift_id).await?;
-            let (account, revision) = self.load_account(&stream).await?;
-            let event_id = Uuid::now_v7();
-            let events = account.decide(&AccountCommand::Deposit {
+        self.through_shift(
+            actor,
+            input.account_id,
+            input.shift_id,
+            claim,
+            |receipt_no| AccountCommand::Deposit {
                 amount,
                 method: input.method,
                 shift_id: input.shift_id,
                 cashier_id: actor.staff_id,
-                receipt_no: receipt_no(event_id),
+                receipt_no,
                 external_ref: input.external_ref.clone(),
-            })?;
-            Ok(vec![
-                Write {
-                    stream_id: stream.clone(),
-                    revision,
-                    events: vec![(event_id, single(events))],
-                },
-                guard,
-            ])
+            },
+        )
+        .await
+    }
+
+    /// Records a money movement at a window: decided on the account, guarded by the cashier's
+    /// open shift (the cashier stream must not move before the append commits). `command`
+    /// builds the account command from the receipt number.
+    async fn through_shift(
+        &self,
+        actor: &Actor,
+        account_id: AccountId,
+        shift_id: ShiftId,
+        claim: IdempotencyClaim,
+        command: impl Fn(String) -> AccountCommand,
+    ) -> ApiResult<Written> {
+        let stream = streams::account(account_id);
+        self.execute(Some(actor), &stream, Some(claim), || async {
+            let guard = self.open_shift_guard(actor, shift_id).await?;
+            let (account, revision) = self.load_account(&stream).await?;
+            let event_id = Uuid::now_v7();
+            let events = account.decide(&command(receipt_no(event_id)))?;
+            let write = Write {
+                stream_id: stream.clone(),
+                revision,
+                events: vec![(event_id, single(events))],
+            };
+            Ok(vec![write, guard])
         })
         .await
     }
@@ -552,28 +571,20 @@ impl App {
     pub async fn refund(&self, actor: &Actor, key: &str, input: Refund) -> ApiResult<Written> {
         require(actor, Role::Cashier)?;
         let amount = input.amount.map(Amount::new).transpose()?;
-        let stream = streams::account(input.account_id);
         let claim = claim("refundBalance", key, &(actor.staff_id, &input))?;
-        self.execute(Some(actor), &stream, Some(claim), || async {
-            let guard = self.open_shift_guard(actor, input.shift_id).await?;
-            let (account, revision) = self.load_account(&stream).await?;
-            let event_id = Uuid::now_v7();
-            let events = account.decide(&AccountCommand::Refund {
+        self.through_shift(
+            actor,
+            input.account_id,
+            input.shift_id,
+            claim,
+            |receipt_no| AccountCommand::Refund {
                 amount,
                 method: input.method,
                 shift_id: input.shift_id,
                 cashier_id: actor.staff_id,
-                receipt_no: receipt_no(event_id),
-            })?;
-            Ok(vec![
-                Write {
-                    stream_id: stream.clone(),
-                    revision,
-                    events: vec![(event_id, single(events))],
-                },
-                guard,
-            ])
-        })
+                receipt_no,
+            },
+        )
         .await
     }
 

@@ -87,11 +87,6 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
 }
 
 fn request_error(media: Media, status: StatusCode, message: &str) -> Response {
-    let status = if media == Media::Json && status == StatusCode::BAD_REQUEST {
-        StatusCode::BAD_REQUEST
-    } else {
-        status
-    };
     let body =
         json!({ "errors": [{ "message": message, "extensions": { "code": "VALIDATION" } }] });
     (

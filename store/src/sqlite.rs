@@ -33,11 +33,13 @@ use crate::{
 /// The most requests one group commit takes.
 pub const MAX_BATCH_REQUESTS: usize = 1_024;
 /// The most events one group commit writes.
-pub const MAX_BATCH_EVENTS: usize = 8_192;
+pub const MAX_BATCH_EVENTS: usize = 1_024;
 /// How many streams' revisions the writer remembers before it forgets them all.
 const REVISION_CACHE_MAX: usize = 200_000;
-/// Rows per multi-row INSERT (10 parameters a row, well below SQLite's 32,766).
-const ROWS_PER_INSERT: usize = 500;
+/// The most rows one group commit inserts: a batch stops gathering at [`MAX_BATCH_EVENTS`] and
+/// one append adds at most [`MAX_EVENTS_PER_APPEND`]. All of them go into ONE statement (13
+/// parameters a row; SQLite allows 32,766), which is what makes the fast path atomic.
+const MAX_ROWS_PER_COMMIT: usize = MAX_BATCH_EVENTS + MAX_EVENTS_PER_APPEND;
 /// How many times the writer yields to let ready callers join a batch before committing it.
 const MAX_GATHER_ROUNDS: usize = 3;
 /// Parameters per `IN (...)` list.
@@ -158,7 +160,8 @@ fn recorded_event(row: &SqliteRow) -> Result<RecordedEvent, StoreError> {
     })
 }
 
-const COLUMNS: &str = "position, event_id, stream_id, revision, event_type, schema_version, payload, metadata, recorded_at, hash";
+const COLUMNS: &str = "position, event_id, stream_id, revision, event_type, schema_version, payload, metadata, recorded_at, hash, \
+     idempotency_key, idempotency_fingerprint, idempotency_last";
 
 #[async_trait::async_trait]
 impl EventStore for SqliteEventStore {
@@ -234,7 +237,8 @@ impl EventStore for SqliteEventStore {
 
     async fn idempotency_claim(&self, key: &str) -> Result<Option<(String, u64, u64)>, StoreError> {
         let row = sqlx::query(
-            "SELECT fingerprint, first_position, last_position FROM idempotency_keys WHERE key = ?",
+            "SELECT idempotency_fingerprint AS fingerprint, position AS first_position, idempotency_last AS last_position \
+             FROM events WHERE idempotency_key = ?",
         )
         .bind(key)
         .fetch_optional(&self.readers)
@@ -370,9 +374,9 @@ impl Writer {
     async fn commit_batch(&mut self, jobs: Vec<Job>) {
         let mut result = self.try_commit_batch(&jobs, false).await;
         if result.is_err() {
-            // The fast path skips looking up event ids that cannot exist yet; if the insert hit
-            // one anyway (a caller reusing ids across streams), redo the batch checking them all.
-            let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
+            // The fast path trusts what this writer knows; a constraint violation means it knew
+            // too little (another process appended, or a caller reused an event id elsewhere).
+            // Nothing was written: redo the batch under the write lock, checking everything.
             self.revisions.clear();
             self.tail = None;
             result = self.try_commit_batch(&jobs, true).await;
@@ -410,27 +414,43 @@ impl Writer {
         }
     }
 
-    /// Checks every request and writes the accepted ones in one transaction.
+    /// Checks every request and writes the accepted ones atomically, in one INSERT statement.
     ///
-    /// With `check_all_ids` false, event ids are looked up only for the requests that could be
-    /// retries of committed appends: those whose expected revision no longer matches the log, or
-    /// that expect `Any`. A retried append always finds its streams moved on, so this answers
-    /// retries exactly while sparing the common path a query.
+    /// The fast path (`careful` false) trusts the writer's knowledge of the tail, the streams'
+    /// revisions and the events' ids, and writes with one auto-committed statement: one round
+    /// trip and one fsync, no explicit transaction and no statement journal. Whatever it did not
+    /// know makes that statement fail on a constraint (positions, `(stream_id, revision)`, event
+    /// ids and idempotency keys are all unique), and the careful path then redoes the batch in a
+    /// `BEGIN IMMEDIATE` transaction after re-reading the tail and looking up every event id.
+    ///
+    /// Either way, event ids are looked up for the requests that could be retries of committed
+    /// appends: those whose expected revision no longer matches the log, or that expect `Any`.
     async fn try_commit_batch(
         &mut self,
         jobs: &[Job],
-        check_all_ids: bool,
+        careful: bool,
     ) -> Result<Vec<Verdict>, StoreError> {
-        // One round trip: take the write lock and read the tail, which another process may have
-        // moved since our last commit.
-        let tail_row = sqlx::raw_sql(
-            "BEGIN IMMEDIATE; SELECT position, hash FROM events ORDER BY position DESC LIMIT 1",
-        )
-        .fetch_optional(&mut self.conn)
-        .await?;
+        let tail_row = if careful {
+            // One round trip: take the write lock and read the tail.
+            let sql =
+                "BEGIN IMMEDIATE; SELECT position, hash FROM events ORDER BY position DESC LIMIT 1";
+            Some(sqlx::raw_sql(sql).fetch_optional(&mut self.conn).await?)
+        } else if self.tail.is_none() {
+            Some(
+                sqlx::query("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
+                    .fetch_optional(&mut self.conn)
+                    .await?,
+            )
+        } else {
+            None
+        };
         let (position, hash) = match tail_row {
-            None => (0, GENESIS),
-            Some(row) => {
+            None => self
+                .tail
+                .map(|t| (t.position, t.hash))
+                .expect("the fast path knows the tail"),
+            Some(None) => (0, GENESIS),
+            Some(Some(row)) => {
                 let position = to_u64(row.try_get("position")?)?;
                 let hash: String = row.try_get("hash")?;
                 (
@@ -460,7 +480,7 @@ impl Writer {
             .iter()
             .copied()
             .filter(|r| {
-                check_all_ids
+                careful
                     || r.writes.iter().any(|w| {
                         w.expected == crate::ExpectedRevision::Any
                             || !w
@@ -484,6 +504,8 @@ impl Writer {
         let mut revisions: HashMap<String, u64> = HashMap::new();
         let mut new_claims: HashMap<&str, (&str, u64, u64)> = HashMap::new();
         let mut rows: Vec<RecordedEvent> = Vec::new();
+        // The claim stored on the first row of each request that carries one: (key, fingerprint, last).
+        let mut row_claims: Vec<Option<(&str, &str, u64)>> = Vec::new();
         let mut verdicts = Vec::with_capacity(requests.len());
         // Ids written earlier in this batch, so that a retry queued behind its first copy is
         // answered like any other retry.
@@ -548,6 +570,7 @@ impl Writer {
             }
             // 4. Accepted: assign positions, revisions and hashes.
             let first_position = tail.position + 1;
+            let first_row = rows.len();
             for write in &request.writes {
                 let known = self.revisions.get(&write.stream_id).copied().unwrap_or(0);
                 let revision = revisions.entry(write.stream_id.clone()).or_insert(known);
@@ -564,6 +587,7 @@ impl Writer {
                     tail.hash = event_hash(&tail.hash, &row);
                     row.hash = hex::encode(tail.hash);
                     rows.push(row);
+                    row_claims.push(None);
                 }
             }
             batch_ids.extend(ids.iter().copied().zip(first_position..));
@@ -572,6 +596,7 @@ impl Writer {
                     &claim.key,
                     (&claim.fingerprint, first_position, tail.position),
                 );
+                row_claims[first_row] = Some((&claim.key, &claim.fingerprint, tail.position));
             }
             verdicts.push(Verdict::Write {
                 first_position,
@@ -579,9 +604,24 @@ impl Writer {
             });
         }
 
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
+        // A conflict found on the fast path may come from a stale cache (another process wrote
+        // the stream): only the careful path, which re-reads the log under the lock, may refuse.
+        if !careful
+            && let Some(Verdict::Refused(conflict @ StoreError::Conflict { .. })) = verdicts
+                .iter()
+                .find(|v| matches!(v, Verdict::Refused(StoreError::Conflict { .. })))
+        {
+            return Err(StoreError::CommitFailed(format!(
+                "recheck under the lock: {conflict}"
+            )));
+        }
+        assert!(
+            rows.len() <= MAX_ROWS_PER_COMMIT,
+            "batches are capped below one statement's limit"
+        );
+        if !rows.is_empty() {
             let mut insert = QueryBuilder::new(format!("INSERT INTO events ({COLUMNS}) "));
-            insert.push_values(chunk, |mut values, row| {
+            insert.push_values(rows.iter().zip(&row_claims), |mut values, (row, claim)| {
                 values
                     .push_bind(to_i64(row.position))
                     .push_bind(row.event_id.to_string())
@@ -592,25 +632,21 @@ impl Writer {
                     .push_bind(row.payload.as_str())
                     .push_bind(row.metadata.as_str())
                     .push_bind(recorded_text.as_str())
-                    .push_bind(row.hash.as_str());
+                    .push_bind(row.hash.as_str())
+                    .push_bind(claim.map(|(key, _, _)| key))
+                    .push_bind(claim.map(|(_, fingerprint, _)| fingerprint))
+                    .push_bind(claim.map(|(_, _, last)| to_i64(last)));
             });
-            insert.build().execute(&mut self.conn).await?;
+            if let Err(error) = insert.build().execute(&mut self.conn).await {
+                if careful {
+                    let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
+                }
+                return Err(error.into());
+            }
         }
-        let claim_rows: Vec<_> = new_claims.into_iter().collect();
-        for chunk in claim_rows.chunks(ROWS_PER_INSERT) {
-            let mut insert = QueryBuilder::new(
-                "INSERT INTO idempotency_keys (key, fingerprint, first_position, last_position) ",
-            );
-            insert.push_values(chunk, |mut values, (key, (fingerprint, first, last))| {
-                values
-                    .push_bind(*key)
-                    .push_bind(*fingerprint)
-                    .push_bind(to_i64(*first))
-                    .push_bind(to_i64(*last));
-            });
-            insert.build().execute(&mut self.conn).await?;
+        if careful {
+            sqlx::query("COMMIT").execute(&mut self.conn).await?;
         }
-        sqlx::query("COMMIT").execute(&mut self.conn).await?;
 
         // Durable: now the in-memory view may move forward.
         tail.recorded_at = Some(recorded_at);
@@ -659,7 +695,8 @@ impl Writer {
         let mut found = HashMap::new();
         for chunk in keys.chunks(IN_LIST_MAX) {
             let mut query = QueryBuilder::new(
-                "SELECT key, fingerprint, first_position, last_position FROM idempotency_keys WHERE key IN ",
+                "SELECT idempotency_key AS key, idempotency_fingerprint AS fingerprint, position AS first_position, \
+                 idempotency_last AS last_position FROM events WHERE idempotency_key IN ",
             );
             query.push_tuples(chunk, |mut b, key| {
                 b.push_bind(*key);

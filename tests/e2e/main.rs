@@ -7,4 +7,5 @@ mod guide;
 mod http_spec;
 mod outpatient;
 mod refusals;
+mod replay;
 mod schema;

@@ -66,7 +66,7 @@ async fn views_rebuilt_from_the_log_equal_the_live_views_after_a_random_day() {
     }
     // (deduction id, account, department index, remaining fen)
     let mut deductions: Vec<(String, String, usize, i64)> = Vec::new();
-    let mut cash = 300_00_i64;
+    let mut cash: i64 = 30_000; // the float, in fen
     for step in 0..80 {
         let account = accounts[rng.usize(..accounts.len())].clone();
         let balance = balances[&account];

@@ -67,7 +67,8 @@ fn domain_code(error: &DomainError) -> &'static str {
         | DomainError::CardAlreadyIssued { .. }
         | DomainError::StaffNoTaken(_)
         | DomainError::ShiftAlreadyOpen(_)
-        | DomainError::DeductionAlreadyRecorded(_) => "CONFLICT",
+        | DomainError::DeductionAlreadyRecorded(_)
+        | DomainError::OrderAlreadyDeducted(_) => "CONFLICT",
         DomainError::AccountClosed(_) => "ACCOUNT_CLOSED",
         DomainError::InsufficientBalance { .. } | DomainError::NothingToRefund(_) => {
             "INSUFFICIENT_BALANCE"

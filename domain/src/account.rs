@@ -2,7 +2,7 @@
 //! (may run into arrears). Deposits and refunds go through a cashier's open shift; the shift rule
 //! itself is checked on the [`crate::Cashier`] aggregate by the application layer.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aggregate::Aggregate;
 use crate::ids::{AccountId, DeductionId, ShiftId, StaffId};
@@ -59,6 +59,8 @@ pub struct Account {
     pub refunded: Money,
     /// Every deduction, for reversals.
     pub deductions: BTreeMap<DeductionId, DeductionState>,
+    /// The executing orders already deducted (invariant 2: at most once per order).
+    pub orders: BTreeSet<String>,
 }
 
 /// Commands on an account. Ids and receipt numbers are chosen by the caller.
@@ -156,8 +158,11 @@ impl Aggregate for Account {
                 deduction_id,
                 amount,
                 department,
+                order_id,
                 ..
             } => {
+                let first = self.orders.insert(order_id.clone());
+                assert!(first, "an order is deducted once");
                 self.deducted += amount.money();
                 self.balance -= amount.money();
                 let previous = self.deductions.insert(
@@ -265,6 +270,9 @@ impl Aggregate for Account {
                 }
                 let department = bounded("department", department, MAX_NAME_CHARS)?;
                 let order_id = bounded("orderId", order_id, MAX_ID_CHARS)?;
+                if self.orders.contains(&order_id) {
+                    return Err(DomainError::OrderAlreadyDeducted(order_id));
+                }
                 let item_code = bounded("itemCode", item_code, MAX_ID_CHARS)?;
                 let item_name = match item_name {
                     Some(n) => Some(bounded("itemName", n, MAX_NAME_CHARS)?),

@@ -55,6 +55,9 @@ pub enum DomainError {
     /// A deduction with this id is already on the account.
     #[error("deduction {0} is already recorded")]
     DeductionAlreadyRecorded(DeductionId),
+    /// This executing order was already deducted from this account (invariant 2).
+    #[error("order {0} is already deducted")]
+    OrderAlreadyDeducted(String),
     /// A reversal may not exceed what remains of its deduction (invariant 3).
     #[error("reversal of {requested} exceeds the {remaining} that remains of the deduction")]
     ReversalExceedsRemaining { remaining: Money, requested: Money },

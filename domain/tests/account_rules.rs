@@ -853,3 +853,15 @@ fn it_normalises_the_department_of_a_reversal_like_that_of_a_deduction() {
     .when(reverse(D1, "1.00", " Lab "))
     .then([reversed(D1, "1.00", LAB)]);
 }
+
+#[test]
+fn it_refuses_a_second_deduction_for_the_same_order() {
+    // Goal: invariant 2: an executing order is deducted at most once from an account.
+    given::<Account>([
+        outpatient(),
+        deposited("100.00"),
+        deducted(D1, "30.00", LAB),
+    ])
+    .when(deduct_line(D2, "30.00", LAB, ORDER, ITEM_CODE, None, 1))
+    .then_err(DomainError::OrderAlreadyDeducted(ORDER.to_owned()));
+}

@@ -166,6 +166,7 @@ fn error_label(error: &DomainError) -> &'static str {
         DomainError::ShiftNotOpen(_) => "refused:ShiftNotOpen",
         DomainError::ShiftOfAnotherCashier(_) => "refused:ShiftOfAnotherCashier",
         DomainError::DeductionAlreadyRecorded(_) => "refused:DeductionAlreadyRecorded",
+        DomainError::OrderAlreadyDeducted(_) => "refused:OrderAlreadyDeducted",
     }
 }
 

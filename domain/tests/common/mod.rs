@@ -103,8 +103,26 @@ pub fn deposit_by(text: &str, method: PaymentMethod) -> AccountCommand {
     }
 }
 
+/// The executing order of a deduction in these tests: ORDER for D1, one of its own otherwise
+/// (an order is deducted at most once).
+pub fn order_of(id: DeductionId) -> String {
+    if id == D1 {
+        ORDER.to_owned()
+    } else {
+        format!("ORD-{id}")
+    }
+}
+
 pub fn deduct(id: DeductionId, text: &str, department: &str) -> AccountCommand {
-    deduct_line(id, text, department, ORDER, ITEM_CODE, Some(ITEM_NAME), 1)
+    deduct_line(
+        id,
+        text,
+        department,
+        &order_of(id),
+        ITEM_CODE,
+        Some(ITEM_NAME),
+        1,
+    )
 }
 
 pub fn deduct_line(
@@ -193,7 +211,7 @@ pub fn deducted_line(id: DeductionId, text: &str, department: &str, quantity: u3
         deduction_id: id,
         amount: amount(text),
         department: department.to_owned(),
-        order_id: ORDER.to_owned(),
+        order_id: order_of(id),
         item_code: ITEM_CODE.to_owned(),
         item_name: Some(ITEM_NAME.to_owned()),
         quantity,

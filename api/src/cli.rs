@@ -29,6 +29,12 @@ enum Command {
         /// Address to listen on; port 0 picks a free port (printed on stdout).
         #[arg(long, env = "YIKA_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// The hospital's time zone (IANA name): a report's day is a local calendar day.
+        #[arg(long, env = "YIKA_TIME_ZONE", default_value = "Asia/Shanghai")]
+        time_zone: chrono_tz::Tz,
+        /// The daily settlement time (结账), local: shifts still open after it are overdue.
+        #[arg(long, env = "YIKA_SETTLEMENT_TIME", default_value = "17:30")]
+        settlement_time: String,
     },
     /// Manage staff.
     Staff {
@@ -130,7 +136,23 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<()> {
     let data = cli.data;
     match cli.command {
-        Command::Serve { listen } => serve(data, listen).await,
+        Command::Serve {
+            listen,
+            time_zone,
+            settlement_time,
+        } => {
+            let settlement_time = chrono::NaiveTime::parse_from_str(&settlement_time, "%H:%M")
+                .map_err(|_| format!("--settlement-time must be HH:MM, got {settlement_time:?}"))?;
+            serve(
+                data,
+                listen,
+                graphql::reports::Calendar {
+                    time_zone,
+                    settlement_time,
+                },
+            )
+            .await
+        }
         Command::Staff {
             command:
                 StaffCommand::Add {
@@ -165,14 +187,21 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Export {
             what: ExportCommand::Schema,
         } => {
-            print!("{}", graphql::schema(None).sdl());
+            print!(
+                "{}",
+                graphql::schema(None, graphql::reports::Calendar::default()).sdl()
+            );
             Ok(())
         }
         Command::Bench { writers, events } => crate::bench::run(&data, &writers, events).await,
     }
 }
 
-async fn serve(data: PathBuf, listen: SocketAddr) -> Result<()> {
+async fn serve(
+    data: PathBuf,
+    listen: SocketAddr,
+    calendar: graphql::reports::Calendar,
+) -> Result<()> {
     let stores = open_stores(&data).await?;
     let (app, runner) = application(&stores);
     runner
@@ -181,7 +210,7 @@ async fn serve(data: PathBuf, listen: SocketAddr) -> Result<()> {
         .map_err(|e| format!("initial projection: {e}"))?;
     let projections = tokio::spawn(runner.run());
     let state = http::HttpState {
-        schema: graphql::schema(Some(app.clone())),
+        schema: graphql::schema(Some(app.clone()), calendar),
         app,
     };
     let listener = tokio::net::TcpListener::bind(listen)

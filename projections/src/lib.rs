@@ -7,11 +7,13 @@
 #![deny(unsafe_code)]
 
 pub mod read;
+pub mod reports;
 pub mod runner;
 pub mod views;
 
 pub use read::{
-    AccountFilter, AccountRow, DeductionRow, MethodTotals, Page, ReadStore, ShiftRow, StaffRow,
+    AccountFilter, AccountRow, DeductionRow, MethodTotals, Page, ReadStore, ShiftFilter, ShiftRow,
+    StaffRow,
 };
 pub use runner::ProjectionRunner;
 

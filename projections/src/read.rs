@@ -215,6 +215,19 @@ impl ShiftRow {
     }
 }
 
+/// Filters of the `shifts` list.
+#[derive(Debug, Clone, Default)]
+pub struct ShiftFilter {
+    /// The cashier.
+    pub cashier_id: Option<StaffId>,
+    /// The window.
+    pub window: Option<String>,
+    /// OPEN or CLOSED.
+    pub status: Option<String>,
+    /// Opened in `[from, to)`.
+    pub opened_between: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
 /// Filters of the `accounts` list.
 #[derive(Debug, Clone, Default)]
 pub struct AccountFilter {
@@ -474,5 +487,84 @@ impl ReadStore {
             receipts_issued: row.try_get("receipts_issued")?,
             methods,
         }))
+    }
+
+    /// A page of shift reports in the order they were opened.
+    pub async fn shifts(
+        &self,
+        filter: &ShiftFilter,
+        first: usize,
+        after: Option<i64>,
+    ) -> Result<Page<ShiftRow>, ProjectionError> {
+        assert!(first <= MAX_PAGE, "callers check the page size");
+        fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &ShiftFilter) {
+            query.push(" WHERE 1 = 1");
+            if let Some(cashier) = filter.cashier_id {
+                query
+                    .push(" AND cashier_id = ")
+                    .push_bind(cashier.to_string());
+            }
+            if let Some(window) = &filter.window {
+                query.push(" AND window = ").push_bind(window.clone());
+            }
+            if let Some(status) = &filter.status {
+                query.push(" AND status = ").push_bind(status.clone());
+            }
+            if let Some((from, to)) = filter.opened_between {
+                query
+                    .push(" AND opened_at >= ")
+                    .push_bind(yika_store::sqlite::format_time(from));
+                query
+                    .push(" AND opened_at < ")
+                    .push_bind(yika_store::sqlite::format_time(to));
+            }
+        }
+        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM shifts");
+        push_filter(&mut count, filter);
+        let total_count: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        let mut query = QueryBuilder::new("SELECT shift_id, opened_position FROM shifts");
+        push_filter(&mut query, filter);
+        if let Some(after) = after {
+            query.push(" AND opened_position > ").push_bind(after);
+        }
+        query
+            .push(" ORDER BY opened_position LIMIT ")
+            .push_bind(i64::try_from(first + 1).expect("small"));
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let has_next_page = rows.len() > first;
+        let mut page = Vec::with_capacity(first);
+        for row in rows.iter().take(first) {
+            let id = ShiftId(parse_uuid(&row.try_get::<String, _>("shift_id")?)?);
+            let cursor: i64 = row.try_get("opened_position")?;
+            let shift = self
+                .shift(id)
+                .await?
+                .ok_or_else(|| ProjectionError::Corrupt(format!("shift {id} vanished")))?;
+            page.push((shift, cursor.to_string()));
+        }
+        Ok(Page {
+            rows: page,
+            has_next_page,
+            total_count,
+        })
+    }
+
+    /// Other cashiers' shifts whose open interval overlaps `[from, to)` (`to` = now for an
+    /// open shift): a shift with none at night was worked alone.
+    pub async fn overlapping_shifts(
+        &self,
+        shift: &ShiftRow,
+        to: DateTime<Utc>,
+    ) -> Result<i64, ProjectionError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM shifts WHERE cashier_id <> ? AND opened_at < ? \
+             AND (closed_at IS NULL OR closed_at > ?)",
+        )
+        .bind(shift.cashier_id.to_string())
+        .bind(yika_store::sqlite::format_time(to))
+        .bind(yika_store::sqlite::format_time(shift.opened_at))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count)
     }
 }

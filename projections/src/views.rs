@@ -21,6 +21,89 @@ pub async fn apply(
     balances(conn, recorded, event).await?;
     deductions(conn, recorded, event, metadata).await?;
     shifts(conn, recorded, event).await?;
+    movements(conn, recorded, event).await?;
+    Ok(())
+}
+
+/// The movements view: one row per money movement, for period reports.
+async fn movements(
+    conn: &mut SqliteConnection,
+    recorded: &RecordedEvent,
+    event: &Event,
+) -> Result<(), ProjectionError> {
+    let (kind, account_id, amount, method, shift_id, department) = match event {
+        Event::DepositReceived {
+            account_id,
+            amount,
+            method,
+            shift_id,
+            ..
+        } => (
+            "DEPOSIT",
+            account_id,
+            amount,
+            Some(*method),
+            Some(*shift_id),
+            None,
+        ),
+        Event::BalanceRefunded {
+            account_id,
+            amount,
+            method,
+            shift_id,
+            ..
+        } => (
+            "REFUND",
+            account_id,
+            amount,
+            Some(*method),
+            Some(*shift_id),
+            None,
+        ),
+        Event::ChargeDeducted {
+            account_id,
+            amount,
+            department,
+            ..
+        } => (
+            "DEDUCTION",
+            account_id,
+            amount,
+            None,
+            None,
+            Some(department.as_str()),
+        ),
+        Event::DeductionReversed {
+            account_id,
+            amount,
+            department,
+            ..
+        } => (
+            "REVERSAL",
+            account_id,
+            amount,
+            None,
+            None,
+            Some(department.as_str()),
+        ),
+        _ => return Ok(()),
+    };
+    let shift_id = shift_id.map(|s| s.to_string());
+    sqlx::query(
+        "INSERT INTO movements (position, kind, account_id, amount_fen, method, shift_id, window, department, recorded_at) \
+         VALUES (?, ?, ?, ?, ?, ?, (SELECT window FROM shifts WHERE shift_id = ?), ?, ?)",
+    )
+    .bind(i64::try_from(recorded.position).expect("position fits"))
+    .bind(kind)
+    .bind(account_id.to_string())
+    .bind(amount.money().fen())
+    .bind(method.map(PaymentMethod::as_str))
+    .bind(&shift_id)
+    .bind(&shift_id)
+    .bind(department)
+    .bind(format_time(recorded.recorded_at))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

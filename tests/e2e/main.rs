@@ -8,4 +8,5 @@ mod http_spec;
 mod outpatient;
 mod refusals;
 mod replay;
+mod reports;
 mod schema;

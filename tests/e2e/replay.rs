@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::support::*;
 
 const ACCOUNTS_PAGE: &str = "{ accounts(first: 200) { totalCount edges { node { id kind status cardNo balance deposited deducted reversed refunded inArrears revision lastActivityAt } } } }";
+const DAILY: &str = "query($date: Date!) { dailyReport(date: $date) { openingLiability deposits deductions reversals refunds closingLiability balances byMethod { method amount } byWindow { window received paidOut transactions } cashVariance } }";
 const SHIFT: &str = "query($id: UUID!) { shift(id: $id) { id status openingFloat expectedCash countedCash variance transactionCount receiptsIssued received { method amount } paidOut { method amount } } }";
 
 fn fen(text: &str) -> i64 {
@@ -36,8 +37,12 @@ async fn views_rebuilt_from_the_log_equal_the_live_views_after_a_random_day() {
         .unwrap_or_else(|| fastrand::u64(..));
     eprintln!("replay test seed={seed} (set YIKA_E2E_SEED={seed} to replay)");
     let mut rng = fastrand::Rng::with_seed(seed);
-    let server = Server::start();
+    let (zone, today) = zone_with_local_hour(12);
+    let server = Server::start_args(&["--time-zone", &zone]);
     let cast = Cast::register(&server);
+    let controller = server.staff_add("F001", "Chen Jing", "CONTROLLER", None);
+    // The naive model's flows of the day, in fen: deposits, deductions, reversals, refunds.
+    let mut flows = [0_i64; 4];
     let departments = [
         (&cast.lab, "Lab"),
         (&cast.imaging, "Imaging"),
@@ -78,6 +83,7 @@ async fn views_rebuilt_from_the_log_equal_the_live_views_after_a_random_day() {
                 let variables = json!({ "account": account, "amount": money(amount), "method": method, "shift": shift, "key": format!("d{step}") });
                 server.ok(&cast.cashier.token, DEPOSIT, variables).await;
                 *balances.get_mut(&account).unwrap() += amount;
+                flows[0] += amount;
                 if method == "CASH" {
                     cash += amount;
                 }
@@ -95,6 +101,7 @@ async fn views_rebuilt_from_the_log_equal_the_live_views_after_a_random_day() {
                     let id = answer["data"]["deduct"]["id"].as_str().unwrap().to_owned();
                     deductions.push((id, account.clone(), d, amount));
                     *balances.get_mut(&account).unwrap() -= amount;
+                    flows[1] += amount;
                 } else {
                     assert_eq!(
                         answer["errors"][0]["extensions"]["code"], "INSUFFICIENT_BALANCE",
@@ -113,6 +120,7 @@ async fn views_rebuilt_from_the_log_equal_the_live_views_after_a_random_day() {
                 server.ok(&departments[d].0.token, REVERSE, variables).await;
                 deductions[k].3 -= amount;
                 *balances.get_mut(&acc).unwrap() += amount;
+                flows[2] += amount;
             }
             _ if balance > 0 => {
                 let amount = rng.i64(1..=balance);
@@ -120,6 +128,7 @@ async fn views_rebuilt_from_the_log_equal_the_live_views_after_a_random_day() {
                 server.ok(&cast.cashier.token, REFUND, variables).await;
                 *balances.get_mut(&account).unwrap() -= amount;
                 cash -= amount;
+                flows[3] += amount;
             }
             _ => {}
         }
@@ -152,11 +161,30 @@ async fn views_rebuilt_from_the_log_equal_the_live_views_after_a_random_day() {
         "seed={seed}: expected cash"
     );
 
+    // The daily balance relation, against the model: opening 0 + flows = closing = Σ balances.
+    let daily = server
+        .ok(&controller.token, DAILY, json!({ "date": today }))
+        .await;
+    let report = &daily["dailyReport"];
+    let total: i64 = balances.values().sum();
+    assert_eq!(report["openingLiability"], "0.00", "seed={seed}");
+    assert_eq!(report["deposits"], money(flows[0]), "seed={seed}");
+    assert_eq!(report["deductions"], money(flows[1]), "seed={seed}");
+    assert_eq!(report["reversals"], money(flows[2]), "seed={seed}");
+    assert_eq!(report["refunds"], money(flows[3]), "seed={seed}");
+    assert_eq!(report["closingLiability"], money(total), "seed={seed}");
+    assert_eq!(
+        flows[0] - flows[1] + flows[2] - flows[3],
+        total,
+        "seed={seed}: the model balances"
+    );
+    assert_eq!(report["balances"], true, "seed={seed}");
+
     let data = server.stop();
     for file in ["read.db", "read.db-wal", "read.db-shm"] {
         let _ = std::fs::remove_file(data.path().join(file));
     }
-    let rebuilt = Server::start_in(data);
+    let rebuilt = Server::start_with(data, &["--time-zone", &zone]);
     assert_eq!(
         rebuilt
             .ok(&cast.cashier.token, ACCOUNTS_PAGE, json!({}))
@@ -171,4 +199,8 @@ async fn views_rebuilt_from_the_log_equal_the_live_views_after_a_random_day() {
         live_shift,
         "seed={seed}"
     );
+    let rebuilt_daily = rebuilt
+        .ok(&controller.token, DAILY, json!({ "date": today }))
+        .await;
+    assert_eq!(rebuilt_daily, daily, "seed={seed}");
 }

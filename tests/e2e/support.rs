@@ -36,9 +36,19 @@ impl Server {
 
     /// Starts a server on an existing data directory.
     pub fn start_in(data: tempfile::TempDir) -> Server {
+        Server::start_with(data, &[])
+    }
+
+    /// Starts a server on a fresh data directory with extra `yika serve` arguments.
+    pub fn start_args(args: &[&str]) -> Server {
+        Server::start_with(tempfile::tempdir().expect("a temporary directory"), args)
+    }
+
+    pub fn start_with(data: tempfile::TempDir, args: &[&str]) -> Server {
         let mut child = Command::new(YIKA)
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data.path())
+            .args(args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -289,4 +299,56 @@ pub async fn deposit(
 /// A fresh unique string.
 pub fn uuid() -> String {
     format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+
+/// A fixed-offset time zone ("Etc/GMT-8" is UTC+8) in which the local hour now is about
+/// `hour`, and today's local date there: tests of daily reports then never straddle midnight.
+pub fn zone_with_local_hour(hour: i64) -> (String, String) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64;
+    let utc_hour = (now / 3600) % 24;
+    let mut offset = (hour - utc_hour).rem_euclid(24);
+    if offset > 14 {
+        offset -= 24;
+    }
+    let zone = match offset {
+        0 => "Etc/GMT".to_owned(),
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    };
+    let local_days = (now + offset * 3600).div_euclid(86_400);
+    (zone, civil_date(local_days))
+}
+
+/// The proleptic Gregorian date of a day number since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Now plus `offset_secs`, as an RFC 3339 UTC instant.
+pub fn utc_in(offset_secs: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64;
+    let t = now + offset_secs;
+    let secs = t.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        civil_date(t.div_euclid(86_400)),
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }

@@ -1,9 +1,10 @@
 //! The GraphQL schema: the contract's queries and mutations over the application layer.
 
+pub mod reports;
 pub mod scalars;
 pub mod types;
 
-use async_graphql::{Context, EmptySubscription, InputObject, Object, Schema};
+use async_graphql::{Context, EmptySubscription, InputObject, MergedObject, Object, Schema};
 use uuid::Uuid;
 use yika_domain::{AccountId, DeductionId, Event, ShiftId, StaffId};
 use yika_projections::read::{AccountFilter as ViewFilter, MAX_PAGE};
@@ -28,8 +29,9 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 
 /// Builds the schema; `app` is `None` only to export the SDL.
 #[must_use]
-pub fn schema(app: Option<App>) -> YikaSchema {
-    let builder = Schema::build(Query, Mutation, EmptySubscription)
+pub fn schema(app: Option<App>, calendar: reports::Calendar) -> YikaSchema {
+    let builder = Schema::build(Query::default(), Mutation, EmptySubscription)
+        .data(calendar)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY);
     match app {
@@ -102,11 +104,16 @@ pub struct AccountFilter {
     in_arrears: Option<bool>,
 }
 
-/// Read side.
-pub struct Query;
+/// Read side: the core ledger's queries and finance's reports.
+#[derive(MergedObject, Default)]
+pub struct Query(CoreQuery, reports::ReportQuery);
+
+/// Accounts, staff and single shifts.
+#[derive(Default)]
+pub struct CoreQuery;
 
 #[Object]
-impl Query {
+impl CoreQuery {
     /// The authenticated staff member.
     async fn me(&self, ctx: &Context<'_>) -> GqlResult<Staff> {
         let actor = actor(ctx)?;

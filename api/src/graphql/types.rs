@@ -416,8 +416,33 @@ impl Shift {
     async fn receipts_voided(&self) -> i64 {
         0
     }
+    /// Still open past the first settlement time (结账, default 17:30 local) after it opened.
+    async fn overdue(&self, ctx: &Context<'_>) -> bool {
+        self.0.status == "OPEN"
+            && Utc::now() > super::reports::calendar(ctx).settlement_after(self.0.opened_at)
+    }
+    /// Why this shift needs a look: NIGHT_SHIFT_ALONE (opened between 20:00 and 06:00 local
+    /// with no other cashier's shift overlapping it).
+    async fn review_reasons(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
+        review_reasons(ctx, &self.0).await
+    }
+    /// True when there is any review reason.
+    async fn flagged_for_review(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        Ok(!review_reasons(ctx, &self.0).await?.is_empty())
+    }
     /// Surprise and routine counts (cashier-control issue).
     async fn cash_counts(&self) -> Vec<CashCount> {
         Vec::new()
     }
+}
+
+async fn review_reasons(ctx: &Context<'_>, shift: &ShiftRow) -> GqlResult<Vec<String>> {
+    let mut reasons = Vec::new();
+    if super::reports::calendar(ctx).is_night(shift.opened_at) {
+        let until = shift.closed_at.unwrap_or_else(Utc::now);
+        if app(ctx)?.read.overlapping_shifts(shift, until).await? == 0 {
+            reasons.push("NIGHT_SHIFT_ALONE".to_owned());
+        }
+    }
+    Ok(reasons)
 }

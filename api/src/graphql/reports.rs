@@ -1,0 +1,392 @@
+//! Finance's reports: shift lists, the daily report and department revenue, with the hospital's
+//! local calendar (its time zone and settlement time are configuration).
+
+use async_graphql::{
+    Context, InputObject, InputValueError, InputValueResult, Object, Scalar, ScalarType,
+    SimpleObject, Value,
+};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use uuid::Uuid;
+use yika_domain::{Role as DomainRole, StaffId};
+use yika_projections::read::MAX_PAGE;
+
+use super::scalars::{MoneyScalar, PaymentMethod, ShiftStatus};
+use super::types::{MethodAmount, PageInfo, Shift};
+use super::{actor, app, page_size, parse_cursor};
+use crate::app::Actor;
+use crate::error::{ApiError, GqlResult};
+
+/// The hospital's calendar: a report's day is a local calendar day.
+#[derive(Debug, Clone, Copy)]
+pub struct Calendar {
+    /// The hospital's time zone (default Asia/Shanghai).
+    pub time_zone: Tz,
+    /// The prescribed daily settlement time (结账), default 17:30 local.
+    pub settlement_time: NaiveTime,
+}
+
+impl Default for Calendar {
+    fn default() -> Self {
+        Calendar {
+            time_zone: chrono_tz::Asia::Shanghai,
+            settlement_time: NaiveTime::from_hms_opt(17, 30, 0).expect("a time"),
+        }
+    }
+}
+
+/// Night starts at 20:00 and ends at 06:00, local time: a shift opened then is a night shift.
+const NIGHT_STARTS: u32 = 20;
+const NIGHT_ENDS: u32 = 6;
+
+impl Calendar {
+    /// The UTC instants where a local day starts and where the next one starts.
+    #[must_use]
+    pub fn day(&self, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+        let start = |d: NaiveDate| {
+            let midnight = d.and_hms_opt(0, 0, 0).expect("midnight");
+            self.time_zone
+                .from_local_datetime(&midnight)
+                .earliest()
+                .unwrap_or_else(|| {
+                    Utc.from_utc_datetime(&midnight)
+                        .with_timezone(&self.time_zone)
+                })
+                .with_timezone(&Utc)
+        };
+        (start(date), start(date + Duration::days(1)))
+    }
+
+    /// The first settlement time after `opened_at`.
+    #[must_use]
+    pub fn settlement_after(&self, opened_at: DateTime<Utc>) -> DateTime<Utc> {
+        let local = opened_at.with_timezone(&self.time_zone);
+        let mut day = local.date_naive();
+        loop {
+            let at = day.and_time(self.settlement_time);
+            if let Some(at) = self.time_zone.from_local_datetime(&at).earliest()
+                && at > local
+            {
+                return at.with_timezone(&Utc);
+            }
+            day += Duration::days(1);
+        }
+    }
+
+    /// True when the local hour of `at` is at night.
+    #[must_use]
+    pub fn is_night(&self, at: DateTime<Utc>) -> bool {
+        use chrono::Timelike;
+        let hour = at.with_timezone(&self.time_zone).hour();
+        !(NIGHT_ENDS..NIGHT_STARTS).contains(&hour)
+    }
+}
+
+/// `Date`: a calendar day, "2026-11-22".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateScalar(pub NaiveDate);
+
+#[Scalar(name = "Date")]
+impl ScalarType for DateScalar {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(DateScalar)
+                .map_err(|_| {
+                    InputValueError::custom(format!("a Date is YYYY-MM-DD, got {text:?}"))
+                }),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+pub(super) fn calendar<'a>(ctx: &Context<'a>) -> Calendar {
+    ctx.data::<Calendar>().copied().unwrap_or_default()
+}
+
+/// Finance and audit roles read every report.
+pub(super) fn is_finance(actor: &Actor) -> bool {
+    matches!(
+        actor.role,
+        DomainRole::Controller | DomainRole::Auditor | DomainRole::Supervisor | DomainRole::Admin
+    )
+}
+
+fn require_finance(actor: &Actor) -> GqlResult<()> {
+    if is_finance(actor) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("reports are for finance and audit roles".to_owned()).into())
+    }
+}
+
+/// Filters of `shifts`.
+#[derive(InputObject, Default)]
+pub struct ShiftFilter {
+    cashier_id: Option<Uuid>,
+    window: Option<String>,
+    /// Shifts opened on this local day.
+    date: Option<DateScalar>,
+    status: Option<ShiftStatus>,
+}
+
+/// A shift and its cursor.
+#[derive(SimpleObject)]
+pub struct ShiftEdge {
+    /// The shift.
+    pub node: Shift,
+    /// Its cursor.
+    pub cursor: String,
+}
+
+/// A page of shifts.
+#[derive(SimpleObject)]
+pub struct ShiftConnection {
+    /// The shifts.
+    pub edges: Vec<ShiftEdge>,
+    /// Paging.
+    pub page_info: PageInfo,
+    /// Shifts matching the filter in all pages.
+    pub total_count: i64,
+}
+
+/// Totals of one window.
+#[derive(SimpleObject)]
+pub struct WindowTotal {
+    window: String,
+    received: MoneyScalar,
+    paid_out: MoneyScalar,
+    transactions: i64,
+}
+
+/// The daily report (住院结算日报表) of one local day.
+#[derive(SimpleObject)]
+pub struct DailyReport {
+    date: DateScalar,
+    /// Patient prepaid liability at the start of the day.
+    opening_liability: MoneyScalar,
+    deposits: MoneyScalar,
+    deductions: MoneyScalar,
+    reversals: MoneyScalar,
+    refunds: MoneyScalar,
+    /// Discharge settlements' effect on the liability (inpatient settlement comes later; 0.00).
+    settlement_effect: MoneyScalar,
+    /// Patient prepaid liability at the end of the day.
+    closing_liability: MoneyScalar,
+    /// True only when opening + deposits − deductions + reversals − refunds − settlement effect
+    /// = closing to the cent, and the closing liability carried forward to now equals the sum
+    /// of the balances view.
+    balances: bool,
+    /// Net received (deposits − refunds) per payment method.
+    by_method: Vec<MethodAmount>,
+    by_window: Vec<WindowTotal>,
+    /// Counted − expected cash over the shifts closed that day (negative is short).
+    cash_variance: MoneyScalar,
+}
+
+/// Revenue as executed by one department.
+#[derive(SimpleObject)]
+pub struct DepartmentRevenue {
+    department: String,
+    deducted: MoneyScalar,
+    reversed: MoneyScalar,
+    net: MoneyScalar,
+    count: i64,
+}
+
+/// The longest period a report covers.
+const MAX_REPORT_DAYS: i64 = 366;
+
+/// Report queries, merged into `Query`.
+#[derive(Default)]
+pub struct ReportQuery;
+
+#[Object]
+impl ReportQuery {
+    /// Shift reports, in the order they were opened. A cashier sees only their own shifts.
+    async fn shifts(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ShiftFilter>,
+        #[graphql(default = 50)] first: i32,
+        after: Option<String>,
+    ) -> GqlResult<ShiftConnection> {
+        let actor = actor(ctx)?;
+        let first = page_size(first)?;
+        debug_assert!(first <= MAX_PAGE);
+        let after = parse_cursor(after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        let cashier_id = match (is_finance(actor), actor.role) {
+            (true, _) => filter.cashier_id.map(StaffId),
+            (false, DomainRole::Cashier) => {
+                if filter
+                    .cashier_id
+                    .is_some_and(|c| c != actor.staff_id.as_uuid())
+                {
+                    return Err(ApiError::Forbidden(
+                        "a cashier sees only their own shifts".to_owned(),
+                    )
+                    .into());
+                }
+                Some(actor.staff_id)
+            }
+            (false, _) => {
+                return Err(ApiError::Forbidden(
+                    "shift reports are for cashiers and finance".to_owned(),
+                )
+                .into());
+            }
+        };
+        let status = match filter.status {
+            None => None,
+            Some(ShiftStatus::Open) => Some("OPEN".to_owned()),
+            Some(ShiftStatus::Closed) => Some("CLOSED".to_owned()),
+            Some(ShiftStatus::HandedOver) => Some("HANDED_OVER".to_owned()),
+        };
+        let view_filter = yika_projections::ShiftFilter {
+            cashier_id,
+            window: filter.window,
+            status,
+            opened_between: filter.date.map(|d| calendar(ctx).day(d.0)),
+        };
+        let page = app(ctx)?.read.shifts(&view_filter, first, after).await?;
+        let edges: Vec<ShiftEdge> = page
+            .rows
+            .into_iter()
+            .map(|(row, cursor)| ShiftEdge {
+                node: Shift(row),
+                cursor,
+            })
+            .collect();
+        let end_cursor = edges.last().map(|e| e.cursor.clone());
+        Ok(ShiftConnection {
+            edges,
+            page_info: PageInfo {
+                has_next_page: page.has_next_page,
+                end_cursor,
+            },
+            total_count: page.total_count,
+        })
+    }
+
+    /// The daily report of a local calendar day, across all windows.
+    async fn daily_report(&self, ctx: &Context<'_>, date: DateScalar) -> GqlResult<DailyReport> {
+        require_finance(actor(ctx)?)?;
+        let (start, end) = calendar(ctx).day(date.0);
+        let f = app(ctx)?.read.daily_figures(start, end).await?;
+        let settlement_effect = yika_domain::Money::ZERO;
+        let relation = f.opening_liability + f.deposits - f.deductions + f.reversals
+            - f.refunds
+            - settlement_effect
+            == f.closing_liability;
+        let carried = f.closing_liability + f.after_end == f.accounts_now;
+        Ok(DailyReport {
+            date,
+            opening_liability: f.opening_liability.into(),
+            deposits: f.deposits.into(),
+            deductions: f.deductions.into(),
+            reversals: f.reversals.into(),
+            refunds: f.refunds.into(),
+            settlement_effect: settlement_effect.into(),
+            closing_liability: f.closing_liability.into(),
+            balances: relation && carried,
+            by_method: f
+                .by_method
+                .into_iter()
+                .map(|(method, amount)| MethodAmount {
+                    method: PaymentMethod::from(method),
+                    amount: amount.into(),
+                })
+                .collect(),
+            by_window: f
+                .by_window
+                .into_iter()
+                .map(|w| WindowTotal {
+                    window: w.window,
+                    received: w.received.into(),
+                    paid_out: w.paid_out.into(),
+                    transactions: w.transactions,
+                })
+                .collect(),
+            cash_variance: f.cash_variance.into(),
+        })
+    }
+
+    /// Deductions, reversals, net and count per executing department recorded in [from, to).
+    async fn department_revenue(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> GqlResult<Vec<DepartmentRevenue>> {
+        require_finance(actor(ctx)?)?;
+        if to <= from {
+            return Err(ApiError::Validation("to must be after from".to_owned()).into());
+        }
+        if to - from > Duration::days(MAX_REPORT_DAYS) {
+            return Err(ApiError::LimitExceeded(format!(
+                "a report covers at most {MAX_REPORT_DAYS} days"
+            ))
+            .into());
+        }
+        let rows = app(ctx)?.read.department_revenue(from, to).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| DepartmentRevenue {
+                department: r.department,
+                deducted: r.deducted.into(),
+                reversed: r.reversed.into(),
+                net: (r.deducted - r.reversed).into(),
+                count: r.count,
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_local_day_in_shanghai_starts_at_16_00_utc_the_day_before() {
+        // Goal: the report's day is the hospital's calendar day, not UTC's.
+        let (start, end) = Calendar::default().day(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
+        assert_eq!(start, utc("2026-11-21T16:00:00Z"));
+        assert_eq!(end, utc("2026-11-22T16:00:00Z"));
+    }
+
+    #[test]
+    fn a_shift_is_overdue_after_the_first_settlement_time_after_it_opened() {
+        // Goal: 17:30 local settles a shift opened that morning; an evening shift settles the
+        // next day at 17:30.
+        let calendar = Calendar::default();
+        assert_eq!(
+            calendar.settlement_after(utc("2026-11-22T00:30:00Z")),
+            utc("2026-11-22T09:30:00Z")
+        );
+        assert_eq!(
+            calendar.settlement_after(utc("2026-11-22T10:00:00Z")),
+            utc("2026-11-23T09:30:00Z")
+        );
+    }
+
+    #[test]
+    fn night_runs_from_20_00_to_06_00_local() {
+        // Goal: the night boundary is in local time.
+        let calendar = Calendar::default();
+        assert!(calendar.is_night(utc("2026-11-22T12:00:00Z"))); // 20:00 local
+        assert!(calendar.is_night(utc("2026-11-22T21:59:00Z"))); // 05:59 local
+        assert!(!calendar.is_night(utc("2026-11-22T22:00:00Z"))); // 06:00 local
+        assert!(!calendar.is_night(utc("2026-11-22T11:59:00Z"))); // 19:59 local
+    }
+}

@@ -1,0 +1,200 @@
+//! Period reports over the movements and shifts views: department revenue and the daily report.
+//! Callers turn a hospital-local day into a UTC range; these queries only see UTC instants.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use yika_domain::{Money, PaymentMethod};
+use yika_store::sqlite::format_time;
+
+use crate::{ProjectionError, ReadStore};
+
+/// Revenue as executed by one department over a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepartmentRevenueRow {
+    /// The executing department.
+    pub department: String,
+    /// Sum of its deductions.
+    pub deducted: Money,
+    /// Sum of its reversals.
+    pub reversed: Money,
+    /// Number of deductions.
+    pub count: i64,
+}
+
+/// Money received and paid out at one window over a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowTotalRow {
+    /// The window.
+    pub window: String,
+    /// Deposits taken.
+    pub received: Money,
+    /// Refunds paid out.
+    pub paid_out: Money,
+    /// Deposits and refunds recorded.
+    pub transactions: i64,
+}
+
+/// The figures of a daily report (住院结算日报表) over `[start, end)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyFigures {
+    /// Patient prepaid liability before `start`.
+    pub opening_liability: Money,
+    /// Deposits in the period.
+    pub deposits: Money,
+    /// Deductions in the period.
+    pub deductions: Money,
+    /// Reversals in the period.
+    pub reversals: Money,
+    /// Refunds paid out in the period.
+    pub refunds: Money,
+    /// Patient prepaid liability before `end`, summed from the movements on its own.
+    pub closing_liability: Money,
+    /// Net liability movements from `end` until now.
+    pub after_end: Money,
+    /// The sum of every account's balance in the balances view now (a different projector).
+    pub accounts_now: Money,
+    /// Net received (deposits − refunds) per method, in [`PaymentMethod::ALL`] order.
+    pub by_method: Vec<(PaymentMethod, Money)>,
+    /// Per window.
+    pub by_window: Vec<WindowTotalRow>,
+    /// Sum of counted − expected cash over the shifts closed in the period.
+    pub cash_variance: Money,
+}
+
+const NET: &str = "COALESCE(SUM(CASE kind WHEN 'DEPOSIT' THEN amount_fen WHEN 'REVERSAL' THEN amount_fen \
+                   ELSE -amount_fen END), 0)";
+
+impl ReadStore {
+    /// Deductions, reversals and counts per executing department recorded in `[from, to)`.
+    pub async fn department_revenue(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<DepartmentRevenueRow>, ProjectionError> {
+        let rows = sqlx::query(
+            "SELECT department, \
+             COALESCE(SUM(CASE kind WHEN 'DEDUCTION' THEN amount_fen ELSE 0 END), 0) AS deducted, \
+             COALESCE(SUM(CASE kind WHEN 'REVERSAL' THEN amount_fen ELSE 0 END), 0) AS reversed, \
+             COALESCE(SUM(CASE kind WHEN 'DEDUCTION' THEN 1 ELSE 0 END), 0) AS count \
+             FROM movements WHERE department IS NOT NULL AND recorded_at >= ? AND recorded_at < ? \
+             GROUP BY department ORDER BY department",
+        )
+        .bind(format_time(from))
+        .bind(format_time(to))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DepartmentRevenueRow {
+                    department: row.try_get("department")?,
+                    deducted: Money::from_fen(row.try_get("deducted")?),
+                    reversed: Money::from_fen(row.try_get("reversed")?),
+                    count: row.try_get("count")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The daily report's figures for `[start, end)`, read in one snapshot.
+    pub async fn daily_figures(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<DailyFigures, ProjectionError> {
+        let (start, end) = (format_time(start), format_time(end));
+        let mut tx = self.pool().begin().await?;
+        let liability_before = |instant: &str| {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                "SELECT {NET} FROM movements WHERE recorded_at < ?"
+            )))
+            .bind(instant.to_owned())
+        };
+        let opening: i64 = liability_before(&start).fetch_one(&mut *tx).await?;
+        let closing: i64 = liability_before(&end).fetch_one(&mut *tx).await?;
+        let after_end: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT {NET} FROM movements WHERE recorded_at >= ?"
+        )))
+        .bind(&end)
+        .fetch_one(&mut *tx)
+        .await?;
+        let accounts_now: i64 =
+            sqlx::query_scalar("SELECT COALESCE(SUM(balance_fen), 0) FROM accounts")
+                .fetch_one(&mut *tx)
+                .await?;
+        let flows = sqlx::query(
+            "SELECT kind, SUM(amount_fen) AS total FROM movements WHERE recorded_at >= ? AND recorded_at < ? GROUP BY kind",
+        )
+        .bind(&start)
+        .bind(&end)
+        .fetch_all(&mut *tx)
+        .await?;
+        let flow = |kind: &str| -> Result<Money, ProjectionError> {
+            for row in &flows {
+                if row.try_get::<String, _>("kind")? == kind {
+                    return Ok(Money::from_fen(row.try_get("total")?));
+                }
+            }
+            Ok(Money::ZERO)
+        };
+        let methods = sqlx::query(
+            "SELECT method, SUM(CASE kind WHEN 'DEPOSIT' THEN amount_fen ELSE -amount_fen END) AS net FROM movements \
+             WHERE method IS NOT NULL AND recorded_at >= ? AND recorded_at < ? GROUP BY method",
+        )
+        .bind(&start)
+        .bind(&end)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut by_method = Vec::new();
+        for method in PaymentMethod::ALL {
+            for row in &methods {
+                if row.try_get::<String, _>("method")? == method.as_str() {
+                    by_method.push((method, Money::from_fen(row.try_get("net")?)));
+                }
+            }
+        }
+        let windows = sqlx::query(
+            "SELECT window, SUM(CASE kind WHEN 'DEPOSIT' THEN amount_fen ELSE 0 END) AS received, \
+             SUM(CASE kind WHEN 'REFUND' THEN amount_fen ELSE 0 END) AS paid_out, COUNT(*) AS transactions \
+             FROM movements WHERE window IS NOT NULL AND recorded_at >= ? AND recorded_at < ? GROUP BY window ORDER BY window",
+        )
+        .bind(&start)
+        .bind(&end)
+        .fetch_all(&mut *tx)
+        .await?;
+        let by_window = windows
+            .iter()
+            .map(|row| {
+                Ok(WindowTotalRow {
+                    window: row.try_get("window")?,
+                    received: Money::from_fen(row.try_get("received")?),
+                    paid_out: Money::from_fen(row.try_get("paid_out")?),
+                    transactions: row.try_get("transactions")?,
+                })
+            })
+            .collect::<Result<Vec<_>, ProjectionError>>()?;
+        let cash_variance: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(s.counted_cash_fen - s.opening_float_fen - COALESCE(m.received_fen, 0) \
+             + COALESCE(m.paid_out_fen, 0)), 0) FROM shifts s \
+             LEFT JOIN shift_methods m ON m.shift_id = s.shift_id AND m.method = 'CASH' \
+             WHERE s.closed_at >= ? AND s.closed_at < ?",
+        )
+        .bind(&start)
+        .bind(&end)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(DailyFigures {
+            opening_liability: Money::from_fen(opening),
+            deposits: flow("DEPOSIT")?,
+            deductions: flow("DEDUCTION")?,
+            reversals: flow("REVERSAL")?,
+            refunds: flow("REFUND")?,
+            closing_liability: Money::from_fen(closing),
+            after_end: Money::from_fen(after_end),
+            accounts_now: Money::from_fen(accounts_now),
+            by_method,
+            by_window,
+            cash_variance: Money::from_fen(cash_variance),
+        })
+    }
+}

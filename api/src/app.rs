@@ -14,8 +14,9 @@ use yika_domain::ids::streams;
 use yika_domain::text::{MAX_ID_CHARS, bounded};
 use yika_domain::{
     Account, AccountCommand, AccountId, AccountKind, Aggregate, Amount, Card, CardCommand, Cashier,
-    CashierCommand, DeductionId, DomainError, Event, InsuranceScheme, Metadata, Money,
-    PaymentMethod, ReversalReason, Role, ShiftId, Staff, StaffCommand, StaffId,
+    CashierCommand, DeductionId, Direction, DomainError, Event, InsuranceScheme, Metadata, Money,
+    PaymentMethod, ReversalReason, Role, Shift, ShiftCommand, ShiftContext, ShiftId, Staff,
+    StaffCommand, StaffId,
 };
 use yika_projections::ReadStore;
 use yika_store::{
@@ -37,6 +38,8 @@ const LOCK_STRIPES: usize = 1_024;
 pub struct Actor {
     /// Their id.
     pub staff_id: StaffId,
+    /// Their staff number (工号): the prefix of a cashier's receipt series.
+    pub staff_no: String,
     /// Their one role.
     pub role: Role,
     /// Their department (DEPARTMENT role).
@@ -420,25 +423,67 @@ impl App {
         })
     }
 
-    /// Checks that `shift_id` is `actor`'s open shift; returns the guard on the cashier stream.
-    async fn open_shift_guard(&self, actor: &Actor, shift_id: ShiftId) -> ApiResult<Write> {
-        let stream = streams::cashier(actor.staff_id);
-        let (cashier, revision) = self.load::<Cashier>(&stream).await?;
-        if let Err(error) = cashier.ensure_open(shift_id) {
-            // Say so when the shift is someone else's, rather than merely "not open".
-            if let Some(recorded) = self.store.find_event(shift_id.as_uuid()).await?
-                && recorded.event_type == "ShiftOpened"
-                && recorded.stream_id != stream
-            {
-                return Err(DomainError::ShiftOfAnotherCashier(shift_id).into());
-            }
-            return Err(error.into());
+    /// What the owning cashier's stream says about a shift, and a guard on that stream (which
+    /// must not move before the append commits: a close racing a receipt is caught).
+    async fn shift_context(
+        &self,
+        shift_id: ShiftId,
+        series: &str,
+    ) -> ApiResult<(ShiftContext, Write)> {
+        let opened = self
+            .store
+            .find_event(shift_id.as_uuid())
+            .await?
+            .filter(|r| r.event_type == "ShiftOpened")
+            .ok_or_else(|| ApiError::NotFound(format!("shift {shift_id} does not exist")))?;
+        let Event::ShiftOpened {
+            cashier_id,
+            opening_float,
+            ..
+        } = Event::decode(&opened.event_type, opened.schema_version, &opened.payload)?
+        else {
+            return Err(ApiError::Internal(
+                "a ShiftOpened event that is not one".to_owned(),
+            ));
+        };
+        let (cashier, revision) = self.load::<Cashier>(&opened.stream_id).await?;
+        let open = cashier.open.as_ref().filter(|o| o.shift_id == shift_id);
+        let context = ShiftContext {
+            shift_id,
+            cashier_id,
+            series: series.to_owned(),
+            first_receipt: open.map_or(0, |o| o.first_receipt),
+            opening_float,
+            open: open.is_some(),
+        };
+        Ok((
+            context,
+            Write {
+                stream_id: opened.stream_id,
+                revision,
+                events: Vec::new(),
+            },
+        ))
+    }
+
+    /// The context of `actor`'s own open shift: another cashier's shift is FORBIDDEN, a closed
+    /// or unknown one SHIFT_NOT_OPEN.
+    async fn own_open_shift(
+        &self,
+        actor: &Actor,
+        shift_id: ShiftId,
+    ) -> ApiResult<(ShiftContext, Write)> {
+        let (context, guard) = match self.shift_context(shift_id, &actor.staff_no).await {
+            Err(ApiError::NotFound(_)) => return Err(DomainError::ShiftNotOpen(shift_id).into()),
+            other => other?,
+        };
+        if context.cashier_id != actor.staff_id {
+            return Err(DomainError::ShiftOfAnotherCashier(shift_id).into());
         }
-        Ok(Write {
-            stream_id: stream,
-            revision,
-            events: Vec::new(),
-        })
+        if !context.open {
+            return Err(DomainError::ShiftNotOpen(shift_id).into());
+        }
+        Ok((context, guard))
     }
 
     /// Takes a deposit into an account in the cashier's open shift.
@@ -451,7 +496,9 @@ impl App {
             input.account_id,
             input.shift_id,
             claim,
-            |receipt_no| AccountCommand::Deposit {
+            (Direction::In, input.method),
+            |_| Ok(amount),
+            |amount, receipt_no| AccountCommand::Deposit {
                 amount,
                 method: input.method,
                 shift_id: input.shift_id,
@@ -463,29 +510,60 @@ impl App {
         .await
     }
 
-    /// Records a money movement at a window: decided on the account, guarded by the cashier's
-    /// open shift (the cashier stream must not move before the append commits). `command`
-    /// builds the account command from the receipt number.
+    /// Records a money movement at a window: the next receipt of the cashier's series is issued
+    /// on the shift's stream (where the drawer is checked), the movement on the account's, and
+    /// the cashier's stream is guarded. `amount` picks the amount from the account (a refund of
+    /// everything); `command` builds the account command from the amount and the receipt number.
+    #[allow(clippy::too_many_arguments)]
     async fn through_shift(
         &self,
         actor: &Actor,
         account_id: AccountId,
         shift_id: ShiftId,
         claim: IdempotencyClaim,
-        command: impl Fn(String) -> AccountCommand,
+        (direction, method): (Direction, PaymentMethod),
+        amount: impl Fn(&Account) -> ApiResult<Amount>,
+        command: impl Fn(Amount, String) -> AccountCommand,
     ) -> ApiResult<Written> {
         let stream = streams::account(account_id);
-        self.execute(Some(actor), &stream, Some(claim), || async {
-            let guard = self.open_shift_guard(actor, shift_id).await?;
+        let shift_stream = streams::shift(shift_id);
+        self.execute(Some(actor), &shift_stream, Some(claim), || async {
+            let (context, guard) = self.own_open_shift(actor, shift_id).await?;
             let (account, revision) = self.load_account(&stream).await?;
-            let event_id = Uuid::now_v7();
-            let events = account.decide(&command(receipt_no(event_id)))?;
-            let write = Write {
-                stream_id: stream.clone(),
-                revision,
-                events: vec![(event_id, single(events))],
+            let amount = amount(&account)?;
+            // The account's rules first (closed, balance), then the drawer's.
+            account.decide(&command(amount, String::new()))?;
+            let (shift, shift_revision) = self.load::<Shift>(&shift_stream).await?;
+            let receipt = shift.decide(&ShiftCommand::IssueReceipt {
+                context,
+                account_id,
+                direction,
+                method,
+                amount,
+            })?;
+            let receipt_no = match receipt.first() {
+                Some(Event::ReceiptIssued { receipt_no, .. }) => receipt_no.clone(),
+                _ => {
+                    return Err(ApiError::Internal(
+                        "a receipt decision without a receipt".to_owned(),
+                    ));
+                }
             };
-            Ok(vec![write, guard])
+            let event_id = Uuid::now_v7();
+            let events = account.decide(&command(amount, receipt_no))?;
+            Ok(vec![
+                Write {
+                    stream_id: stream.clone(),
+                    revision,
+                    events: vec![(event_id, single(events))],
+                },
+                Write {
+                    stream_id: shift_stream.clone(),
+                    revision: shift_revision,
+                    events: with_ids(receipt),
+                },
+                guard,
+            ])
         })
         .await
     }
@@ -577,8 +655,14 @@ impl App {
             input.account_id,
             input.shift_id,
             claim,
-            |receipt_no| AccountCommand::Refund {
-                amount,
+            (Direction::Out, input.method),
+            |account| match amount {
+                Some(amount) => Ok(amount),
+                None if account.balance.is_positive() => Ok(Amount::new(account.balance)?),
+                None => Err(DomainError::NothingToRefund(account.balance).into()),
+            },
+            |amount, receipt_no| AccountCommand::Refund {
+                amount: Some(amount),
                 method: input.method,
                 shift_id: input.shift_id,
                 cashier_id: actor.staff_id,
@@ -663,7 +747,8 @@ impl App {
         })
     }
 
-    /// Closes the cashier's open shift with a blind count.
+    /// Closes the cashier's open shift with a blind count; the shift's stream is guarded so that
+    /// no receipt slips in between.
     pub async fn close_shift(
         &self,
         actor: &Actor,
@@ -672,22 +757,134 @@ impl App {
         counted_other: Vec<(PaymentMethod, Money)>,
     ) -> ApiResult<()> {
         require(actor, Role::Cashier)?;
-        let stream = streams::cashier(actor.staff_id);
-        self.execute(Some(actor), &stream, None, || async {
-            // Refuse someone else's shift as such.
-            self.open_shift_guard(actor, shift_id).await?;
-            let (cashier, revision) = self.load::<Cashier>(&stream).await?;
+        let shift_stream = streams::shift(shift_id);
+        self.execute(Some(actor), &shift_stream, None, || async {
+            let (_, guard) = self.own_open_shift(actor, shift_id).await?;
+            let (cashier, _) = self.load::<Cashier>(&guard.stream_id).await?;
+            let (shift, shift_revision) = self.load::<Shift>(&shift_stream).await?;
             let events = cashier.decide(&CashierCommand::CloseShift {
                 shift_id,
                 cashier_id: actor.staff_id,
                 counted_cash,
                 counted_other: counted_other.clone(),
+                receipts_used: shift.receipts_used(),
             })?;
-            Ok(vec![Write {
-                stream_id: stream.clone(),
-                revision,
-                events: with_ids(events),
-            }])
+            Ok(vec![
+                Write {
+                    stream_id: guard.stream_id,
+                    revision: guard.revision,
+                    events: with_ids(events),
+                },
+                Write {
+                    stream_id: shift_stream.clone(),
+                    revision: shift_revision,
+                    events: Vec::new(),
+                },
+            ])
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Counts a shift's drawer: a surprise count (突击盘点) by an AUDITOR, or a routine count by
+    /// the CASHIER who owns the shift.
+    pub async fn record_cash_count(
+        &self,
+        actor: &Actor,
+        shift_id: ShiftId,
+        counted_cash: Money,
+        note: Option<String>,
+    ) -> ApiResult<Written> {
+        let surprise = match actor.role {
+            Role::Auditor => true,
+            Role::Cashier => false,
+            _ => {
+                return Err(ApiError::Forbidden(
+                    "a count is made by an AUDITOR or the shift's cashier".to_owned(),
+                ));
+            }
+        };
+        let shift_stream = streams::shift(shift_id);
+        self.execute(Some(actor), &shift_stream, None, || async {
+            let (context, guard) = if surprise {
+                self.shift_context(shift_id, "").await?
+            } else {
+                self.own_open_shift(actor, shift_id).await?
+            };
+            let (shift, revision) = self.load::<Shift>(&shift_stream).await?;
+            let events = shift.decide(&ShiftCommand::CountCash {
+                context,
+                counted_by: actor.staff_id,
+                surprise,
+                counted_cash,
+                note: note.clone(),
+            })?;
+            Ok(vec![
+                Write {
+                    stream_id: shift_stream.clone(),
+                    revision,
+                    events: with_ids(events),
+                },
+                guard,
+            ])
+        })
+        .await
+    }
+
+    /// A CONTROLLER receives a closed shift's cash for finance (上交财务).
+    pub async fn hand_over(
+        &self,
+        actor: &Actor,
+        shift_id: ShiftId,
+        amount: Money,
+    ) -> ApiResult<()> {
+        require(actor, Role::Controller)?;
+        let shift_stream = streams::shift(shift_id);
+        self.execute(Some(actor), &shift_stream, None, || async {
+            let (context, guard) = self.shift_context(shift_id, "").await?;
+            let (shift, revision) = self.load::<Shift>(&shift_stream).await?;
+            let events = shift.decide(&ShiftCommand::HandOver {
+                context,
+                received_by: actor.staff_id,
+                amount,
+            })?;
+            Ok(vec![
+                Write {
+                    stream_id: shift_stream.clone(),
+                    revision,
+                    events: with_ids(events),
+                },
+                guard,
+            ])
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// The cashier voids the next receipt number of their open shift (a spoiled form).
+    pub async fn void_receipt(
+        &self,
+        actor: &Actor,
+        shift_id: ShiftId,
+        reason: &str,
+    ) -> ApiResult<()> {
+        require(actor, Role::Cashier)?;
+        let shift_stream = streams::shift(shift_id);
+        self.execute(Some(actor), &shift_stream, None, || async {
+            let (context, guard) = self.own_open_shift(actor, shift_id).await?;
+            let (shift, revision) = self.load::<Shift>(&shift_stream).await?;
+            let events = shift.decide(&ShiftCommand::VoidReceipt {
+                context,
+                reason: reason.to_owned(),
+            })?;
+            Ok(vec![
+                Write {
+                    stream_id: shift_stream.clone(),
+                    revision,
+                    events: with_ids(events),
+                },
+                guard,
+            ])
         })
         .await?;
         Ok(())
@@ -709,12 +906,6 @@ fn with_ids(events: Vec<Event>) -> Vec<(Uuid, Event)> {
 fn single(mut events: Vec<Event>) -> Event {
     assert_eq!(events.len(), 1, "this command decides exactly one event");
     events.pop().expect("one event")
-}
-
-/// A receipt number, unique across the hospital. The cashier's numbered series (with voids and
-/// gap reports) is the cashier-control issue's; until then the number derives from the event id.
-fn receipt_no(event_id: Uuid) -> String {
-    format!("R{}", event_id.simple()).to_uppercase()
 }
 
 fn fastrand_jitter() -> u64 {

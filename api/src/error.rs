@@ -77,6 +77,9 @@ fn domain_code(error: &DomainError) -> &'static str {
             "FORBIDDEN"
         }
         DomainError::ShiftNotOpen(_) => "SHIFT_NOT_OPEN",
+        DomainError::InsufficientCash { .. } => "INSUFFICIENT_CASH",
+        DomainError::ShiftStillOpen(_) => "VALIDATION",
+        DomainError::AlreadyHandedOver(_) => "CONFLICT",
     }
 }
 

@@ -122,6 +122,7 @@ async fn caller(app: &App, headers: &HeaderMap) -> Caller {
             Ok(Some(staff)) => {
                 return Caller::Staff(Actor {
                     staff_id: staff.staff_id,
+                    staff_no: staff.staff_no,
                     role: staff.role,
                     department: staff.department,
                 });

@@ -16,6 +16,8 @@ pub struct OpenShift {
     pub window: String,
     /// The petty-cash float it opened with.
     pub opening_float: Money,
+    /// The first number of the cashier's receipt series this shift uses.
+    pub first_receipt: u64,
 }
 
 /// One cashier's shift history, as far as decisions need it.
@@ -25,6 +27,8 @@ pub struct Cashier {
     pub open: Option<OpenShift>,
     /// How many shifts this cashier has closed.
     pub closed_shifts: u64,
+    /// Receipt numbers used by the closed shifts: the series goes on at `receipts_used + 1`.
+    pub receipts_used: u64,
 }
 
 /// Commands on a cashier's shifts.
@@ -43,6 +47,8 @@ pub enum CashierCommand {
         cashier_id: StaffId,
         counted_cash: Money,
         counted_other: Vec<(PaymentMethod, Money)>,
+        /// Receipt numbers the shift used, from its own stream.
+        receipts_used: u64,
     },
 }
 
@@ -72,9 +78,15 @@ impl Aggregate for Cashier {
                     shift_id: *shift_id,
                     window: window.clone(),
                     opening_float: *opening_float,
+                    first_receipt: self.receipts_used + 1,
                 });
             }
-            Event::ShiftClosed { shift_id, .. } => {
+            Event::ShiftClosed {
+                shift_id,
+                receipts_used,
+                ..
+            } => {
+                self.receipts_used += receipts_used;
                 let open = self.open.take().expect("only an open shift closes");
                 assert_eq!(
                     open.shift_id, *shift_id,
@@ -111,6 +123,7 @@ impl Aggregate for Cashier {
                 cashier_id,
                 counted_cash,
                 counted_other,
+                receipts_used,
             } => {
                 let counted_cash = counted_cash.non_negative()?;
                 let mut other: Vec<(PaymentMethod, Money)> =
@@ -138,6 +151,7 @@ impl Aggregate for Cashier {
                     cashier_id: *cashier_id,
                     counted_cash,
                     counted_other: other,
+                    receipts_used: *receipts_used,
                 }])
             }
         }

@@ -71,6 +71,15 @@ pub enum DomainError {
     /// The shift is not this cashier's open shift (closed, unknown, or never opened).
     #[error("shift {0} is not open")]
     ShiftNotOpen(ShiftId),
+    /// A cash payout would take the drawer below zero.
+    #[error("insufficient cash in the drawer: {cash} held, {requested} requested")]
+    InsufficientCash { cash: Money, requested: Money },
+    /// The shift must be closed (with its blind count) before its cash is handed over.
+    #[error("shift {0} is still open; close it before handing over")]
+    ShiftStillOpen(ShiftId),
+    /// The shift's cash was already handed over.
+    #[error("shift {0} was already handed over")]
+    AlreadyHandedOver(ShiftId),
     /// The shift belongs to another cashier.
     #[error("shift {0} belongs to another cashier")]
     ShiftOfAnotherCashier(ShiftId),

@@ -194,7 +194,60 @@ pub enum Event {
         cashier_id: StaffId,
         counted_cash: Money,
         counted_other: Vec<(PaymentMethod, Money)>,
+        /// Receipt numbers the shift used (issued and voided): the cashier's series goes on
+        /// from there in the next shift.
+        #[serde(default)]
+        receipts_used: u64,
     },
+    /// A receipt from the cashier's numbered series was issued for money in or out of a shift.
+    ReceiptIssued {
+        shift_id: ShiftId,
+        cashier_id: StaffId,
+        receipt_no: String,
+        sequence: u64,
+        account_id: AccountId,
+        direction: Direction,
+        method: PaymentMethod,
+        amount: Amount,
+    },
+    /// A receipt number was voided (a spoiled form), with the reason; the number is used up.
+    ReceiptVoided {
+        shift_id: ShiftId,
+        cashier_id: StaffId,
+        receipt_no: String,
+        sequence: u64,
+        reason: String,
+    },
+    /// The drawer was counted: a surprise count (突击盘点) by an auditor or a routine count by the
+    /// cashier, with the cash the drawer should have held at that moment.
+    CashCounted {
+        shift_id: ShiftId,
+        cashier_id: StaffId,
+        counted_by: StaffId,
+        surprise: bool,
+        counted_cash: Money,
+        expected_cash: Money,
+        /// The counter's note, if any.
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// A closed shift's cash was handed over to finance (上交财务) and received by a controller.
+    CashHandedOver {
+        shift_id: ShiftId,
+        cashier_id: StaffId,
+        received_by: StaffId,
+        amount: Money,
+    },
+}
+
+/// Which way money crossed the window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Direction {
+    /// Received from the patient (deposit, settlement paid in).
+    In,
+    /// Paid out to the patient (refund, settlement paid back).
+    Out,
 }
 
 /// A stored event that cannot be turned back into an [`Event`].
@@ -228,6 +281,10 @@ impl Event {
             Event::AccountClosed { .. } => "AccountClosed",
             Event::ShiftOpened { .. } => "ShiftOpened",
             Event::ShiftClosed { .. } => "ShiftClosed",
+            Event::ReceiptIssued { .. } => "ReceiptIssued",
+            Event::ReceiptVoided { .. } => "ReceiptVoided",
+            Event::CashCounted { .. } => "CashCounted",
+            Event::CashHandedOver { .. } => "CashHandedOver",
         }
     }
 
@@ -273,10 +330,14 @@ impl Event {
             | Event::BalanceRefunded { account_id, .. }
             | Event::AccountClosed { account_id, .. }
             | Event::CardAssigned { account_id, .. }
-            | Event::CardReleased { account_id, .. } => Some(*account_id),
+            | Event::CardReleased { account_id, .. }
+            | Event::ReceiptIssued { account_id, .. } => Some(*account_id),
             Event::StaffRegistered { .. }
             | Event::ShiftOpened { .. }
-            | Event::ShiftClosed { .. } => None,
+            | Event::ShiftClosed { .. }
+            | Event::ReceiptVoided { .. }
+            | Event::CashCounted { .. }
+            | Event::CashHandedOver { .. } => None,
         }
     }
 
@@ -287,7 +348,11 @@ impl Event {
             Event::DepositReceived { shift_id, .. }
             | Event::BalanceRefunded { shift_id, .. }
             | Event::ShiftOpened { shift_id, .. }
-            | Event::ShiftClosed { shift_id, .. } => Some(*shift_id),
+            | Event::ShiftClosed { shift_id, .. }
+            | Event::ReceiptIssued { shift_id, .. }
+            | Event::ReceiptVoided { shift_id, .. }
+            | Event::CashCounted { shift_id, .. }
+            | Event::CashHandedOver { shift_id, .. } => Some(*shift_id),
             _ => None,
         }
     }

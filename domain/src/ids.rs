@@ -65,6 +65,12 @@ pub mod streams {
         format!("cashier-{id}")
     }
 
+    /// The stream of one shift's drawer and receipts.
+    #[must_use]
+    pub fn shift(id: super::ShiftId) -> String {
+        format!("shift-{id}")
+    }
+
     /// The stream that guards a staff number.
     #[must_use]
     pub fn staff(staff_no: &str) -> String {

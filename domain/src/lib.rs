@@ -19,6 +19,7 @@ pub mod event;
 pub mod ids;
 pub mod money;
 pub mod postings;
+pub mod shift;
 pub mod staff;
 pub mod testing;
 pub mod text;
@@ -29,10 +30,11 @@ pub use card::{Card, CardCommand};
 pub use cashier::{Cashier, CashierCommand};
 pub use error::DomainError;
 pub use event::{
-    AccountKind, Event, EventDecodeError, InsuranceScheme, Metadata, PaymentMethod, ReversalReason,
-    Role,
+    AccountKind, Direction, Event, EventDecodeError, InsuranceScheme, Metadata, PaymentMethod,
+    ReversalReason, Role,
 };
 pub use ids::{AccountId, DeductionId, ShiftId, StaffId};
 pub use money::{Amount, Money, MoneyError};
 pub use postings::{LedgerAccount, Posting, postings};
+pub use shift::{Shift, ShiftCommand, ShiftContext};
 pub use staff::{Staff, StaffCommand};

@@ -124,8 +124,19 @@ pub fn postings(event: &Event) -> Vec<Posting> {
             LedgerAccount::FinanceVault,
             *opening_float,
         ),
+        Event::CashHandedOver {
+            shift_id, amount, ..
+        } if amount.is_positive() => transfer(
+            LedgerAccount::FinanceVault,
+            LedgerAccount::CashDrawer(*shift_id),
+            *amount,
+        ),
         Event::ShiftOpened { .. }
         | Event::ShiftClosed { .. }
+        | Event::ReceiptIssued { .. }
+        | Event::ReceiptVoided { .. }
+        | Event::CashCounted { .. }
+        | Event::CashHandedOver { .. }
         | Event::StaffRegistered { .. }
         | Event::CardAssigned { .. }
         | Event::CardReleased { .. }

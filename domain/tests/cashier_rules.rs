@@ -39,6 +39,7 @@ fn close_shift(
         cashier_id: CASHIER,
         counted_cash: money(cash),
         counted_other: other.iter().map(|(m, a)| (*m, money(a))).collect(),
+        receipts_used: 0,
     }
 }
 
@@ -52,6 +53,7 @@ fn shift_closed(
         cashier_id: CASHIER,
         counted_cash: money(cash),
         counted_other: other.iter().map(|(m, a)| (*m, money(a))).collect(),
+        receipts_used: 0,
     }
 }
 

@@ -92,11 +92,15 @@ fn one_of_each() -> Vec<Event> {
                 (PaymentMethod::BankCard, money("0.00")),
                 (PaymentMethod::Transfer, money("99.99")),
             ],
+            receipts_used: 3,
         },
     ]
+    .into_iter()
+    .chain(shift_stream_events())
+    .collect()
 }
 
-const TYPE_NAMES: [&str; 11] = [
+const TYPE_NAMES: [&str; 15] = [
     "StaffRegistered",
     "CardAssigned",
     "CardReleased",
@@ -108,6 +112,10 @@ const TYPE_NAMES: [&str; 11] = [
     "AccountClosed",
     "ShiftOpened",
     "ShiftClosed",
+    "ReceiptIssued",
+    "ReceiptVoided",
+    "CashCounted",
+    "CashHandedOver",
 ];
 
 #[test]
@@ -240,7 +248,10 @@ fn it_names_the_account_and_shift_of_each_event() {
         let expected_account = match event {
             Event::StaffRegistered { .. }
             | Event::ShiftOpened { .. }
-            | Event::ShiftClosed { .. } => None,
+            | Event::ShiftClosed { .. }
+            | Event::ReceiptVoided { .. }
+            | Event::CashCounted { .. }
+            | Event::CashHandedOver { .. } => None,
             _ => Some(ACCOUNT),
         };
         assert_eq!(event.account_id(), expected_account, "{event:?}");
@@ -248,7 +259,11 @@ fn it_names_the_account_and_shift_of_each_event() {
             Event::DepositReceived { .. }
             | Event::BalanceRefunded { .. }
             | Event::ShiftOpened { .. }
-            | Event::ShiftClosed { .. } => Some(SHIFT),
+            | Event::ShiftClosed { .. }
+            | Event::ReceiptIssued { .. }
+            | Event::ReceiptVoided { .. }
+            | Event::CashCounted { .. }
+            | Event::CashHandedOver { .. } => Some(SHIFT),
             _ => None,
         };
         assert_eq!(event.shift_id(), expected_shift, "{event:?}");

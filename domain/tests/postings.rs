@@ -55,8 +55,10 @@ fn one_of_each() -> Vec<Event> {
             cashier_id: CASHIER,
             counted_cash: money("1500.00"),
             counted_other: vec![(PaymentMethod::BankCard, money("20.00"))],
+            receipts_used: 0,
         },
     ];
+    events.extend(shift_stream_events());
     for method in PaymentMethod::ALL {
         events.push(deposited_by("10000000.00", method));
         events.push(Event::BalanceRefunded {
@@ -242,7 +244,8 @@ fn it_posts_nothing_for_events_that_move_no_money() {
                 | Event::ChargeDeducted { .. }
                 | Event::DeductionReversed { .. }
                 | Event::BalanceRefunded { .. }
-        ) || matches!(event, Event::ShiftOpened { opening_float, .. } if opening_float.is_positive());
+        ) || matches!(event, Event::ShiftOpened { opening_float, .. } if opening_float.is_positive())
+            || matches!(event, Event::CashHandedOver { amount, .. } if amount.is_positive());
         assert_eq!(!postings(&event).is_empty(), moves_money, "{event:?}");
     }
 }
@@ -309,5 +312,29 @@ fn it_balances_a_whole_day_in_the_trial_balance() {
     assert_eq!(
         trial[&LedgerAccount::DepartmentRevenue(LAB.to_owned())],
         money("-40.00")
+    );
+}
+
+#[test]
+fn a_hand_over_moves_the_drawer_into_the_finance_vault() {
+    // Goal: handing over cash debits the finance vault and credits the shift's drawer.
+    let event = Event::CashHandedOver {
+        shift_id: SHIFT,
+        cashier_id: CASHIER,
+        received_by: CASHIER,
+        amount: money("1490.00"),
+    };
+    assert_eq!(
+        postings(&event),
+        vec![
+            Posting {
+                account: LedgerAccount::FinanceVault,
+                amount: money("1490.00")
+            },
+            Posting {
+                account: LedgerAccount::CashDrawer(SHIFT),
+                amount: -money("1490.00")
+            },
+        ]
     );
 }

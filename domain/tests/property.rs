@@ -167,6 +167,9 @@ fn error_label(error: &DomainError) -> &'static str {
         DomainError::ShiftOfAnotherCashier(_) => "refused:ShiftOfAnotherCashier",
         DomainError::DeductionAlreadyRecorded(_) => "refused:DeductionAlreadyRecorded",
         DomainError::OrderAlreadyDeducted(_) => "refused:OrderAlreadyDeducted",
+        DomainError::InsufficientCash { .. } => "refused:InsufficientCash",
+        DomainError::ShiftStillOpen(_) => "refused:ShiftStillOpen",
+        DomainError::AlreadyHandedOver(_) => "refused:AlreadyHandedOver",
     }
 }
 
@@ -640,6 +643,7 @@ impl Generator {
                     cashier_id: CASHIER,
                     counted_cash: Money::from_fen(self.rng.i64(0..=100_000)),
                     counted_other: vec![(other, Money::from_fen(self.rng.i64(0..=100_000)))],
+                    receipts_used: 0,
                 })
             }
         }

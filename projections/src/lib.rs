@@ -12,8 +12,8 @@ pub mod runner;
 pub mod views;
 
 pub use read::{
-    AccountFilter, AccountRow, DeductionRow, MethodTotals, Page, ReadStore, ShiftFilter, ShiftRow,
-    StaffRow,
+    AccountFilter, AccountRow, CashCountRow, DeductionRow, MethodTotals, Page, ReadStore,
+    ShiftFilter, ShiftRow, StaffRow,
 };
 pub use runner::ProjectionRunner;
 

@@ -192,6 +192,16 @@ pub struct ShiftRow {
     pub transaction_count: i64,
     /// Receipts issued.
     pub receipts_issued: i64,
+    /// Receipt numbers voided.
+    pub receipts_voided: i64,
+    /// Receipt numbers missing between the shift's first and last used number.
+    pub receipt_gaps: Vec<String>,
+    /// Cash handed over to finance.
+    pub handed_over: Option<Money>,
+    /// The controller who received it.
+    pub handed_over_to: Option<StaffId>,
+    /// Counts of the drawer, oldest first.
+    pub cash_counts: Vec<CashCountRow>,
     /// Totals per method, in [`PaymentMethod::ALL`] order.
     pub methods: Vec<MethodTotals>,
 }
@@ -213,6 +223,23 @@ impl ShiftRow {
         self.counted_cash
             .map(|counted| counted - self.expected_cash())
     }
+}
+
+/// One count of a drawer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CashCountRow {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Counted cash.
+    pub counted: Money,
+    /// What the drawer should have held.
+    pub expected: Money,
+    /// Who counted.
+    pub counted_by: StaffId,
+    /// A surprise count by an auditor (else a routine count by the cashier).
+    pub surprise: bool,
+    /// The counter's note.
+    pub note: Option<String>,
 }
 
 /// Filters of the `shifts` list.
@@ -474,6 +501,38 @@ impl ReadStore {
         }
         let closed_at: Option<String> = row.try_get("closed_at")?;
         let counted: Option<i64> = row.try_get("counted_cash_fen")?;
+        let handed_over: Option<i64> = row.try_get("handed_over_fen")?;
+        let handed_over_to: Option<String> = row.try_get("handed_over_to")?;
+        let counts = sqlx::query("SELECT * FROM cash_counts WHERE shift_id = ? ORDER BY position")
+            .bind(shift_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        let mut cash_counts = Vec::with_capacity(counts.len());
+        for count in &counts {
+            cash_counts.push(CashCountRow {
+                at: parse_time(&count.try_get::<String, _>("counted_at")?)?,
+                counted: Money::from_fen(count.try_get("counted_fen")?),
+                expected: Money::from_fen(count.try_get("expected_fen")?),
+                counted_by: StaffId(parse_uuid(&count.try_get::<String, _>("counted_by")?)?),
+                surprise: count.try_get::<i64, _>("surprise")? != 0,
+                note: count.try_get("note")?,
+            });
+        }
+        let receipts = sqlx::query(
+            "SELECT sequence, receipt_no FROM receipts WHERE shift_id = ? ORDER BY sequence",
+        )
+        .bind(shift_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut receipt_gaps = Vec::new();
+        for pair in receipts.windows(2) {
+            let (a, b): (i64, i64) = (pair[0].try_get("sequence")?, pair[1].try_get("sequence")?);
+            let number: String = pair[0].try_get("receipt_no")?;
+            let series = number.rsplit_once('-').map_or("", |(series, _)| series);
+            for missing in (a + 1)..b.min(a + 1 + MAX_PAGE as i64) {
+                receipt_gaps.push(format!("{series}-{missing:08}"));
+            }
+        }
         Ok(Some(ShiftRow {
             shift_id,
             cashier_id: StaffId(parse_uuid(&row.try_get::<String, _>("cashier_id")?)?),
@@ -485,6 +544,15 @@ impl ReadStore {
             counted_cash: counted.map(Money::from_fen),
             transaction_count: row.try_get("transaction_count")?,
             receipts_issued: row.try_get("receipts_issued")?,
+            receipts_voided: row.try_get("receipts_voided")?,
+            receipt_gaps,
+            handed_over: handed_over.map(Money::from_fen),
+            handed_over_to: handed_over_to
+                .as_deref()
+                .map(parse_uuid)
+                .transpose()?
+                .map(StaffId),
+            cash_counts,
             methods,
         }))
     }

@@ -295,7 +295,7 @@ async fn shift_method(
     .bind(paid_out)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE shifts SET transaction_count = transaction_count + 1, receipts_issued = receipts_issued + 1 WHERE shift_id = ?")
+    sqlx::query("UPDATE shifts SET transaction_count = transaction_count + 1 WHERE shift_id = ?")
         .bind(&shift_id)
         .execute(conn)
         .await?;
@@ -369,7 +369,102 @@ async fn shifts(
                 .await?;
             }
         }
+        Event::ReceiptIssued {
+            shift_id,
+            receipt_no,
+            sequence,
+            ..
+        } => {
+            receipt(conn, &shift_id.to_string(), *sequence, receipt_no, None).await?;
+            sqlx::query(
+                "UPDATE shifts SET receipts_issued = receipts_issued + 1 WHERE shift_id = ?",
+            )
+            .bind(shift_id.to_string())
+            .execute(conn)
+            .await?;
+        }
+        Event::ReceiptVoided {
+            shift_id,
+            receipt_no,
+            sequence,
+            reason,
+            ..
+        } => {
+            receipt(
+                conn,
+                &shift_id.to_string(),
+                *sequence,
+                receipt_no,
+                Some(reason),
+            )
+            .await?;
+            sqlx::query(
+                "UPDATE shifts SET receipts_voided = receipts_voided + 1 WHERE shift_id = ?",
+            )
+            .bind(shift_id.to_string())
+            .execute(conn)
+            .await?;
+        }
+        Event::CashCounted {
+            shift_id,
+            counted_by,
+            surprise,
+            counted_cash,
+            expected_cash,
+            note,
+            ..
+        } => {
+            sqlx::query(
+                "INSERT INTO cash_counts (position, shift_id, counted_by, surprise, counted_fen, expected_fen, note, counted_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(i64::try_from(recorded.position).expect("position fits"))
+            .bind(shift_id.to_string())
+            .bind(counted_by.to_string())
+            .bind(i64::from(*surprise))
+            .bind(counted_cash.fen())
+            .bind(expected_cash.fen())
+            .bind(note)
+            .bind(&at)
+            .execute(conn)
+            .await?;
+        }
+        Event::CashHandedOver {
+            shift_id,
+            received_by,
+            amount,
+            ..
+        } => {
+            sqlx::query(
+                "UPDATE shifts SET status = 'HANDED_OVER', handed_over_fen = ?, handed_over_to = ?, handed_over_at = ? \
+                 WHERE shift_id = ?",
+            )
+            .bind(amount.fen())
+            .bind(received_by.to_string())
+            .bind(&at)
+            .bind(shift_id.to_string())
+            .execute(conn)
+            .await?;
+        }
         _ => {}
     }
+    Ok(())
+}
+
+async fn receipt(
+    conn: &mut SqliteConnection,
+    shift_id: &str,
+    sequence: u64,
+    receipt_no: &str,
+    voided_for: Option<&str>,
+) -> Result<(), ProjectionError> {
+    sqlx::query("INSERT INTO receipts (shift_id, sequence, receipt_no, status, reason) VALUES (?, ?, ?, ?, ?)")
+        .bind(shift_id)
+        .bind(i64::try_from(sequence).expect("sequence fits"))
+        .bind(receipt_no)
+        .bind(if voided_for.is_some() { "VOIDED" } else { "ISSUED" })
+        .bind(voided_for)
+        .execute(conn)
+        .await?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod cashier_control;
 mod concurrency;
 mod guide;
 mod http_spec;

@@ -15,8 +15,8 @@ use scalars::{
     AccountKind, AccountStatus, InsuranceScheme, MoneyScalar, PaymentMethod, ReversalReason, Role,
 };
 use types::{
-    Account, AccountConnection, AccountEdge, Deduction, MoneyMovement, PageInfo, Shift, Staff,
-    StaffToken,
+    Account, AccountConnection, AccountEdge, CashCount, Deduction, MoneyMovement, PageInfo, Shift,
+    Staff, StaffToken,
 };
 
 /// The served schema.
@@ -279,6 +279,28 @@ struct CloseShiftInput {
     counted_other: Option<Vec<MethodAmountInput>>,
 }
 
+/// A count of a drawer: by an AUDITOR (surprise) or the shift's CASHIER (routine).
+#[derive(InputObject)]
+struct CashCountInput {
+    shift_id: Uuid,
+    counted_cash: MoneyScalar,
+    note: Option<String>,
+}
+
+/// A CONTROLLER receives a closed shift's cash.
+#[derive(InputObject)]
+struct HandOverInput {
+    shift_id: Uuid,
+    amount: MoneyScalar,
+}
+
+/// The cashier voids the next receipt number of their open shift (a spoiled form).
+#[derive(InputObject)]
+struct VoidReceiptInput {
+    shift_id: Uuid,
+    reason: String,
+}
+
 /// The most tenders a blind count lists.
 const MAX_COUNTED_OTHER: usize = 16;
 
@@ -528,6 +550,41 @@ impl Mutation {
         app(ctx)?
             .close_shift(actor, id, input.counted_cash.0, other)
             .await?;
+        shift_view(ctx, id).await
+    }
+
+    /// AUDITOR (surprise count, 突击盘点) or the shift's CASHIER (routine count): counts the
+    /// drawer; the answer carries what it should hold and the variance.
+    async fn record_cash_count(
+        &self,
+        ctx: &Context<'_>,
+        input: CashCountInput,
+    ) -> GqlResult<CashCount> {
+        let actor = actor(ctx)?;
+        let id = ShiftId(input.shift_id);
+        app(ctx)?
+            .record_cash_count(actor, id, input.counted_cash.0, input.note)
+            .await?;
+        let shift = shift_view(ctx, id).await?;
+        let count = shift.0.cash_counts.last().cloned();
+        Ok(CashCount(count.ok_or_else(|| {
+            ApiError::Internal("count not in the views".to_owned())
+        })?))
+    }
+
+    /// CONTROLLER: receives a closed shift's cash for finance (上交财务).
+    async fn hand_over_shift(&self, ctx: &Context<'_>, input: HandOverInput) -> GqlResult<Shift> {
+        let actor = actor(ctx)?;
+        let id = ShiftId(input.shift_id);
+        app(ctx)?.hand_over(actor, id, input.amount.0).await?;
+        shift_view(ctx, id).await
+    }
+
+    /// CASHIER who owns it: voids the next receipt number of the open shift, with a reason.
+    async fn void_receipt(&self, ctx: &Context<'_>, input: VoidReceiptInput) -> GqlResult<Shift> {
+        let actor = actor(ctx)?;
+        let id = ShiftId(input.shift_id);
+        app(ctx)?.void_receipt(actor, id, &input.reason).await?;
         shift_view(ctx, id).await
     }
 }

@@ -4,7 +4,7 @@ use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use yika_domain::{AccountId, ShiftId, StaffId};
-use yika_projections::{AccountRow, DeductionRow, ShiftRow, StaffRow};
+use yika_projections::{AccountRow, CashCountRow, DeductionRow, ShiftRow, StaffRow};
 use yika_store::RecordedEvent;
 
 use super::scalars::{
@@ -321,18 +321,36 @@ pub struct MethodAmount {
 }
 
 /// A count of a drawer: variance = counted − expected (negative is short 短款, positive over 长款).
-#[derive(SimpleObject)]
-pub struct CashCount {
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Counted cash.
-    pub counted_cash: MoneyScalar,
-    /// What the drawer should hold.
-    pub expected_cash: MoneyScalar,
+pub struct CashCount(pub CashCountRow);
+
+#[Object]
+impl CashCount {
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    async fn counted_cash(&self) -> MoneyScalar {
+        self.0.counted.into()
+    }
+    /// What the drawer should have held at that moment.
+    async fn expected_cash(&self) -> MoneyScalar {
+        self.0.expected.into()
+    }
     /// counted − expected.
-    pub variance: MoneyScalar,
-    /// Who counted.
-    pub counted_by: Staff,
+    async fn variance(&self) -> MoneyScalar {
+        (self.0.counted - self.0.expected).into()
+    }
+    async fn counted_by(&self, ctx: &Context<'_>) -> GqlResult<Staff> {
+        staff_by_id(ctx, self.0.counted_by)
+            .await?
+            .ok_or_else(|| ApiError::Internal("count by unknown staff".to_owned()).into())
+    }
+    /// A surprise count (突击盘点) by an auditor; false for the cashier's routine count.
+    async fn surprise(&self) -> bool {
+        self.0.surprise
+    }
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
 }
 
 /// A cashier's shift report.
@@ -403,9 +421,16 @@ impl Shift {
     async fn variance(&self) -> Option<MoneyScalar> {
         self.0.variance().map(Into::into)
     }
-    /// Cash handed over to finance (cashier-control issue).
+    /// Cash handed over to finance (上交财务).
     async fn handed_over(&self) -> Option<MoneyScalar> {
-        None
+        self.0.handed_over.map(Into::into)
+    }
+    /// The controller who received the hand-over.
+    async fn handed_over_to(&self, ctx: &Context<'_>) -> GqlResult<Option<Staff>> {
+        match self.0.handed_over_to {
+            Some(id) => staff_by_id(ctx, id).await,
+            None => Ok(None),
+        }
     }
     async fn transaction_count(&self) -> i64 {
         self.0.transaction_count
@@ -414,7 +439,11 @@ impl Shift {
         self.0.receipts_issued
     }
     async fn receipts_voided(&self) -> i64 {
-        0
+        self.0.receipts_voided
+    }
+    /// Receipt numbers missing between the first and last number the shift used: findings.
+    async fn receipt_gaps(&self) -> &[String] {
+        &self.0.receipt_gaps
     }
     /// Still open past the first settlement time (结账, default 17:30 local) after it opened.
     async fn overdue(&self, ctx: &Context<'_>) -> bool {
@@ -430,9 +459,9 @@ impl Shift {
     async fn flagged_for_review(&self, ctx: &Context<'_>) -> GqlResult<bool> {
         Ok(!review_reasons(ctx, &self.0).await?.is_empty())
     }
-    /// Surprise and routine counts (cashier-control issue).
+    /// Surprise and routine counts, oldest first.
     async fn cash_counts(&self) -> Vec<CashCount> {
-        Vec::new()
+        self.0.cash_counts.iter().cloned().map(CashCount).collect()
     }
 }
 

@@ -57,11 +57,53 @@ pub fn variant(event: &Event) -> usize {
         Event::AccountClosed { .. } => 8,
         Event::ShiftOpened { .. } => 9,
         Event::ShiftClosed { .. } => 10,
+        Event::ReceiptIssued { .. } => 11,
+        Event::ReceiptVoided { .. } => 12,
+        Event::CashCounted { .. } => 13,
+        Event::CashHandedOver { .. } => 14,
     }
 }
 
 /// How many variants [`variant`] knows.
-pub const VARIANT_COUNT: usize = 11;
+pub const VARIANT_COUNT: usize = 15;
+
+/// One each of the shift-stream events (receipts, counts, hand-over).
+pub fn shift_stream_events() -> Vec<Event> {
+    vec![
+        Event::ReceiptIssued {
+            shift_id: SHIFT,
+            cashier_id: CASHIER,
+            receipt_no: "C001-00000001".to_owned(),
+            sequence: 1,
+            account_id: ACCOUNT,
+            direction: yika_domain::Direction::In,
+            method: yika_domain::PaymentMethod::Cash,
+            amount: amount("100.00"),
+        },
+        Event::ReceiptVoided {
+            shift_id: SHIFT,
+            cashier_id: CASHIER,
+            receipt_no: "C001-00000002".to_owned(),
+            sequence: 2,
+            reason: "printer jam".to_owned(),
+        },
+        Event::CashCounted {
+            shift_id: SHIFT,
+            cashier_id: CASHIER,
+            counted_by: CASHIER,
+            surprise: false,
+            counted_cash: money("400.00"),
+            expected_cash: money("400.50"),
+            note: Some("routine".to_owned()),
+        },
+        Event::CashHandedOver {
+            shift_id: SHIFT,
+            cashier_id: CASHIER,
+            received_by: CASHIER,
+            amount: money("400.00"),
+        },
+    ]
+}
 
 /// Asserts that `events` holds at least one event of every variant.
 #[track_caller]

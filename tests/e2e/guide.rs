@@ -99,6 +99,8 @@ fn user_guide_examples_run() {
         "card balance: 0.00",
         "card status: CLOSED",
         "variance: 0.00",
+        "shift status: HANDED_OVER",
+        "daily report balances: true",
         "server stopped",
     ] {
         assert!(

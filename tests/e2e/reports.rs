@@ -93,7 +93,17 @@ async fn two_windows_one_day_checked_by_hand() {
     let reverse = json!({ "deduction": pharmacy["deduct"]["id"], "amount": "30.00", "reason": "DRUG_RETURN", "key": uuid() });
     server.ok(&cast.pharmacy.token, REVERSE, reverse).await;
 
-    // A's drawer should hold 500 + 1000 = 1500.00; the count finds 1490.00: 10.00 short.
+    // A's drawer should hold 500 + 1000 = 1500.00: an auditor's surprise count mid-shift
+    // finds 1490.00, 10.00 short, and so does the blind count at the close.
+    let auditor = server.staff_add("AU01", "Sun Li", "AUDITOR", None);
+    let count = "mutation($shift: UUID!) { recordCashCount(input: { shiftId: $shift, countedCash: \"1490.00\" }) { expectedCash variance } }";
+    let counted = server
+        .ok(&auditor.token, count, json!({ "shift": a_shift }))
+        .await;
+    assert_eq!(
+        counted["recordCashCount"],
+        json!({ "expectedCash": "1500.00", "variance": "-10.00" })
+    );
     server
         .ok(
             &cast.cashier.token,
@@ -101,6 +111,14 @@ async fn two_windows_one_day_checked_by_hand() {
             json!({ "shift": a_shift, "counted": "1490.00" }),
         )
         .await;
+    let hand_over = "mutation($shift: UUID!) { handOverShift(input: { shiftId: $shift, amount: \"1490.00\" }) { status handedOver } }";
+    let handed = server
+        .ok(&controller.token, hand_over, json!({ "shift": a_shift }))
+        .await;
+    assert_eq!(
+        handed["handOverShift"],
+        json!({ "status": "HANDED_OVER", "handedOver": "1490.00" })
+    );
     // B's drawer: 300 − 50 = 250.00, counted exactly.
     server
         .ok(
@@ -182,7 +200,8 @@ async fn two_windows_one_day_checked_by_hand() {
         .await;
     assert_eq!(all["shifts"]["totalCount"], 2);
     assert_eq!(all["shifts"]["edges"][0]["node"]["window"], "W1");
-    assert_eq!(all["shifts"]["edges"][0]["node"]["status"], "CLOSED");
+    assert_eq!(all["shifts"]["edges"][0]["node"]["status"], "HANDED_OVER");
+    assert_eq!(all["shifts"]["edges"][1]["node"]["status"], "CLOSED");
     assert_eq!(all["shifts"]["edges"][0]["node"]["overdue"], false);
     let own = server.ok(&other.token, SHIFTS, json!({})).await;
     assert_eq!(

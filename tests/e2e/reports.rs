@@ -120,13 +120,18 @@ async fn two_windows_one_day_checked_by_hand() {
         json!({ "status": "HANDED_OVER", "handedOver": "1490.00" })
     );
     // B's drawer: 300 − 50 = 250.00, counted exactly.
-    server
+    let b_closed = server
         .ok(
             &other.token,
-            CLOSE_SHIFT,
-            json!({ "shift": b_shift, "counted": "250.00" }),
+            "mutation($shift: UUID!) { closeShift(input: { shiftId: $shift, countedCash: \"250.00\", countedOther: [{ method: BANK_CARD, amount: \"300.00\" }] }) { variance countedOther { method amount } } }",
+            json!({ "shift": b_shift }),
         )
         .await;
+    // B's blind count reads the bank-card terminal too (300.00); the cash is exact.
+    assert_eq!(
+        b_closed["closeShift"],
+        json!({ "variance": "0.00", "countedOther": [{ "method": "BANK_CARD", "amount": "300.00" }] })
+    );
 
     let report = server
         .ok(&controller.token, DAILY, json!({ "date": today }))

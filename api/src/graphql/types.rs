@@ -409,6 +409,19 @@ impl Shift {
             })
             .collect()
     }
+    /// The other tenders' totals read off the terminals at close (blind count).
+    async fn counted_other(&self) -> Vec<MethodAmount> {
+        self.0
+            .methods
+            .iter()
+            .filter_map(|m| {
+                m.counted.map(|counted| MethodAmount {
+                    method: m.method.into(),
+                    amount: counted.into(),
+                })
+            })
+            .collect()
+    }
     /// Float + cash received − cash paid out.
     async fn expected_cash(&self) -> MoneyScalar {
         self.0.expected_cash().into()

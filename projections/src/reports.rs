@@ -198,3 +198,55 @@ impl ReadStore {
         })
     }
 }
+
+/// One line of the trial balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerLine {
+    /// The ledger account (or the control account of a subledger).
+    pub ledger_account: String,
+    /// Sum of debits.
+    pub debit: Money,
+    /// Sum of credits.
+    pub credit: Money,
+}
+
+impl ReadStore {
+    /// Debits and credits per ledger account (subledgers rolled up into their control
+    /// accounts) over the journal up to and including `position`.
+    pub async fn trial_balance(&self, position: u64) -> Result<Vec<LedgerLine>, ProjectionError> {
+        let rows = sqlx::query(
+            "SELECT ledger_group, COALESCE(SUM(CASE WHEN amount_fen > 0 THEN amount_fen ELSE 0 END), 0) AS debit, \
+             COALESCE(SUM(CASE WHEN amount_fen < 0 THEN -amount_fen ELSE 0 END), 0) AS credit \
+             FROM journal WHERE position <= ? GROUP BY ledger_group ORDER BY ledger_group",
+        )
+        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(LedgerLine {
+                    ledger_account: row.try_get("ledger_group")?,
+                    debit: Money::from_fen(row.try_get("debit")?),
+                    credit: Money::from_fen(row.try_get("credit")?),
+                })
+            })
+            .collect()
+    }
+
+    /// A patient account's balance as it stood at `at`, from the journal (a liability: credits
+    /// minus debits on `patient-prepaid:<account>`).
+    pub async fn balance_as_of(
+        &self,
+        account_id: yika_domain::AccountId,
+        at: DateTime<Utc>,
+    ) -> Result<Money, ProjectionError> {
+        let fen: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(-SUM(amount_fen), 0) FROM journal WHERE ledger_account = ? AND recorded_at <= ?",
+        )
+        .bind(yika_domain::LedgerAccount::PatientPrepaid(account_id).to_string())
+        .bind(format_time(at))
+        .fetch_one(self.pool())
+        .await?;
+        Ok(Money::from_fen(fen))
+    }
+}

@@ -22,7 +22,49 @@ pub async fn apply(
     deductions(conn, recorded, event, metadata).await?;
     shifts(conn, recorded, event).await?;
     movements(conn, recorded, event).await?;
+    journal(conn, recorded, event).await?;
     Ok(())
+}
+
+/// The journal: each event's balanced postings, one row per leg.
+async fn journal(
+    conn: &mut SqliteConnection,
+    recorded: &RecordedEvent,
+    event: &Event,
+) -> Result<(), ProjectionError> {
+    let legs = yika_domain::postings(event);
+    let sum: i64 = legs.iter().map(|p| p.amount.fen()).sum();
+    if sum != 0 {
+        return Err(ProjectionError::Corrupt(format!(
+            "unbalanced postings at {}",
+            recorded.position
+        )));
+    }
+    for (leg, posting) in legs.iter().enumerate() {
+        let account = posting.account.to_string();
+        let group = ledger_group(&posting.account);
+        sqlx::query(
+            "INSERT INTO journal (position, leg, ledger_account, ledger_group, amount_fen, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(i64::try_from(recorded.position).expect("position fits"))
+        .bind(i64::try_from(leg).expect("few legs"))
+        .bind(&account)
+        .bind(group.unwrap_or(&account))
+        .bind(posting.amount.fen())
+        .bind(format_time(recorded.recorded_at))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The control account a subledger rolls up into, for the trial balance.
+fn ledger_group(account: &yika_domain::LedgerAccount) -> Option<&'static str> {
+    match account {
+        yika_domain::LedgerAccount::PatientPrepaid(_) => Some("patient-prepaid"),
+        yika_domain::LedgerAccount::CashDrawer(_) => Some("cash-drawer"),
+        _ => None,
+    }
 }
 
 /// The movements view: one row per money movement, for period reports.

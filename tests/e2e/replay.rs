@@ -9,6 +9,9 @@ use crate::support::*;
 
 const ACCOUNTS_PAGE: &str = "{ accounts(first: 200) { totalCount edges { node { id kind status cardNo balance deposited deducted reversed refunded inArrears revision lastActivityAt } } } }";
 const DAILY: &str = "query($date: Date!) { dailyReport(date: $date) { openingLiability deposits deductions reversals refunds closingLiability balances byMethod { method amount } byWindow { window received paidOut transactions } cashVariance } }";
+const TRIAL: &str = "{ trialBalance { asOfPosition balanced totalDebit totalCredit accounts { ledgerAccount debit credit balance } } }";
+const AS_OF: &str =
+    "query($account: UUID!, $at: DateTime!) { balanceAsOf(accountId: $account, at: $at) }";
 const SHIFT: &str = "query($id: UUID!) { shift(id: $id) { id status openingFloat expectedCash countedCash variance transactionCount receiptsIssued received { method amount } paidOut { method amount } } }";
 
 fn fen(text: &str) -> i64 {
@@ -72,7 +75,33 @@ async fn views_rebuilt_from_the_log_equal_the_live_views_after_a_random_day() {
     // (deduction id, account, department index, remaining fen)
     let mut deductions: Vec<(String, String, usize, i64)> = Vec::new();
     let mut cash: i64 = 30_000; // the float, in fen
+    // (instant, the model's balances then) at three moments of the day, for balanceAsOf.
+    let mut snapshots: Vec<(String, HashMap<String, i64>)> = Vec::new();
     for step in 0..80 {
+        if step > 0 && step % 20 == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            let instant = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            snapshots.push((instant, balances.clone()));
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        // The trial balance is balanced after every step; the control accounts follow the model.
+        let trial = server.ok(&controller.token, TRIAL, json!({})).await;
+        assert_eq!(
+            trial["trialBalance"]["balanced"], true,
+            "seed={seed} step={step}: {trial}"
+        );
+        for line in trial["trialBalance"]["accounts"].as_array().unwrap() {
+            let balance = fen(line["balance"].as_str().unwrap());
+            match line["ledgerAccount"].as_str().unwrap() {
+                "patient-prepaid" => assert_eq!(
+                    balance,
+                    -balances.values().sum::<i64>(),
+                    "seed={seed} step={step}"
+                ),
+                "cash-drawer" => assert_eq!(balance, cash, "seed={seed} step={step}"),
+                _ => {}
+            }
+        }
         let account = accounts[rng.usize(..accounts.len())].clone();
         let balance = balances[&account];
         let context = format!("seed={seed} step={step}");
@@ -145,6 +174,25 @@ async fn views_rebuilt_from_the_log_equal_the_live_views_after_a_random_day() {
                 flows[3] += amount;
             }
             _ => {}
+        }
+    }
+
+    // Balances as of three instants of the day equal the model's at those instants.
+    assert_eq!(snapshots.len(), 3);
+    for (instant, then) in &snapshots {
+        for (account, expected) in then {
+            let answer = server
+                .ok(
+                    &controller.token,
+                    AS_OF,
+                    json!({ "account": account, "at": instant }),
+                )
+                .await;
+            assert_eq!(
+                answer["balanceAsOf"],
+                money(*expected),
+                "seed={seed} at {instant}"
+            );
         }
     }
 

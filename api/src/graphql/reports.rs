@@ -198,6 +198,28 @@ pub struct DepartmentRevenue {
     count: i64,
 }
 
+/// The balance of one ledger account: balance = debit − credit.
+#[derive(SimpleObject)]
+pub struct LedgerBalance {
+    ledger_account: String,
+    debit: MoneyScalar,
+    credit: MoneyScalar,
+    balance: MoneyScalar,
+}
+
+/// The trial balance: every event's postings summed per ledger account up to a position.
+/// Patient accounts and cash drawers roll up into their control accounts `patient-prepaid` and
+/// `cash-drawer` (their detail: `balanceAsOf` and the shift reports).
+#[derive(SimpleObject)]
+pub struct TrialBalance {
+    as_of_position: i64,
+    accounts: Vec<LedgerBalance>,
+    total_debit: MoneyScalar,
+    total_credit: MoneyScalar,
+    /// True only when total debits equal total credits.
+    balanced: bool,
+}
+
 /// The longest period a report covers.
 const MAX_REPORT_DAYS: i64 = 366;
 
@@ -314,6 +336,61 @@ impl ReportQuery {
                 .collect(),
             cash_variance: f.cash_variance.into(),
         })
+    }
+
+    /// The trial balance up to and including `asOfPosition` (default: everything the views
+    /// hold). Finance and audit roles.
+    async fn trial_balance(
+        &self,
+        ctx: &Context<'_>,
+        as_of_position: Option<i64>,
+    ) -> GqlResult<TrialBalance> {
+        require_finance(actor(ctx)?)?;
+        let read = &app(ctx)?.read;
+        let held = read.position();
+        let position = match as_of_position {
+            None => held,
+            Some(p) if p < 0 => {
+                return Err(
+                    ApiError::Validation("asOfPosition must not be negative".to_owned()).into(),
+                );
+            }
+            Some(p) => u64::try_from(p).unwrap_or(0).min(held),
+        };
+        let lines = read.trial_balance(position).await?;
+        let total_debit: yika_domain::Money = lines.iter().map(|l| l.debit).sum();
+        let total_credit: yika_domain::Money = lines.iter().map(|l| l.credit).sum();
+        Ok(TrialBalance {
+            as_of_position: i64::try_from(position).unwrap_or(i64::MAX),
+            accounts: lines
+                .into_iter()
+                .map(|l| LedgerBalance {
+                    ledger_account: l.ledger_account,
+                    debit: l.debit.into(),
+                    credit: l.credit.into(),
+                    balance: (l.debit - l.credit).into(),
+                })
+                .collect(),
+            total_debit: total_debit.into(),
+            total_credit: total_credit.into(),
+            balanced: total_debit == total_credit,
+        })
+    }
+
+    /// An account's balance as it stood at an instant, from the journal.
+    async fn balance_as_of(
+        &self,
+        ctx: &Context<'_>,
+        account_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> GqlResult<MoneyScalar> {
+        actor(ctx)?;
+        let read = &app(ctx)?.read;
+        let id = yika_domain::AccountId(account_id);
+        if read.account(id).await?.is_none() {
+            return Err(ApiError::NotFound(format!("account {id} does not exist")).into());
+        }
+        Ok(read.balance_as_of(id, at).await?.into())
     }
 
     /// Deductions, reversals, net and count per executing department recorded in [from, to).

@@ -170,6 +170,16 @@ pub struct Refund {
     pub shift_id: ShiftId,
 }
 
+/// Input of `settleDischarge`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettleDischarge {
+    pub account_id: AccountId,
+    pub insurance_scheme: InsuranceScheme,
+    pub insurance_pays: Money,
+    pub method: PaymentMethod,
+    pub shift_id: ShiftId,
+}
+
 /// Input of `registerStaff`.
 #[derive(Debug, Clone, Serialize)]
 pub struct RegisterStaff {
@@ -493,18 +503,18 @@ impl App {
         let claim = claim("deposit", key, &(actor.staff_id, &input))?;
         self.through_shift(
             actor,
-            input.account_id,
-            input.shift_id,
+            (input.account_id, input.shift_id, input.method),
             claim,
-            (Direction::In, input.method),
-            |_| Ok(amount),
-            |amount, receipt_no| AccountCommand::Deposit {
-                amount,
-                method: input.method,
-                shift_id: input.shift_id,
-                cashier_id: actor.staff_id,
-                receipt_no,
-                external_ref: input.external_ref.clone(),
+            |_| Ok((Direction::In, amount.money())),
+            |_, receipt_no| {
+                Ok(AccountCommand::Deposit {
+                    amount,
+                    method: input.method,
+                    shift_id: input.shift_id,
+                    cashier_id: actor.staff_id,
+                    receipt_no,
+                    external_ref: input.external_ref.clone(),
+                })
             },
         )
         .await
@@ -512,27 +522,25 @@ impl App {
 
     /// Records a money movement at a window: the next receipt of the cashier's series is issued
     /// on the shift's stream (where the drawer is checked), the movement on the account's, and
-    /// the cashier's stream is guarded. `amount` picks the amount from the account (a refund of
-    /// everything); `command` builds the account command from the amount and the receipt number.
-    #[allow(clippy::too_many_arguments)]
+    /// the cashier's stream is guarded. `movement` says from the account which way and how much
+    /// money crosses the window (a refund of everything, a settlement's difference); `command`
+    /// builds the account command from the receipt number.
     async fn through_shift(
         &self,
         actor: &Actor,
-        account_id: AccountId,
-        shift_id: ShiftId,
+        (account_id, shift_id, method): (AccountId, ShiftId, PaymentMethod),
         claim: IdempotencyClaim,
-        (direction, method): (Direction, PaymentMethod),
-        amount: impl Fn(&Account) -> ApiResult<Amount>,
-        command: impl Fn(Amount, String) -> AccountCommand,
+        movement: impl Fn(&Account) -> ApiResult<(Direction, Money)>,
+        command: impl Fn(&Account, String) -> ApiResult<AccountCommand>,
     ) -> ApiResult<Written> {
         let stream = streams::account(account_id);
         let shift_stream = streams::shift(shift_id);
         self.execute(Some(actor), &shift_stream, Some(claim), || async {
             let (context, guard) = self.own_open_shift(actor, shift_id).await?;
             let (account, revision) = self.load_account(&stream).await?;
-            let amount = amount(&account)?;
+            let (direction, amount) = movement(&account)?;
             // The account's rules first (closed, balance), then the drawer's.
-            account.decide(&command(amount, String::new()))?;
+            account.decide(&command(&account, String::new())?)?;
             let (shift, shift_revision) = self.load::<Shift>(&shift_stream).await?;
             let receipt = shift.decide(&ShiftCommand::IssueReceipt {
                 context,
@@ -550,7 +558,7 @@ impl App {
                 }
             };
             let event_id = Uuid::now_v7();
-            let events = account.decide(&command(amount, receipt_no))?;
+            let events = account.decide(&command(&account, receipt_no)?)?;
             Ok(vec![
                 Write {
                     stream_id: stream.clone(),
@@ -650,23 +658,63 @@ impl App {
         require(actor, Role::Cashier)?;
         let amount = input.amount.map(Amount::new).transpose()?;
         let claim = claim("refundBalance", key, &(actor.staff_id, &input))?;
-        self.through_shift(
-            actor,
-            input.account_id,
-            input.shift_id,
-            claim,
-            (Direction::Out, input.method),
-            |account| match amount {
+        let refunded = |account: &Account| -> ApiResult<Amount> {
+            match amount {
                 Some(amount) => Ok(amount),
                 None if account.balance.is_positive() => Ok(Amount::new(account.balance)?),
                 None => Err(DomainError::NothingToRefund(account.balance).into()),
+            }
+        };
+        self.through_shift(
+            actor,
+            (input.account_id, input.shift_id, input.method),
+            claim,
+            |account| Ok((Direction::Out, refunded(account)?.money())),
+            |account, receipt_no| {
+                Ok(AccountCommand::Refund {
+                    amount: Some(refunded(account)?),
+                    method: input.method,
+                    shift_id: input.shift_id,
+                    cashier_id: actor.staff_id,
+                    receipt_no,
+                })
             },
-            |amount, receipt_no| AccountCommand::Refund {
-                amount: Some(amount),
-                method: input.method,
-                shift_id: input.shift_id,
-                cashier_id: actor.staff_id,
-                receipt_no,
+        )
+        .await
+    }
+
+    /// Settles an inpatient stay at discharge in the cashier's open shift: the scheme's share,
+    /// the deposits applied, and the difference paid in (补) or back (退) with a receipt.
+    pub async fn settle_discharge(
+        &self,
+        actor: &Actor,
+        key: &str,
+        input: SettleDischarge,
+    ) -> ApiResult<Written> {
+        require(actor, Role::Cashier)?;
+        let claim = claim("settleDischarge", key, &(actor.staff_id, &input))?;
+        self.through_shift(
+            actor,
+            (input.account_id, input.shift_id, input.method),
+            claim,
+            |account| {
+                let split =
+                    account.discharge_split(input.insurance_scheme, input.insurance_pays)?;
+                Ok(if split.patient_receives.is_positive() {
+                    (Direction::Out, split.patient_receives)
+                } else {
+                    (Direction::In, split.patient_pays)
+                })
+            },
+            |_, receipt_no| {
+                Ok(AccountCommand::SettleDischarge {
+                    insurance_scheme: input.insurance_scheme,
+                    insurance_pays: input.insurance_pays,
+                    method: input.method,
+                    shift_id: input.shift_id,
+                    cashier_id: actor.staff_id,
+                    receipt_no,
+                })
             },
         )
         .await

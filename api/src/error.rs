@@ -78,6 +78,10 @@ fn domain_code(error: &DomainError) -> &'static str {
         }
         DomainError::ShiftNotOpen(_) => "SHIFT_NOT_OPEN",
         DomainError::InsufficientCash { .. } => "INSUFFICIENT_CASH",
+        DomainError::AlreadySettled(_) => "ALREADY_SETTLED",
+        DomainError::NotInpatient
+        | DomainError::InsuranceExceedsCharges { .. }
+        | DomainError::SelfPayWithInsurance => "VALIDATION",
         DomainError::ShiftStillOpen(_) => "VALIDATION",
         DomainError::AlreadyHandedOver(_) => "CONFLICT",
     }

@@ -57,6 +57,10 @@ pub struct Account {
     pub reversed: Money,
     /// Sum of refunds paid out.
     pub refunded: Money,
+    /// Net effect of the discharge settlement on the balance (insurance + paid in − paid out).
+    pub settlement: Money,
+    /// Settled at discharge: no more money moves.
+    pub settled: bool,
     /// Every deduction, for reversals.
     pub deductions: BTreeMap<DeductionId, DeductionState>,
     /// The executing orders already deducted (invariant 2: at most once per order).
@@ -109,6 +113,16 @@ pub enum AccountCommand {
         receipt_no: String,
     },
     /// Close the account at zero balance.
+    /// Settle an inpatient stay at discharge (出院结算).
+    SettleDischarge {
+        insurance_scheme: InsuranceScheme,
+        insurance_pays: Money,
+        method: PaymentMethod,
+        shift_id: ShiftId,
+        cashier_id: StaffId,
+        receipt_no: String,
+    },
+    /// Close the account at zero balance.
     Close,
 }
 
@@ -126,6 +140,87 @@ impl Account {
         }
         Ok(opened)
     }
+
+    /// An open account that was not settled at discharge: money may still move on it.
+    fn unsettled_account(&self) -> Result<&OpenedAccount, DomainError> {
+        let opened = self.open_account()?;
+        if self.settled {
+            return Err(DomainError::AlreadySettled(opened.account_id));
+        }
+        Ok(opened)
+    }
+
+    /// Deductions net of reversals: what the stay cost.
+    #[must_use]
+    pub fn total_charges(&self) -> Money {
+        self.deducted - self.reversed
+    }
+
+    /// How a discharge settlement with `insurance_pays` from `scheme` splits the charges:
+    /// the patient's share is taken from the deposits, and the difference is paid in (补) or
+    /// paid back (退). Refused unless this is an unsettled inpatient account and the share is
+    /// between 0.00 and the charges (0.00 for self-pay).
+    pub fn discharge_split(
+        &self,
+        scheme: InsuranceScheme,
+        insurance_pays: Money,
+    ) -> Result<DischargeSplit, DomainError> {
+        let opened = self.unsettled_account()?;
+        if opened.kind != AccountKind::InpatientDeposit {
+            return Err(DomainError::NotInpatient);
+        }
+        let insurance_pays = insurance_pays.non_negative()?;
+        let total_charges = self.total_charges();
+        if insurance_pays > total_charges {
+            return Err(DomainError::InsuranceExceedsCharges {
+                insurance_pays,
+                total_charges,
+            });
+        }
+        if scheme == InsuranceScheme::SelfPay && insurance_pays.is_positive() {
+            return Err(DomainError::SelfPayWithInsurance);
+        }
+        let deposits = self.deposited - self.refunded;
+        let share = total_charges - insurance_pays;
+        let split = if deposits >= share {
+            DischargeSplit {
+                total_charges,
+                insurance_pays,
+                deposits_applied: share,
+                patient_pays: Money::ZERO,
+                patient_receives: deposits - share,
+            }
+        } else {
+            DischargeSplit {
+                total_charges,
+                insurance_pays,
+                deposits_applied: deposits,
+                patient_pays: share - deposits,
+                patient_receives: Money::ZERO,
+            }
+        };
+        assert!(
+            (self.balance + split.insurance_pays + split.patient_pays - split.patient_receives)
+                .is_zero(),
+            "a settlement leaves the account at exactly zero"
+        );
+        Ok(split)
+    }
+}
+
+/// The figures of a discharge settlement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DischargeSplit {
+    /// Deductions net of reversals.
+    pub total_charges: Money,
+    /// The scheme's share.
+    pub insurance_pays: Money,
+    /// The patient's deposits applied to the charges.
+    pub deposits_applied: Money,
+    /// What the patient pays in (补).
+    pub patient_pays: Money,
+    /// What the patient receives back (退).
+    pub patient_receives: Money,
 }
 
 /// The largest quantity on one executed order line.
@@ -196,6 +291,22 @@ impl Aggregate for Account {
                 self.refunded += amount.money();
                 self.balance -= amount.money();
             }
+            Event::DischargeSettled {
+                insurance_pays,
+                patient_pays,
+                patient_receives,
+                ..
+            } => {
+                assert!(!self.settled, "a stay is settled once");
+                let effect = *insurance_pays + *patient_pays - *patient_receives;
+                self.settlement += effect;
+                self.balance += effect;
+                self.settled = true;
+                assert!(
+                    self.balance.is_zero(),
+                    "a settlement leaves the account at exactly zero"
+                );
+            }
             Event::AccountClosed { .. } => {
                 let opened = self.opened.as_mut().expect("only an opened account closes");
                 opened.closed = true;
@@ -204,7 +315,7 @@ impl Aggregate for Account {
         }
         assert_eq!(
             self.balance,
-            self.deposited - self.deducted + self.reversed - self.refunded,
+            self.deposited - self.deducted + self.reversed - self.refunded + self.settlement,
             "the balance is always the sum of its movements"
         );
     }
@@ -237,7 +348,7 @@ impl Aggregate for Account {
                 receipt_no,
                 external_ref,
             } => {
-                let opened = self.open_account()?;
+                let opened = self.unsettled_account()?;
                 let external_ref = match external_ref {
                     Some(r) => Some(bounded("externalRef", r, MAX_ID_CHARS)?),
                     None => None,
@@ -261,7 +372,7 @@ impl Aggregate for Account {
                 item_name,
                 quantity,
             } => {
-                let opened = self.open_account()?;
+                let opened = self.unsettled_account()?;
                 if self.deductions.contains_key(deduction_id) {
                     return Err(DomainError::DeductionAlreadyRecorded(*deduction_id));
                 }
@@ -301,7 +412,7 @@ impl Aggregate for Account {
                 department,
                 reason,
             } => {
-                let opened = self.open_account()?;
+                let opened = self.unsettled_account()?;
                 let department = &bounded("department", department, MAX_NAME_CHARS)?;
                 let deduction = self
                     .deductions
@@ -333,7 +444,7 @@ impl Aggregate for Account {
                 cashier_id,
                 receipt_no,
             } => {
-                let opened = self.open_account()?;
+                let opened = self.unsettled_account()?;
                 let amount = match amount {
                     Some(a) => *a,
                     None if !self.balance.is_positive() => {
@@ -354,6 +465,31 @@ impl Aggregate for Account {
                     shift_id: *shift_id,
                     cashier_id: *cashier_id,
                     receipt_no: receipt_no.clone(),
+                }])
+            }
+            AccountCommand::SettleDischarge {
+                insurance_scheme,
+                insurance_pays,
+                method,
+                shift_id,
+                cashier_id,
+                receipt_no,
+            } => {
+                let split = self.discharge_split(*insurance_scheme, *insurance_pays)?;
+                let opened = self.unsettled_account()?;
+                Ok(vec![Event::DischargeSettled {
+                    account_id: opened.account_id,
+                    insurance_scheme: *insurance_scheme,
+                    total_charges: split.total_charges,
+                    insurance_pays: split.insurance_pays,
+                    deposits_applied: split.deposits_applied,
+                    patient_pays: split.patient_pays,
+                    patient_receives: split.patient_receives,
+                    method: *method,
+                    shift_id: *shift_id,
+                    cashier_id: *cashier_id,
+                    receipt_no: receipt_no.clone(),
+                    manual: *insurance_scheme == InsuranceScheme::OutOfArea,
                 }])
             }
             AccountCommand::Close => {

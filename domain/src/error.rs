@@ -71,6 +71,21 @@ pub enum DomainError {
     /// The shift is not this cashier's open shift (closed, unknown, or never opened).
     #[error("shift {0} is not open")]
     ShiftNotOpen(ShiftId),
+    /// The account was settled at discharge and takes nothing more.
+    #[error("account {0} is already settled")]
+    AlreadySettled(AccountId),
+    /// Only an inpatient deposit account is settled at discharge.
+    #[error("only an inpatient deposit account is settled at discharge")]
+    NotInpatient,
+    /// The scheme's share may not exceed the charges.
+    #[error("the insurance share {insurance_pays} exceeds the charges {total_charges}")]
+    InsuranceExceedsCharges {
+        insurance_pays: Money,
+        total_charges: Money,
+    },
+    /// A self-pay settlement has no insurance share.
+    #[error("a SELF_PAY settlement has no insurance share")]
+    SelfPayWithInsurance,
     /// A cash payout would take the drawer below zero.
     #[error("insufficient cash in the drawer: {cash} held, {requested} requested")]
     InsufficientCash { cash: Money, requested: Money },

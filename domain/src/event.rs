@@ -80,7 +80,7 @@ impl PaymentMethod {
 }
 
 /// The insurance scheme an account is settled under.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum InsuranceScheme {
     /// 自费
@@ -176,6 +176,25 @@ pub enum Event {
         cashier_id: StaffId,
         receipt_no: String,
     },
+    /// 出院结算: the stay's charges were split between the insurance scheme and the patient, the
+    /// deposits applied, and the difference paid in (补) or out (退) at a window. The account
+    /// is at exactly 0.00 afterwards and takes no more deposits or deductions.
+    DischargeSettled {
+        account_id: AccountId,
+        insurance_scheme: InsuranceScheme,
+        /// Deductions net of reversals.
+        total_charges: Money,
+        insurance_pays: Money,
+        deposits_applied: Money,
+        patient_pays: Money,
+        patient_receives: Money,
+        method: PaymentMethod,
+        shift_id: ShiftId,
+        cashier_id: StaffId,
+        receipt_no: String,
+        /// Out-of-area (外埠) contract patients are settled by hand.
+        manual: bool,
+    },
     /// The account was closed at zero balance; it takes nothing more.
     AccountClosed {
         account_id: AccountId,
@@ -208,7 +227,7 @@ pub enum Event {
         account_id: AccountId,
         direction: Direction,
         method: PaymentMethod,
-        amount: Amount,
+        amount: Money,
     },
     /// A receipt number was voided (a spoiled form), with the reason; the number is used up.
     ReceiptVoided {
@@ -278,6 +297,7 @@ impl Event {
             Event::ChargeDeducted { .. } => "ChargeDeducted",
             Event::DeductionReversed { .. } => "DeductionReversed",
             Event::BalanceRefunded { .. } => "BalanceRefunded",
+            Event::DischargeSettled { .. } => "DischargeSettled",
             Event::AccountClosed { .. } => "AccountClosed",
             Event::ShiftOpened { .. } => "ShiftOpened",
             Event::ShiftClosed { .. } => "ShiftClosed",
@@ -328,6 +348,7 @@ impl Event {
             | Event::ChargeDeducted { account_id, .. }
             | Event::DeductionReversed { account_id, .. }
             | Event::BalanceRefunded { account_id, .. }
+            | Event::DischargeSettled { account_id, .. }
             | Event::AccountClosed { account_id, .. }
             | Event::CardAssigned { account_id, .. }
             | Event::CardReleased { account_id, .. }
@@ -347,6 +368,7 @@ impl Event {
         match self {
             Event::DepositReceived { shift_id, .. }
             | Event::BalanceRefunded { shift_id, .. }
+            | Event::DischargeSettled { shift_id, .. }
             | Event::ShiftOpened { shift_id, .. }
             | Event::ShiftClosed { shift_id, .. }
             | Event::ReceiptIssued { shift_id, .. }

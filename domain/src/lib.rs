@@ -24,7 +24,7 @@ pub mod staff;
 pub mod testing;
 pub mod text;
 
-pub use account::{Account, AccountCommand};
+pub use account::{Account, AccountCommand, DischargeSplit};
 pub use aggregate::Aggregate;
 pub use card::{Card, CardCommand};
 pub use cashier::{Cashier, CashierCommand};

@@ -10,7 +10,7 @@
 
 use crate::ids::{AccountId, ShiftId};
 use crate::money::Money;
-use crate::{Event, PaymentMethod};
+use crate::{Event, InsuranceScheme, PaymentMethod};
 use std::fmt;
 
 /// A ledger account that postings move money between.
@@ -26,6 +26,8 @@ pub enum LedgerAccount {
     PatientPrepaid(AccountId),
     /// Revenue of an executing department.
     DepartmentRevenue(String),
+    /// What an insurance scheme owes the hospital for settled stays.
+    InsuranceReceivable(InsuranceScheme),
 }
 
 impl fmt::Display for LedgerAccount {
@@ -36,6 +38,12 @@ impl fmt::Display for LedgerAccount {
             LedgerAccount::FinanceVault => f.write_str("finance-vault"),
             LedgerAccount::PatientPrepaid(account) => write!(f, "patient-prepaid:{account}"),
             LedgerAccount::DepartmentRevenue(department) => write!(f, "revenue:{department}"),
+            LedgerAccount::InsuranceReceivable(scheme) => {
+                let name = serde_json::to_value(scheme)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned));
+                write!(f, "insurance-receivable:{}", name.unwrap_or_default())
+            }
         }
     }
 }
@@ -124,6 +132,41 @@ pub fn postings(event: &Event) -> Vec<Posting> {
             LedgerAccount::FinanceVault,
             *opening_float,
         ),
+        Event::DischargeSettled {
+            account_id,
+            insurance_scheme,
+            insurance_pays,
+            patient_pays,
+            patient_receives,
+            method,
+            shift_id,
+            ..
+        } => {
+            let patient = LedgerAccount::PatientPrepaid(*account_id);
+            let mut legs = Vec::new();
+            if insurance_pays.is_positive() {
+                legs.extend(transfer(
+                    LedgerAccount::InsuranceReceivable(*insurance_scheme),
+                    patient.clone(),
+                    *insurance_pays,
+                ));
+            }
+            if patient_pays.is_positive() {
+                legs.extend(transfer(
+                    tender(*method, *shift_id),
+                    patient.clone(),
+                    *patient_pays,
+                ));
+            }
+            if patient_receives.is_positive() {
+                legs.extend(transfer(
+                    patient,
+                    tender(*method, *shift_id),
+                    *patient_receives,
+                ));
+            }
+            legs
+        }
         Event::CashHandedOver {
             shift_id, amount, ..
         } if amount.is_positive() => transfer(

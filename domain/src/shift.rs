@@ -5,7 +5,7 @@
 
 use crate::aggregate::Aggregate;
 use crate::ids::{AccountId, ShiftId, StaffId};
-use crate::money::{Amount, Money};
+use crate::money::Money;
 use crate::text::{MAX_NAME_CHARS, bounded};
 use crate::{Direction, DomainError, Event, PaymentMethod};
 
@@ -50,7 +50,7 @@ pub enum ShiftCommand {
         account_id: AccountId,
         direction: Direction,
         method: PaymentMethod,
-        amount: Amount,
+        amount: Money,
     },
     /// Void the next receipt number (a spoiled form), with a reason.
     VoidReceipt {
@@ -120,8 +120,8 @@ impl Aggregate for Shift {
                 self.receipts_issued += 1;
                 if *method == PaymentMethod::Cash {
                     match direction {
-                        Direction::In => self.cash_in += amount.money(),
-                        Direction::Out => self.cash_out += amount.money(),
+                        Direction::In => self.cash_in += *amount,
+                        Direction::Out => self.cash_out += *amount,
                     }
                 }
             }
@@ -145,13 +145,11 @@ impl Aggregate for Shift {
             } => {
                 ensure_open(context)?;
                 let cash = self.expected_cash(context.opening_float);
-                if *direction == Direction::Out
-                    && *method == PaymentMethod::Cash
-                    && amount.money() > cash
+                if *direction == Direction::Out && *method == PaymentMethod::Cash && *amount > cash
                 {
                     return Err(DomainError::InsufficientCash {
                         cash,
-                        requested: amount.money(),
+                        requested: *amount,
                     });
                 }
                 let (sequence, receipt_no) = self.next_receipt(context);

@@ -100,7 +100,7 @@ fn one_of_each() -> Vec<Event> {
     .collect()
 }
 
-const TYPE_NAMES: [&str; 15] = [
+const TYPE_NAMES: [&str; 16] = [
     "StaffRegistered",
     "CardAssigned",
     "CardReleased",
@@ -116,6 +116,7 @@ const TYPE_NAMES: [&str; 15] = [
     "ReceiptVoided",
     "CashCounted",
     "CashHandedOver",
+    "DischargeSettled",
 ];
 
 #[test]
@@ -263,7 +264,8 @@ fn it_names_the_account_and_shift_of_each_event() {
             | Event::ReceiptIssued { .. }
             | Event::ReceiptVoided { .. }
             | Event::CashCounted { .. }
-            | Event::CashHandedOver { .. } => Some(SHIFT),
+            | Event::CashHandedOver { .. }
+            | Event::DischargeSettled { .. } => Some(SHIFT),
             _ => None,
         };
         assert_eq!(event.shift_id(), expected_shift, "{event:?}");

@@ -170,6 +170,10 @@ fn error_label(error: &DomainError) -> &'static str {
         DomainError::InsufficientCash { .. } => "refused:InsufficientCash",
         DomainError::ShiftStillOpen(_) => "refused:ShiftStillOpen",
         DomainError::AlreadyHandedOver(_) => "refused:AlreadyHandedOver",
+        DomainError::AlreadySettled(_) => "refused:AlreadySettled",
+        DomainError::NotInpatient => "refused:NotInpatient",
+        DomainError::InsuranceExceedsCharges { .. } => "refused:InsuranceExceedsCharges",
+        DomainError::SelfPayWithInsurance => "refused:SelfPayWithInsurance",
     }
 }
 
@@ -328,6 +332,9 @@ impl Model {
                     method: *method,
                     shift: *shift_id,
                 })
+            }
+            AccountCommand::SettleDischarge { .. } => {
+                unreachable!("the generator does not settle; settlement_rules.rs covers it")
             }
             AccountCommand::Close => {
                 self.live()?;

@@ -31,7 +31,7 @@ fn issue(direction: Direction, method: PaymentMethod, text: &str) -> ShiftComman
         account_id: ACCOUNT,
         direction,
         method,
-        amount: amount(text),
+        amount: money(text),
     }
 }
 
@@ -44,7 +44,7 @@ fn issued(sequence: u64, direction: Direction, method: PaymentMethod, text: &str
         account_id: ACCOUNT,
         direction,
         method,
-        amount: amount(text),
+        amount: money(text),
     }
 }
 
@@ -97,7 +97,7 @@ fn it_refuses_receipts_counts_and_voids_in_a_closed_shift() {
             account_id: ACCOUNT,
             direction: Direction::In,
             method: PaymentMethod::Cash,
-            amount: amount("1.00"),
+            amount: money("1.00"),
         })
         .then_err(DomainError::ShiftNotOpen(SHIFT));
     given::<Shift>([])

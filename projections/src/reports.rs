@@ -47,6 +47,8 @@ pub struct DailyFigures {
     pub reversals: Money,
     /// Refunds paid out in the period.
     pub refunds: Money,
+    /// How much discharge settlements lowered the liability: paid back − paid in − insurance.
+    pub settlement_effect: Money,
     /// Patient prepaid liability before `end`, summed from the movements on its own.
     pub closing_liability: Money,
     /// Net liability movements from `end` until now.
@@ -61,8 +63,8 @@ pub struct DailyFigures {
     pub cash_variance: Money,
 }
 
-const NET: &str = "COALESCE(SUM(CASE kind WHEN 'DEPOSIT' THEN amount_fen WHEN 'REVERSAL' THEN amount_fen \
-                   ELSE -amount_fen END), 0)";
+const NET: &str = "COALESCE(SUM(CASE WHEN kind IN ('DEPOSIT', 'REVERSAL', 'INSURANCE', 'SETTLEMENT_IN') \
+                   THEN amount_fen ELSE -amount_fen END), 0)";
 
 impl ReadStore {
     /// Deductions, reversals and counts per executing department recorded in `[from, to)`.
@@ -137,7 +139,8 @@ impl ReadStore {
             Ok(Money::ZERO)
         };
         let methods = sqlx::query(
-            "SELECT method, SUM(CASE kind WHEN 'DEPOSIT' THEN amount_fen ELSE -amount_fen END) AS net FROM movements \
+            "SELECT method, SUM(CASE WHEN kind IN ('DEPOSIT', 'SETTLEMENT_IN') THEN amount_fen ELSE -amount_fen END) AS net \
+             FROM movements \
              WHERE method IS NOT NULL AND recorded_at >= ? AND recorded_at < ? GROUP BY method",
         )
         .bind(&start)
@@ -153,8 +156,9 @@ impl ReadStore {
             }
         }
         let windows = sqlx::query(
-            "SELECT window, SUM(CASE kind WHEN 'DEPOSIT' THEN amount_fen ELSE 0 END) AS received, \
-             SUM(CASE kind WHEN 'REFUND' THEN amount_fen ELSE 0 END) AS paid_out, COUNT(*) AS transactions \
+            "SELECT window, SUM(CASE WHEN kind IN ('DEPOSIT', 'SETTLEMENT_IN') THEN amount_fen ELSE 0 END) AS received, \
+             SUM(CASE WHEN kind IN ('REFUND', 'SETTLEMENT_OUT') THEN amount_fen ELSE 0 END) AS paid_out, \
+             COUNT(DISTINCT position) AS transactions \
              FROM movements WHERE window IS NOT NULL AND recorded_at >= ? AND recorded_at < ? GROUP BY window ORDER BY window",
         )
         .bind(&start)
@@ -189,6 +193,9 @@ impl ReadStore {
             deductions: flow("DEDUCTION")?,
             reversals: flow("REVERSAL")?,
             refunds: flow("REFUND")?,
+            settlement_effect: flow("SETTLEMENT_OUT")?
+                - flow("SETTLEMENT_IN")?
+                - flow("INSURANCE")?,
             closing_liability: Money::from_fen(closing),
             after_end: Money::from_fen(after_end),
             accounts_now: Money::from_fen(accounts_now),

@@ -68,84 +68,131 @@ fn ledger_group(account: &yika_domain::LedgerAccount) -> Option<&'static str> {
 }
 
 /// The movements view: one row per money movement, for period reports.
+/// One movements row: (kind, amount in fen, method, shift, department).
+type MovementRow<'a> = (
+    &'a str,
+    i64,
+    Option<PaymentMethod>,
+    Option<String>,
+    Option<&'a str>,
+);
+
 async fn movements(
     conn: &mut SqliteConnection,
     recorded: &RecordedEvent,
     event: &Event,
 ) -> Result<(), ProjectionError> {
-    let (kind, account_id, amount, method, shift_id, department) = match event {
+    // (kind, amount, method, shift, department) rows of this event.
+    let mut rows: Vec<MovementRow<'_>> = Vec::new();
+    let account_id = match event {
         Event::DepositReceived {
             account_id,
             amount,
             method,
             shift_id,
             ..
-        } => (
-            "DEPOSIT",
-            account_id,
-            amount,
-            Some(*method),
-            Some(*shift_id),
-            None,
-        ),
+        } => {
+            rows.push((
+                "DEPOSIT",
+                amount.money().fen(),
+                Some(*method),
+                Some(shift_id.to_string()),
+                None,
+            ));
+            account_id
+        }
         Event::BalanceRefunded {
             account_id,
             amount,
             method,
             shift_id,
             ..
-        } => (
-            "REFUND",
-            account_id,
-            amount,
-            Some(*method),
-            Some(*shift_id),
-            None,
-        ),
+        } => {
+            rows.push((
+                "REFUND",
+                amount.money().fen(),
+                Some(*method),
+                Some(shift_id.to_string()),
+                None,
+            ));
+            account_id
+        }
         Event::ChargeDeducted {
             account_id,
             amount,
             department,
             ..
-        } => (
-            "DEDUCTION",
-            account_id,
-            amount,
-            None,
-            None,
-            Some(department.as_str()),
-        ),
+        } => {
+            rows.push((
+                "DEDUCTION",
+                amount.money().fen(),
+                None,
+                None,
+                Some(department.as_str()),
+            ));
+            account_id
+        }
         Event::DeductionReversed {
             account_id,
             amount,
             department,
             ..
-        } => (
-            "REVERSAL",
+        } => {
+            rows.push((
+                "REVERSAL",
+                amount.money().fen(),
+                None,
+                None,
+                Some(department.as_str()),
+            ));
+            account_id
+        }
+        Event::DischargeSettled {
             account_id,
-            amount,
-            None,
-            None,
-            Some(department.as_str()),
-        ),
+            insurance_pays,
+            patient_pays,
+            patient_receives,
+            method,
+            shift_id,
+            ..
+        } => {
+            let shift = Some(shift_id.to_string());
+            rows.push(("INSURANCE", insurance_pays.fen(), None, None, None));
+            rows.push((
+                "SETTLEMENT_IN",
+                patient_pays.fen(),
+                Some(*method),
+                shift.clone(),
+                None,
+            ));
+            rows.push((
+                "SETTLEMENT_OUT",
+                patient_receives.fen(),
+                Some(*method),
+                shift,
+                None,
+            ));
+            account_id
+        }
         _ => return Ok(()),
     };
-    let shift_id = shift_id.map(|s| s.to_string());
-    sqlx::query(
-        "INSERT INTO movements (position, kind, account_id, amount_fen, method, shift_id, window, department, recorded_at) \
-         VALUES (?, ?, ?, ?, ?, ?, (SELECT window FROM shifts WHERE shift_id = ?), ?, ?)",
-    )
-    .bind(i64::try_from(recorded.position).expect("position fits"))
-    .bind(kind)
-    .bind(account_id.to_string())
-    .bind(amount.money().fen())
-    .bind(method.map(PaymentMethod::as_str))
-    .bind(&shift_id)
-    .bind(&shift_id)
-    .bind(department)
-    .bind(format_time(recorded.recorded_at))
-    .execute(conn)
-    .await?;
+    for (kind, amount_fen, method, shift_id, department) in rows.into_iter().filter(|r| r.1 > 0) {
+        sqlx::query(
+            "INSERT INTO movements (position, kind, account_id, amount_fen, method, shift_id, window, department, recorded_at) \
+             VALUES (?, ?, ?, ?, ?, ?, (SELECT window FROM shifts WHERE shift_id = ?), ?, ?)",
+        )
+        .bind(i64::try_from(recorded.position).expect("position fits"))
+        .bind(kind)
+        .bind(account_id.to_string())
+        .bind(amount_fen)
+        .bind(method.map(PaymentMethod::as_str))
+        .bind(&shift_id)
+        .bind(&shift_id)
+        .bind(department)
+        .bind(format_time(recorded.recorded_at))
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -214,6 +261,23 @@ async fn balances(
             .bind(i64::try_from(recorded.position).expect("position fits"))
             .execute(conn)
             .await?;
+            return Ok(());
+        }
+        Event::DischargeSettled {
+            account_id,
+            insurance_pays,
+            patient_pays,
+            patient_receives,
+            ..
+        } => {
+            let effect = (*insurance_pays + *patient_pays - *patient_receives).fen();
+            sqlx::query("UPDATE accounts SET balance_fen = balance_fen + ?, last_activity_at = ?, revision = ? WHERE account_id = ?")
+                .bind(effect)
+                .bind(&at)
+                .bind(revision)
+                .bind(account_id.to_string())
+                .execute(conn)
+                .await?;
             return Ok(());
         }
         Event::AccountClosed { account_id, .. } => {
@@ -378,6 +442,22 @@ async fn shifts(
             ..
         } => {
             shift_method(conn, shift_id.to_string(), *method, amount.money().fen(), 0).await?;
+        }
+        Event::DischargeSettled {
+            shift_id,
+            method,
+            patient_pays,
+            patient_receives,
+            ..
+        } => {
+            shift_method(
+                conn,
+                shift_id.to_string(),
+                *method,
+                patient_pays.fen(),
+                patient_receives.fen(),
+            )
+            .await?;
         }
         Event::BalanceRefunded {
             shift_id,

@@ -6,6 +6,7 @@ mod cashier_control;
 mod concurrency;
 mod guide;
 mod http_spec;
+mod inpatient;
 mod outpatient;
 mod refusals;
 mod replay;

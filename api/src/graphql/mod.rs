@@ -279,6 +279,67 @@ struct CloseShiftInput {
     counted_other: Option<Vec<MethodAmountInput>>,
 }
 
+/// A discharge settlement: the scheme's share is supplied by the insurance centre.
+#[derive(InputObject)]
+struct SettleDischargeInput {
+    account_id: Uuid,
+    insurance_scheme: InsuranceScheme,
+    insurance_pays: MoneyScalar,
+    method: PaymentMethod,
+    shift_id: Uuid,
+    idempotency_key: String,
+}
+
+/// A discharge settlement (出院结算).
+struct Settlement {
+    id: Uuid,
+    account_id: AccountId,
+    total_charges: yika_domain::Money,
+    insurance_pays: yika_domain::Money,
+    deposits_applied: yika_domain::Money,
+    patient_pays: yika_domain::Money,
+    patient_receives: yika_domain::Money,
+    receipt_no: String,
+    manual: bool,
+}
+
+#[Object]
+impl Settlement {
+    async fn id(&self) -> Uuid {
+        self.id
+    }
+    async fn account(&self, ctx: &Context<'_>) -> GqlResult<Account> {
+        types::account_by_id(ctx, self.account_id).await
+    }
+    /// Deductions net of reversals.
+    async fn total_charges(&self) -> MoneyScalar {
+        self.total_charges.into()
+    }
+    /// The scheme's share.
+    async fn insurance_pays(&self) -> MoneyScalar {
+        self.insurance_pays.into()
+    }
+    /// The patient's deposits applied to the charges.
+    async fn deposits_applied(&self) -> MoneyScalar {
+        self.deposits_applied.into()
+    }
+    /// Paid in by the patient (补).
+    async fn patient_pays(&self) -> MoneyScalar {
+        self.patient_pays.into()
+    }
+    /// Paid back to the patient (退).
+    async fn patient_receives(&self) -> MoneyScalar {
+        self.patient_receives.into()
+    }
+    async fn receipt_no(&self) -> &str {
+        &self.receipt_no
+    }
+    /// Out-of-area (外埠) contract patients are settled by hand.
+    async fn manual(&self) -> bool {
+        self.manual
+    }
+}
+
 /// A count of a drawer: by an AUDITOR (surprise) or the shift's CASHIER (routine).
 #[derive(InputObject)]
 struct CashCountInput {
@@ -551,6 +612,58 @@ impl Mutation {
             .close_shift(actor, id, input.counted_cash.0, other)
             .await?;
         shift_view(ctx, id).await
+    }
+
+    /// CASHIER, own open shift: settles an inpatient stay at discharge; the account ends at 0.00.
+    async fn settle_discharge(
+        &self,
+        ctx: &Context<'_>,
+        input: SettleDischargeInput,
+    ) -> GqlResult<Settlement> {
+        let actor = actor(ctx)?;
+        let written = app(ctx)?
+            .settle_discharge(
+                actor,
+                &input.idempotency_key,
+                app::SettleDischarge {
+                    account_id: AccountId(input.account_id),
+                    insurance_scheme: input.insurance_scheme.into(),
+                    insurance_pays: input.insurance_pays.0,
+                    method: input.method.into(),
+                    shift_id: ShiftId(input.shift_id),
+                },
+            )
+            .await?;
+        let settlement = written
+            .events
+            .iter()
+            .find_map(|(recorded, event)| match event {
+                Event::DischargeSettled {
+                    account_id,
+                    total_charges,
+                    insurance_pays,
+                    deposits_applied,
+                    patient_pays,
+                    patient_receives,
+                    receipt_no,
+                    manual,
+                    ..
+                } => Some(Settlement {
+                    id: recorded.event_id,
+                    account_id: *account_id,
+                    total_charges: *total_charges,
+                    insurance_pays: *insurance_pays,
+                    deposits_applied: *deposits_applied,
+                    patient_pays: *patient_pays,
+                    patient_receives: *patient_receives,
+                    receipt_no: receipt_no.clone(),
+                    manual: *manual,
+                }),
+                _ => None,
+            });
+        Ok(settlement.ok_or_else(|| {
+            ApiError::Internal("no settlement among the written events".to_owned())
+        })?)
     }
 
     /// AUDITOR (surprise count, 突击盘点) or the shift's CASHIER (routine count): counts the

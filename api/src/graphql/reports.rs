@@ -173,7 +173,7 @@ pub struct DailyReport {
     deductions: MoneyScalar,
     reversals: MoneyScalar,
     refunds: MoneyScalar,
-    /// Discharge settlements' effect on the liability (inpatient settlement comes later; 0.00).
+    /// How much discharge settlements lowered the liability: paid back − paid in − insurance.
     settlement_effect: MoneyScalar,
     /// Patient prepaid liability at the end of the day.
     closing_liability: MoneyScalar,
@@ -300,7 +300,7 @@ impl ReportQuery {
         require_finance(actor(ctx)?)?;
         let (start, end) = calendar(ctx).day(date.0);
         let f = app(ctx)?.read.daily_figures(start, end).await?;
-        let settlement_effect = yika_domain::Money::ZERO;
+        let settlement_effect = f.settlement_effect;
         let relation = f.opening_liability + f.deposits - f.deductions + f.reversals
             - f.refunds
             - settlement_effect

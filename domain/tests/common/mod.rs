@@ -61,11 +61,12 @@ pub fn variant(event: &Event) -> usize {
         Event::ReceiptVoided { .. } => 12,
         Event::CashCounted { .. } => 13,
         Event::CashHandedOver { .. } => 14,
+        Event::DischargeSettled { .. } => 15,
     }
 }
 
 /// How many variants [`variant`] knows.
-pub const VARIANT_COUNT: usize = 15;
+pub const VARIANT_COUNT: usize = 16;
 
 /// One each of the shift-stream events (receipts, counts, hand-over).
 pub fn shift_stream_events() -> Vec<Event> {
@@ -78,7 +79,7 @@ pub fn shift_stream_events() -> Vec<Event> {
             account_id: ACCOUNT,
             direction: yika_domain::Direction::In,
             method: yika_domain::PaymentMethod::Cash,
-            amount: amount("100.00"),
+            amount: money("100.00"),
         },
         Event::ReceiptVoided {
             shift_id: SHIFT,
@@ -101,6 +102,20 @@ pub fn shift_stream_events() -> Vec<Event> {
             cashier_id: CASHIER,
             received_by: CASHIER,
             amount: money("400.00"),
+        },
+        Event::DischargeSettled {
+            account_id: ACCOUNT,
+            insurance_scheme: yika_domain::InsuranceScheme::ResidentBasic,
+            total_charges: money("1000.00"),
+            insurance_pays: money("600.00"),
+            deposits_applied: money("300.00"),
+            patient_pays: money("100.00"),
+            patient_receives: money("0.00"),
+            method: yika_domain::PaymentMethod::Cash,
+            shift_id: SHIFT,
+            cashier_id: CASHIER,
+            receipt_no: "C001-00000003".to_owned(),
+            manual: false,
         },
     ]
 }

@@ -18,6 +18,9 @@ use yika_domain::{
     PaymentMethod, ReversalReason, Role, Shift, ShiftCommand, ShiftContext, ShiftId, Staff,
     StaffCommand, StaffId,
 };
+use yika_domain::{
+    BusinessType, Coefficients, CoefficientsCommand, Quality, RecordQualityDeduction,
+};
 use yika_projections::ReadStore;
 use yika_store::{
     AppendOutcome, AppendRequest, EventStore, ExpectedRevision, IdempotencyClaim, NewEvent,
@@ -936,6 +939,68 @@ impl App {
         })
         .await?;
         Ok(())
+    }
+
+    /// SUPERVISOR: sets difficulty coefficients in force from a business date on (never in the
+    /// past). `today` is the hospital's local date now.
+    pub async fn set_coefficients(
+        &self,
+        actor: &Actor,
+        effective_from: chrono::NaiveDate,
+        today: chrono::NaiveDate,
+        base_ratio: rust_decimal::Decimal,
+        coefficients: Vec<(BusinessType, rust_decimal::Decimal)>,
+    ) -> ApiResult<Written> {
+        require(actor, Role::Supervisor)?;
+        let stream = streams::coefficients();
+        self.execute(Some(actor), &stream, None, || async {
+            let (state, revision) = self.load::<Coefficients>(&stream).await?;
+            let events = state.decide(&CoefficientsCommand::Set {
+                effective_from,
+                today,
+                base_ratio,
+                coefficients: coefficients.clone(),
+                set_by: actor.staff_id,
+            })?;
+            Ok(vec![Write {
+                stream_id: stream.clone(),
+                revision,
+                events: with_ids(events),
+            }])
+        })
+        .await
+    }
+
+    /// SUPERVISOR: records a quality deduction against a staff member.
+    pub async fn record_quality_deduction(
+        &self,
+        actor: &Actor,
+        staff_id: StaffId,
+        points: rust_decimal::Decimal,
+        reason: &str,
+    ) -> ApiResult<Written> {
+        require(actor, Role::Supervisor)?;
+        if self.read.staff(staff_id).await?.is_none() {
+            return Err(ApiError::NotFound(format!(
+                "staff member {staff_id} does not exist"
+            )));
+        }
+        let stream = streams::quality(staff_id);
+        self.execute(Some(actor), &stream, None, || async {
+            let (state, revision) = self.load::<Quality>(&stream).await?;
+            let events = state.decide(&RecordQualityDeduction {
+                staff_id,
+                points,
+                reason: reason.to_owned(),
+                recorded_by: actor.staff_id,
+            })?;
+            Ok(vec![Write {
+                stream_id: stream.clone(),
+                revision,
+                events: with_ids(events),
+            }])
+        })
+        .await
     }
 }
 

@@ -41,6 +41,11 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Reports for finance's spreadsheets.
+    Report {
+        #[command(subcommand)]
+        what: ReportCommand,
+    },
     /// Export artefacts.
     Export {
         #[command(subcommand)]
@@ -76,6 +81,23 @@ enum StaffCommand {
         /// Print one JSON line {"staffId":…,"token":…}.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ReportCommand {
+    /// The workload table (工作量统计表) of a month: per staff member, counts per business type,
+    /// the weighted workload, whether it reaches the base, the excess, quality deductions.
+    Workload {
+        /// The month, YYYY-MM (the hospital's local calendar).
+        #[arg(long)]
+        month: String,
+        /// Print CSV (exact decimals) instead of a tab-separated table.
+        #[arg(long)]
+        csv: bool,
+        /// The hospital's time zone.
+        #[arg(long, env = "YIKA_TIME_ZONE", default_value = "Asia/Shanghai")]
+        time_zone: chrono_tz::Tz,
     },
 }
 
@@ -184,6 +206,14 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Report {
+            what:
+                ReportCommand::Workload {
+                    month,
+                    csv,
+                    time_zone,
+                },
+        } => report_workload(&data, &month, csv, time_zone).await,
         Command::Export {
             what: ExportCommand::Schema,
         } => {
@@ -254,4 +284,84 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Prints the workload table of a month, after bringing the views up to date with the log.
+async fn report_workload(
+    data: &std::path::Path,
+    month: &str,
+    csv: bool,
+    time_zone: chrono_tz::Tz,
+) -> Result<()> {
+    use yika_domain::BusinessType;
+    let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map_err(|_| format!("--month must be YYYY-MM, got {month:?}"))?;
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .ok_or("month out of range")?;
+    let last = next.pred_opt().ok_or("month out of range")?;
+    let stores = open_stores(data).await?;
+    let (app, runner) = application(&stores);
+    runner
+        .catch_up()
+        .await
+        .map_err(|e| format!("bringing the views up to date: {e}"))?;
+    let calendar = graphql::reports::Calendar {
+        time_zone,
+        ..Default::default()
+    };
+    let (table, _) = graphql::workload::table(&app, calendar, first, last)
+        .await
+        .map_err(|e| e.to_string())?;
+    let separator = if csv { "," } else { "\t" };
+    let quote = |text: &str| {
+        if text.contains([',', '"', '\n']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_owned()
+        }
+    };
+    let mut header = vec!["staff_no".to_owned(), "name".to_owned()];
+    header.extend(BusinessType::ALL.iter().map(|t| {
+        serde_json::to_value(t)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }));
+    header.extend(["weighted", "reaches_base", "excess", "quality_deductions"].map(str::to_owned));
+    println!("{}", header.join(separator));
+    for line in &table.lines {
+        let staff = app
+            .read
+            .staff(line.staff)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (no, name) = staff.map_or((line.staff.to_string(), String::new()), |s| {
+            (s.staff_no, s.name)
+        });
+        let mut cells = vec![quote(&no), quote(&name)];
+        cells.extend(
+            BusinessType::ALL
+                .iter()
+                .map(|t| line.counts.get(t).copied().unwrap_or(0).to_string()),
+        );
+        cells.push(line.weighted.normalize().to_string());
+        cells.push(line.reaches_base.to_string());
+        cells.push(line.excess.normalize().to_string());
+        cells.push(line.quality_deductions.normalize().to_string());
+        println!("{}", cells.join(separator));
+    }
+    for (label, value) in [("average", table.average), ("base", table.base)] {
+        let mut cells = vec![label.to_owned(), String::new()];
+        cells.extend(std::iter::repeat_n(String::new(), BusinessType::ALL.len()));
+        cells.extend([
+            value.normalize().to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+        println!("{}", cells.join(separator));
+    }
+    stores.events.close().await;
+    Ok(())
 }

@@ -250,6 +250,21 @@ pub enum Event {
         #[serde(default)]
         note: Option<String>,
     },
+    /// A supervisor set the difficulty coefficients (难度系数) in force from a business date.
+    DifficultyCoefficientsSet {
+        effective_from: chrono::NaiveDate,
+        /// Decimals are carried as text ("0.7"): no float ever touches a coefficient.
+        base_ratio: rust_decimal::Decimal,
+        coefficients: Vec<(crate::workload::BusinessType, rust_decimal::Decimal)>,
+        set_by: StaffId,
+    },
+    /// A supervisor recorded a quality deduction against a staff member.
+    QualityDeductionRecorded {
+        staff_id: StaffId,
+        points: rust_decimal::Decimal,
+        reason: String,
+        recorded_by: StaffId,
+    },
     /// A closed shift's cash was handed over to finance (上交财务) and received by a controller.
     CashHandedOver {
         shift_id: ShiftId,
@@ -305,6 +320,8 @@ impl Event {
             Event::ReceiptVoided { .. } => "ReceiptVoided",
             Event::CashCounted { .. } => "CashCounted",
             Event::CashHandedOver { .. } => "CashHandedOver",
+            Event::DifficultyCoefficientsSet { .. } => "DifficultyCoefficientsSet",
+            Event::QualityDeductionRecorded { .. } => "QualityDeductionRecorded",
         }
     }
 
@@ -358,7 +375,9 @@ impl Event {
             | Event::ShiftClosed { .. }
             | Event::ReceiptVoided { .. }
             | Event::CashCounted { .. }
-            | Event::CashHandedOver { .. } => None,
+            | Event::CashHandedOver { .. }
+            | Event::DifficultyCoefficientsSet { .. }
+            | Event::QualityDeductionRecorded { .. } => None,
         }
     }
 

@@ -71,6 +71,18 @@ pub mod streams {
         format!("shift-{id}")
     }
 
+    /// The stream of the difficulty coefficient sets (one for the hospital).
+    #[must_use]
+    pub fn coefficients() -> String {
+        "coefficients".to_owned()
+    }
+
+    /// The stream of a staff member's quality deductions.
+    #[must_use]
+    pub fn quality(id: StaffId) -> String {
+        format!("quality-{id}")
+    }
+
     /// The stream that guards a staff number.
     #[must_use]
     pub fn staff(staff_no: &str) -> String {

@@ -23,6 +23,7 @@ pub mod shift;
 pub mod staff;
 pub mod testing;
 pub mod text;
+pub mod workload;
 
 pub use account::{Account, AccountCommand, DischargeSplit};
 pub use aggregate::Aggregate;
@@ -38,3 +39,6 @@ pub use money::{Amount, Money, MoneyError};
 pub use postings::{LedgerAccount, Posting, postings};
 pub use shift::{Shift, ShiftCommand, ShiftContext};
 pub use staff::{Staff, StaffCommand};
+pub use workload::{
+    BusinessType, Coefficients, CoefficientsCommand, Quality, RecordQualityDeduction,
+};

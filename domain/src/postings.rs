@@ -180,6 +180,8 @@ pub fn postings(event: &Event) -> Vec<Posting> {
         | Event::ReceiptVoided { .. }
         | Event::CashCounted { .. }
         | Event::CashHandedOver { .. }
+        | Event::DifficultyCoefficientsSet { .. }
+        | Event::QualityDeductionRecorded { .. }
         | Event::StaffRegistered { .. }
         | Event::CardAssigned { .. }
         | Event::CardReleased { .. }

@@ -68,6 +68,15 @@ impl<A: Aggregate> Then<A> {
         }
     }
 
+    /// Asserts the command was accepted; returns the events it decided.
+    #[track_caller]
+    pub fn then_events(self) -> Vec<Event> {
+        match self.result {
+            Ok(events) => events,
+            Err(error) => panic!("expected events, but the command was refused: {error}"),
+        }
+    }
+
     /// Asserts the command was refused with exactly this error.
     #[track_caller]
     pub fn then_err(self, expected: DomainError) {

@@ -100,7 +100,7 @@ fn one_of_each() -> Vec<Event> {
     .collect()
 }
 
-const TYPE_NAMES: [&str; 16] = [
+const TYPE_NAMES: [&str; 18] = [
     "StaffRegistered",
     "CardAssigned",
     "CardReleased",
@@ -117,6 +117,8 @@ const TYPE_NAMES: [&str; 16] = [
     "CashCounted",
     "CashHandedOver",
     "DischargeSettled",
+    "DifficultyCoefficientsSet",
+    "QualityDeductionRecorded",
 ];
 
 #[test]
@@ -252,7 +254,9 @@ fn it_names_the_account_and_shift_of_each_event() {
             | Event::ShiftClosed { .. }
             | Event::ReceiptVoided { .. }
             | Event::CashCounted { .. }
-            | Event::CashHandedOver { .. } => None,
+            | Event::CashHandedOver { .. }
+            | Event::DifficultyCoefficientsSet { .. }
+            | Event::QualityDeductionRecorded { .. } => None,
             _ => Some(ACCOUNT),
         };
         assert_eq!(event.account_id(), expected_account, "{event:?}");

@@ -257,3 +257,105 @@ impl ReadStore {
         Ok(Money::from_fen(fen))
     }
 }
+
+/// A counted act as stored: who, what, when (UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActRow {
+    /// The staff member.
+    pub staff_id: yika_domain::StaffId,
+    /// What.
+    pub business_type: yika_domain::BusinessType,
+    /// When.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The most acts one workload query reads.
+pub const MAX_WORKLOAD_ACTS: i64 = 2_000_000;
+
+fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ProjectionError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|e| ProjectionError::Corrupt(format!("{text:?}: {e}")))
+}
+
+fn uuid(text: &str) -> Result<uuid::Uuid, ProjectionError> {
+    uuid::Uuid::parse_str(text).map_err(|e| ProjectionError::Corrupt(format!("{text:?}: {e}")))
+}
+
+fn decimal(text: &str) -> Result<rust_decimal::Decimal, ProjectionError> {
+    text.parse()
+        .map_err(|e| ProjectionError::Corrupt(format!("{text:?}: {e}")))
+}
+
+impl ReadStore {
+    /// Counted acts recorded in `[from, to)`.
+    pub async fn workload_acts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ActRow>, ProjectionError> {
+        let rows = sqlx::query(
+            "SELECT staff_id, business_type, recorded_at FROM workload_acts WHERE recorded_at >= ? AND recorded_at < ? \
+             ORDER BY position LIMIT ?",
+        )
+        .bind(format_time(from))
+        .bind(format_time(to))
+        .bind(MAX_WORKLOAD_ACTS)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ActRow {
+                    staff_id: yika_domain::StaffId(uuid(&row.try_get::<String, _>("staff_id")?)?),
+                    business_type: parse(&row.try_get::<String, _>("business_type")?)?,
+                    recorded_at: DateTime::parse_from_rfc3339(
+                        &row.try_get::<String, _>("recorded_at")?,
+                    )
+                    .map_err(|e| ProjectionError::Corrupt(e.to_string()))?
+                    .with_timezone(&Utc),
+                })
+            })
+            .collect()
+    }
+
+    /// Every coefficient set, oldest effective date first.
+    pub async fn coefficient_sets(
+        &self,
+    ) -> Result<Vec<yika_domain::workload::CoefficientSet>, ProjectionError> {
+        let rows = sqlx::query("SELECT effective_from, base_ratio, coefficients FROM coefficient_sets ORDER BY effective_from, position")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let from: String = row.try_get("effective_from")?;
+                Ok(yika_domain::workload::CoefficientSet {
+                    effective_from: chrono::NaiveDate::parse_from_str(&from, "%Y-%m-%d")
+                        .map_err(|e| ProjectionError::Corrupt(e.to_string()))?,
+                    base_ratio: decimal(&row.try_get::<String, _>("base_ratio")?)?,
+                    coefficients: serde_json::from_str(&row.try_get::<String, _>("coefficients")?)
+                        .map_err(|e| ProjectionError::Corrupt(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Quality deduction points per staff member recorded in `[from, to)`.
+    pub async fn quality_deductions(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(yika_domain::StaffId, rust_decimal::Decimal)>, ProjectionError> {
+        let rows = sqlx::query("SELECT staff_id, points FROM quality_deductions WHERE recorded_at >= ? AND recorded_at < ? ORDER BY position")
+            .bind(format_time(from))
+            .bind(format_time(to))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    yika_domain::StaffId(uuid(&row.try_get::<String, _>("staff_id")?)?),
+                    decimal(&row.try_get::<String, _>("points")?)?,
+                ))
+            })
+            .collect()
+    }
+}

@@ -23,6 +23,82 @@ pub async fn apply(
     shifts(conn, recorded, event).await?;
     movements(conn, recorded, event).await?;
     journal(conn, recorded, event).await?;
+    workload(conn, recorded, event, metadata).await?;
+    Ok(())
+}
+
+/// The workload view: acts attributed to the staff member who acted, coefficient sets and
+/// quality deductions.
+async fn workload(
+    conn: &mut SqliteConnection,
+    recorded: &RecordedEvent,
+    event: &Event,
+    metadata: &Metadata,
+) -> Result<(), ProjectionError> {
+    let position = i64::try_from(recorded.position).expect("position fits");
+    let at = format_time(recorded.recorded_at);
+    match event {
+        Event::DifficultyCoefficientsSet {
+            effective_from,
+            base_ratio,
+            coefficients,
+            ..
+        } => {
+            sqlx::query("INSERT INTO coefficient_sets (position, effective_from, base_ratio, coefficients) VALUES (?, ?, ?, ?)")
+                .bind(position)
+                .bind(effective_from.format("%Y-%m-%d").to_string())
+                .bind(base_ratio.to_string())
+                .bind(serde_json::to_string(coefficients).expect("coefficients serialize"))
+                .execute(conn)
+                .await?;
+            return Ok(());
+        }
+        Event::QualityDeductionRecorded {
+            staff_id,
+            points,
+            reason,
+            ..
+        } => {
+            sqlx::query(
+                "INSERT INTO quality_deductions (position, deduction_id, staff_id, points, reason, recorded_at) \
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(position)
+            .bind(recorded.event_id.to_string())
+            .bind(staff_id.to_string())
+            .bind(points.to_string())
+            .bind(reason)
+            .bind(&at)
+            .execute(conn)
+            .await?;
+            return Ok(());
+        }
+        _ => {}
+    }
+    let kind = match event.account_id() {
+        Some(account) if matches!(event, Event::AccountClosed { .. }) => {
+            let kind: Option<String> =
+                sqlx::query_scalar("SELECT kind FROM accounts WHERE account_id = ?")
+                    .bind(account.to_string())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            kind.and_then(|k| serde_json::from_value(serde_json::Value::String(k)).ok())
+        }
+        _ => None,
+    };
+    let (Some(business_type), Some(actor)) = (
+        yika_domain::workload::business_type(event, kind),
+        metadata.actor_id,
+    ) else {
+        return Ok(());
+    };
+    sqlx::query("INSERT INTO workload_acts (position, staff_id, business_type, recorded_at) VALUES (?, ?, ?, ?)")
+        .bind(position)
+        .bind(actor.to_string())
+        .bind(enum_text(&business_type))
+        .bind(&at)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -12,3 +12,4 @@ mod refusals;
 mod replay;
 mod reports;
 mod schema;
+mod workload;

@@ -3,6 +3,7 @@
 pub mod reports;
 pub mod scalars;
 pub mod types;
+pub mod workload;
 
 use async_graphql::{Context, EmptySubscription, InputObject, MergedObject, Object, Schema};
 use uuid::Uuid;
@@ -30,7 +31,7 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 /// Builds the schema; `app` is `None` only to export the SDL.
 #[must_use]
 pub fn schema(app: Option<App>, calendar: reports::Calendar) -> YikaSchema {
-    let builder = Schema::build(Query::default(), Mutation, EmptySubscription)
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(calendar)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY);
@@ -106,7 +107,7 @@ pub struct AccountFilter {
 
 /// Read side: the core ledger's queries and finance's reports.
 #[derive(MergedObject, Default)]
-pub struct Query(CoreQuery, reports::ReportQuery);
+pub struct Query(CoreQuery, reports::ReportQuery, workload::WorkloadQuery);
 
 /// Accounts, staff and single shifts.
 #[derive(Default)]
@@ -420,10 +421,15 @@ async fn shift_view(ctx: &Context<'_>, id: ShiftId) -> GqlResult<Shift> {
 }
 
 /// Write side. Every refusal carries `extensions.code` and writes nothing.
-pub struct Mutation;
+#[derive(MergedObject, Default)]
+pub struct Mutation(CoreMutation, workload::WorkloadMutation);
+
+/// The ledger's commands.
+#[derive(Default)]
+pub struct CoreMutation;
 
 #[Object]
-impl Mutation {
+impl CoreMutation {
     /// ADMIN: registers a staff member; the token is shown once.
     async fn register_staff(
         &self,

@@ -62,11 +62,13 @@ pub fn variant(event: &Event) -> usize {
         Event::CashCounted { .. } => 13,
         Event::CashHandedOver { .. } => 14,
         Event::DischargeSettled { .. } => 15,
+        Event::DifficultyCoefficientsSet { .. } => 16,
+        Event::QualityDeductionRecorded { .. } => 17,
     }
 }
 
 /// How many variants [`variant`] knows.
-pub const VARIANT_COUNT: usize = 16;
+pub const VARIANT_COUNT: usize = 18;
 
 /// One each of the shift-stream events (receipts, counts, hand-over).
 pub fn shift_stream_events() -> Vec<Event> {
@@ -116,6 +118,21 @@ pub fn shift_stream_events() -> Vec<Event> {
             cashier_id: CASHIER,
             receipt_no: "C001-00000003".to_owned(),
             manual: false,
+        },
+        Event::DifficultyCoefficientsSet {
+            effective_from: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            base_ratio: "0.7".parse().unwrap(),
+            coefficients: vec![(
+                yika_domain::BusinessType::DischargeOutOfArea,
+                "3.5".parse().unwrap(),
+            )],
+            set_by: CASHIER,
+        },
+        Event::QualityDeductionRecorded {
+            staff_id: CASHIER,
+            points: "2".parse().unwrap(),
+            reason: "complaint".to_owned(),
+            recorded_by: CASHIER,
         },
     ]
 }

@@ -1,0 +1,269 @@
+//! Performance workload: business types, difficulty coefficients in force by date, quality
+//! deductions, and the workload table checked against hand computations.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::*;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+use yika_domain::testing::given;
+use yika_domain::workload::{Act, CoefficientSet, business_type, workload_table};
+use yika_domain::{
+    AccountKind, BusinessType as B, Coefficients, CoefficientsCommand, DomainError, Event,
+    InsuranceScheme, Quality, RecordQualityDeduction, StaffId,
+};
+
+fn d(text: &str) -> Decimal {
+    Decimal::from_str(text).unwrap()
+}
+
+fn day(n: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, n).unwrap()
+}
+
+fn staff(n: u128) -> StaffId {
+    StaffId(uuid::Uuid::from_u128(0x5_0000 + n))
+}
+
+fn set(from: NaiveDate, ratio: &str, coefficients: &[(B, &str)]) -> CoefficientSet {
+    CoefficientSet {
+        effective_from: from,
+        base_ratio: d(ratio),
+        coefficients: coefficients.iter().map(|(t, c)| (*t, d(c))).collect(),
+    }
+}
+
+fn command(
+    from: NaiveDate,
+    today: NaiveDate,
+    ratio: &str,
+    coefficients: &[(B, &str)],
+) -> CoefficientsCommand {
+    CoefficientsCommand::Set {
+        effective_from: from,
+        today,
+        base_ratio: d(ratio),
+        coefficients: coefficients.iter().map(|(t, c)| (*t, d(c))).collect(),
+        set_by: staff(99),
+    }
+}
+
+#[test]
+fn it_derives_business_types_from_events() {
+    // Goal: what a supervisor counts, from what the ledger records.
+    assert_eq!(business_type(&outpatient(), None), Some(B::CardIssue));
+    assert_eq!(business_type(&inpatient(), None), Some(B::Admission));
+    assert_eq!(business_type(&deposited("1.00"), None), Some(B::Deposit));
+    assert_eq!(
+        business_type(&refunded("1.00"), None),
+        Some(B::BalanceRefund)
+    );
+    assert_eq!(
+        business_type(&closed(), Some(AccountKind::OutpatientCard)),
+        Some(B::CardReturn)
+    );
+    assert_eq!(
+        business_type(&closed(), Some(AccountKind::InpatientDeposit)),
+        None
+    );
+    assert_eq!(
+        business_type(&deducted(D1, "1.00", LAB), None),
+        None,
+        "departments' deductions are not window work"
+    );
+    let settled = |scheme| Event::DischargeSettled {
+        account_id: ACCOUNT,
+        insurance_scheme: scheme,
+        total_charges: money("1.00"),
+        insurance_pays: money("0.00"),
+        deposits_applied: money("1.00"),
+        patient_pays: money("0.00"),
+        patient_receives: money("0.00"),
+        method: yika_domain::PaymentMethod::Cash,
+        shift_id: SHIFT,
+        cashier_id: CASHIER,
+        receipt_no: "C001-00000001".to_owned(),
+        manual: false,
+    };
+    assert_eq!(
+        business_type(&settled(InsuranceScheme::SelfPay), None),
+        Some(B::DischargeSelfPay)
+    );
+    assert_eq!(
+        business_type(&settled(InsuranceScheme::ResidentBasic), None),
+        Some(B::DischargeInsured)
+    );
+    assert_eq!(
+        business_type(&settled(InsuranceScheme::OutOfArea), None),
+        Some(B::DischargeOutOfArea)
+    );
+}
+
+#[test]
+fn it_sets_coefficients_from_today_on_but_never_for_the_past() {
+    // Goal: coefficients take effect from a date not before today and not before a set already
+    // in force, so recomputing a past month gives what it gave then.
+    let valid = command(
+        day(16),
+        day(15),
+        "0.7",
+        &[(B::DischargeOutOfArea, "3.5"), (B::Deposit, "1")],
+    );
+    let events = given::<Coefficients>([]).when(valid).then_events();
+    assert!(
+        matches!(&events[0], Event::DifficultyCoefficientsSet { coefficients, .. } if coefficients[0].0 == B::Deposit)
+    );
+    given::<Coefficients>([])
+        .when(command(day(14), day(15), "0.7", &[(B::Deposit, "1")]))
+        .then_err(DomainError::InvalidText {
+            field: "effectiveFrom",
+            reason: "must not be in the past (a past month is never rewritten)",
+        });
+    given::<Coefficients>(events)
+        .when(command(day(15), day(15), "0.7", &[(B::Deposit, "1")]))
+        .then_err(DomainError::InvalidText {
+            field: "effectiveFrom",
+            reason: "must not precede a set already in force",
+        });
+}
+
+#[test]
+fn it_refuses_nonsense_coefficients_and_ratios() {
+    // Goal: coefficients are above 0 and at most 100, each type once; the ratio in (0, 1].
+    for (ratio, coefficients) in [
+        ("0", vec![(B::Deposit, "1")]),
+        ("1.01", vec![(B::Deposit, "1")]),
+        ("0.7", vec![(B::Deposit, "0")]),
+        ("0.7", vec![(B::Deposit, "100.01")]),
+        ("0.7", vec![(B::Deposit, "1"), (B::Deposit, "2")]),
+        ("0.7", vec![]),
+    ] {
+        let result = yika_domain::Aggregate::decide(
+            &Coefficients::default(),
+            &command(day(1), day(1), ratio, &coefficients),
+        );
+        assert!(result.is_err(), "{ratio} {coefficients:?} was accepted");
+    }
+}
+
+#[test]
+fn it_records_quality_deductions_within_bounds() {
+    // Goal: points above 0 and at most 100 with a reason.
+    let record = |points: &str, reason: &str| RecordQualityDeduction {
+        staff_id: staff(1),
+        points: d(points),
+        reason: reason.to_owned(),
+        recorded_by: staff(99),
+    };
+    given::<Quality>([])
+        .when(record("2.5", "服务态度 complaint"))
+        .then([Event::QualityDeductionRecorded {
+            staff_id: staff(1),
+            points: d("2.5"),
+            reason: "服务态度 complaint".to_owned(),
+            recorded_by: staff(99),
+        }]);
+    assert!(yika_domain::Aggregate::decide(&Quality, &record("0", "x")).is_err());
+    assert!(yika_domain::Aggregate::decide(&Quality, &record("100.01", "x")).is_err());
+    assert!(yika_domain::Aggregate::decide(&Quality, &record("1", " ")).is_err());
+}
+
+#[test]
+fn it_computes_the_table_by_hand() {
+    // Goal: three cashiers, coefficients Deposit 1, DischargeInsured 2, OutOfArea 3.5:
+    //   A: 10 deposits + 2 insured discharges = 10 + 4 = 14
+    //   B: 4 deposits + 1 out-of-area = 4 + 3.5 = 7.5
+    //   C: 1 deposit = 1
+    // average = 22.5 / 3 = 7.5; base = 0.7 × 7.5 = 5.25; A and B reach it with excess 8.75 and
+    // 2.25; C does not. D only has a quality deduction and is not in the average.
+    let sets = [set(
+        day(1),
+        "0.7",
+        &[
+            (B::Deposit, "1"),
+            (B::DischargeInsured, "2"),
+            (B::DischargeOutOfArea, "3.5"),
+        ],
+    )];
+    let mut acts = Vec::new();
+    let act = |s, t| Act {
+        staff: staff(s),
+        date: day(10),
+        business_type: t,
+    };
+    acts.extend((0..10).map(|_| act(1, B::Deposit)));
+    acts.extend((0..2).map(|_| act(1, B::DischargeInsured)));
+    acts.extend((0..4).map(|_| act(2, B::Deposit)));
+    acts.push(act(2, B::DischargeOutOfArea));
+    acts.push(act(3, B::Deposit));
+    let table = workload_table(
+        &acts,
+        &sets,
+        &[(staff(3), d("2")), (staff(4), d("1.5"))],
+        day(30),
+    );
+    assert_eq!(
+        (table.average, table.base_ratio, table.base),
+        (d("7.5"), d("0.7"), d("5.25"))
+    );
+    let line = |n| table.lines.iter().find(|l| l.staff == staff(n)).unwrap();
+    assert_eq!(
+        (line(1).weighted, line(1).reaches_base, line(1).excess),
+        (d("14"), true, d("8.75"))
+    );
+    assert_eq!(
+        (line(2).weighted, line(2).reaches_base, line(2).excess),
+        (d("7.5"), true, d("2.25"))
+    );
+    assert_eq!(
+        (
+            line(3).weighted,
+            line(3).reaches_base,
+            line(3).excess,
+            line(3).quality_deductions
+        ),
+        (d("1"), false, d("0"), d("2"))
+    );
+    assert_eq!(
+        (
+            line(4).weighted,
+            line(4).reaches_base,
+            line(4).quality_deductions
+        ),
+        (d("0"), false, d("1.5"))
+    );
+    assert_eq!(line(1).counts[&B::Deposit], 10);
+}
+
+#[test]
+fn a_coefficient_change_mid_month_weights_acts_before_and_after_differently() {
+    // Goal: an out-of-area discharge on the 10th weighs 3, on the 20th (after a change on the
+    // 16th) 4; a month recomputed after a later change is unchanged.
+    let before = set(day(1), "0.7", &[(B::DischargeOutOfArea, "3")]);
+    let after = set(day(16), "0.7", &[(B::DischargeOutOfArea, "4")]);
+    let acts = [
+        Act {
+            staff: staff(1),
+            date: day(10),
+            business_type: B::DischargeOutOfArea,
+        },
+        Act {
+            staff: staff(1),
+            date: day(20),
+            business_type: B::DischargeOutOfArea,
+        },
+    ];
+    let november = workload_table(&acts, &[before.clone(), after.clone()], &[], day(30));
+    assert_eq!(november.lines[0].weighted, d("7"));
+    let later = set(
+        NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        "0.6",
+        &[(B::DischargeOutOfArea, "9")],
+    );
+    let recomputed = workload_table(&acts, &[before, after, later], &[], day(30));
+    assert_eq!(
+        recomputed, november,
+        "a later change never rewrites November"
+    );
+}

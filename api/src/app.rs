@@ -241,6 +241,22 @@ impl App {
         Ok((state, recorded.last().map_or(0, |r| r.revision)))
     }
 
+    /// Loads an aggregate, decides `command` on it, and returns the write of its events at the
+    /// revision it was loaded at.
+    async fn decide_on<A: Aggregate>(
+        &self,
+        stream_id: &str,
+        command: &A::Command,
+    ) -> ApiResult<Write> {
+        let (state, revision) = self.load::<A>(stream_id).await?;
+        let events = state.decide(command)?;
+        Ok(Write {
+            stream_id: stream_id.to_owned(),
+            revision,
+            events: with_ids(events),
+        })
+    }
+
     /// The events at positions `first..=last`, decoded.
     async fn written(&self, first: u64, last: u64) -> ApiResult<Written> {
         let count = usize::try_from(last - first + 1).expect("small");
@@ -862,22 +878,19 @@ impl App {
             } else {
                 self.own_open_shift(actor, shift_id).await?
             };
-            let (shift, revision) = self.load::<Shift>(&shift_stream).await?;
-            let events = shift.decide(&ShiftCommand::CountCash {
-                context,
-                counted_by: actor.staff_id,
-                surprise,
-                counted_cash,
-                note: note.clone(),
-            })?;
-            Ok(vec![
-                Write {
-                    stream_id: shift_stream.clone(),
-                    revision,
-                    events: with_ids(events),
-                },
-                guard,
-            ])
+            let write = self
+                .decide_on::<Shift>(
+                    &shift_stream,
+                    &ShiftCommand::CountCash {
+                        context,
+                        counted_by: actor.staff_id,
+                        surprise,
+                        counted_cash,
+                        note: note.clone(),
+                    },
+                )
+                .await?;
+            Ok(vec![write, guard])
         })
         .await
     }
@@ -893,20 +906,17 @@ impl App {
         let shift_stream = streams::shift(shift_id);
         self.execute(Some(actor), &shift_stream, None, || async {
             let (context, guard) = self.shift_context(shift_id, "").await?;
-            let (shift, revision) = self.load::<Shift>(&shift_stream).await?;
-            let events = shift.decide(&ShiftCommand::HandOver {
-                context,
-                received_by: actor.staff_id,
-                amount,
-            })?;
-            Ok(vec![
-                Write {
-                    stream_id: shift_stream.clone(),
-                    revision,
-                    events: with_ids(events),
-                },
-                guard,
-            ])
+            let write = self
+                .decide_on::<Shift>(
+                    &shift_stream,
+                    &ShiftCommand::HandOver {
+                        context,
+                        received_by: actor.staff_id,
+                        amount,
+                    },
+                )
+                .await?;
+            Ok(vec![write, guard])
         })
         .await?;
         Ok(())
@@ -923,19 +933,16 @@ impl App {
         let shift_stream = streams::shift(shift_id);
         self.execute(Some(actor), &shift_stream, None, || async {
             let (context, guard) = self.own_open_shift(actor, shift_id).await?;
-            let (shift, revision) = self.load::<Shift>(&shift_stream).await?;
-            let events = shift.decide(&ShiftCommand::VoidReceipt {
-                context,
-                reason: reason.to_owned(),
-            })?;
-            Ok(vec![
-                Write {
-                    stream_id: shift_stream.clone(),
-                    revision,
-                    events: with_ids(events),
-                },
-                guard,
-            ])
+            let write = self
+                .decide_on::<Shift>(
+                    &shift_stream,
+                    &ShiftCommand::VoidReceipt {
+                        context,
+                        reason: reason.to_owned(),
+                    },
+                )
+                .await?;
+            Ok(vec![write, guard])
         })
         .await?;
         Ok(())
@@ -954,19 +961,19 @@ impl App {
         require(actor, Role::Supervisor)?;
         let stream = streams::coefficients();
         self.execute(Some(actor), &stream, None, || async {
-            let (state, revision) = self.load::<Coefficients>(&stream).await?;
-            let events = state.decide(&CoefficientsCommand::Set {
-                effective_from,
-                today,
-                base_ratio,
-                coefficients: coefficients.clone(),
-                set_by: actor.staff_id,
-            })?;
-            Ok(vec![Write {
-                stream_id: stream.clone(),
-                revision,
-                events: with_ids(events),
-            }])
+            Ok(vec![
+                self.decide_on::<Coefficients>(
+                    &stream,
+                    &CoefficientsCommand::Set {
+                        effective_from,
+                        today,
+                        base_ratio,
+                        coefficients: coefficients.clone(),
+                        set_by: actor.staff_id,
+                    },
+                )
+                .await?,
+            ])
         })
         .await
     }
@@ -987,18 +994,18 @@ impl App {
         }
         let stream = streams::quality(staff_id);
         self.execute(Some(actor), &stream, None, || async {
-            let (state, revision) = self.load::<Quality>(&stream).await?;
-            let events = state.decide(&RecordQualityDeduction {
-                staff_id,
-                points,
-                reason: reason.to_owned(),
-                recorded_by: actor.staff_id,
-            })?;
-            Ok(vec![Write {
-                stream_id: stream.clone(),
-                revision,
-                events: with_ids(events),
-            }])
+            Ok(vec![
+                self.decide_on::<Quality>(
+                    &stream,
+                    &RecordQualityDeduction {
+                        staff_id,
+                        points,
+                        reason: reason.to_owned(),
+                        recorded_by: actor.staff_id,
+                    },
+                )
+                .await?,
+            ])
         })
         .await
     }

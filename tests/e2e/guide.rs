@@ -101,6 +101,8 @@ fn user_guide_examples_run() {
         "variance: 0.00",
         "shift status: HANDED_OVER",
         "daily report balances: true",
+        "settled balance: 0.00",
+        "workload rows: 1",
         "server stopped",
     ] {
         assert!(

@@ -41,6 +41,9 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Check the hash chain over the whole log and compare every view with a fresh replay;
+    /// exits non-zero when anything is wrong.
+    Verify,
     /// Reports for finance's spreadsheets.
     Report {
         #[command(subcommand)]
@@ -214,6 +217,7 @@ async fn run(cli: Cli) -> Result<()> {
                     time_zone,
                 },
         } => report_workload(&data, &month, csv, time_zone).await,
+        Command::Verify => verify(&data).await,
         Command::Export {
             what: ExportCommand::Schema,
         } => {
@@ -364,4 +368,33 @@ async fn report_workload(
     }
     stores.events.close().await;
     Ok(())
+}
+
+/// `yika verify`: prints the verdict; an error (non-zero exit) when anything is wrong.
+async fn verify(data: &std::path::Path) -> Result<()> {
+    let stores = open_stores(data).await?;
+    let (app, _runner) = application(&stores);
+    let verdict = crate::verify::verify(&app).await.map_err(|e| e.to_string());
+    stores.events.close().await;
+    let verdict = verdict?;
+    println!("events checked: {}", verdict.events_checked);
+    match verdict.first_broken_position {
+        None => println!("hash chain: intact"),
+        Some(position) => println!("hash chain: BROKEN at position {position}"),
+    }
+    if verdict.mismatches.is_empty() {
+        println!(
+            "views: equal to a replay of the log up to position {}",
+            verdict.views_position
+        );
+    } else {
+        for mismatch in &verdict.mismatches {
+            println!("views: MISMATCH {mismatch}");
+        }
+    }
+    if verdict.ok() {
+        Ok(())
+    } else {
+        Err("the ledger does not verify".to_owned())
+    }
 }

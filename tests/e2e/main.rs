@@ -12,4 +12,5 @@ mod refusals;
 mod replay;
 mod reports;
 mod schema;
+mod verify;
 mod workload;

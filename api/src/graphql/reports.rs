@@ -220,6 +220,19 @@ pub struct TrialBalance {
     balanced: bool,
 }
 
+/// The result of `verifyLedger`.
+#[derive(SimpleObject)]
+pub struct Verification {
+    events_checked: i64,
+    /// The hash chain recomputes over the whole log.
+    chain_intact: bool,
+    /// The first position whose stored hash or position does not follow (edited or removed).
+    first_broken_position: Option<i64>,
+    /// Every view equals a fresh replay of the log up to the views' position.
+    views_match_replay: bool,
+    mismatches: Vec<String>,
+}
+
 /// The longest period a report covers.
 const MAX_REPORT_DAYS: i64 = 366;
 
@@ -391,6 +404,22 @@ impl ReportQuery {
             return Err(ApiError::NotFound(format!("account {id} does not exist")).into());
         }
         Ok(read.balance_as_of(id, at).await?.into())
+    }
+
+    /// Recomputes the hash chain over the whole log and compares every view with a fresh
+    /// replay (AUDITOR, CONTROLLER, SUPERVISOR, ADMIN). Expensive: it reads the whole log.
+    async fn verify_ledger(&self, ctx: &Context<'_>) -> GqlResult<Verification> {
+        require_finance(actor(ctx)?)?;
+        let verdict = crate::verify::verify(app(ctx)?).await?;
+        Ok(Verification {
+            events_checked: i64::try_from(verdict.events_checked).unwrap_or(i64::MAX),
+            chain_intact: verdict.first_broken_position.is_none(),
+            first_broken_position: verdict
+                .first_broken_position
+                .map(|p| i64::try_from(p).unwrap_or(i64::MAX)),
+            views_match_replay: verdict.mismatches.is_empty(),
+            mismatches: verdict.mismatches,
+        })
     }
 
     /// Deductions, reversals, net and count per executing department recorded in [from, to).

@@ -359,3 +359,84 @@ impl ReadStore {
             .collect()
     }
 }
+
+/// Filters of the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Events of this account.
+    pub account_id: Option<String>,
+    /// Events recorded in this shift.
+    pub shift_id: Option<String>,
+    /// Events by this staff member.
+    pub actor_id: Option<String>,
+    /// Events of this department.
+    pub department: Option<String>,
+    /// Events of these types.
+    pub event_types: Vec<String>,
+    /// Recorded at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Recorded before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl ReadStore {
+    /// Positions of the events matching `filter`, after `after`, in log order (at most
+    /// `first + 1`, to tell whether more follow), and how many match in all.
+    pub async fn audit_positions(
+        &self,
+        filter: &AuditFilter,
+        first: usize,
+        after: u64,
+    ) -> Result<(Vec<u64>, i64), ProjectionError> {
+        fn push_filter(query: &mut sqlx::QueryBuilder<sqlx::Sqlite>, filter: &AuditFilter) {
+            query.push(" WHERE 1 = 1");
+            if let Some(v) = &filter.account_id {
+                query.push(" AND account_id = ").push_bind(v.clone());
+            }
+            if let Some(v) = &filter.shift_id {
+                query.push(" AND shift_id = ").push_bind(v.clone());
+            }
+            if let Some(v) = &filter.actor_id {
+                query.push(" AND actor_id = ").push_bind(v.clone());
+            }
+            if let Some(v) = &filter.department {
+                query.push(" AND department = ").push_bind(v.clone());
+            }
+            if !filter.event_types.is_empty() {
+                query.push(" AND event_type IN (");
+                let mut list = query.separated(", ");
+                for t in &filter.event_types {
+                    list.push_bind(t.clone());
+                }
+                query.push(")");
+            }
+            if let Some(from) = filter.from {
+                query
+                    .push(" AND recorded_at >= ")
+                    .push_bind(format_time(from));
+            }
+            if let Some(to) = filter.to {
+                query.push(" AND recorded_at < ").push_bind(format_time(to));
+            }
+        }
+        let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM audit_index");
+        push_filter(&mut count, filter);
+        let total: i64 = count.build_query_scalar().fetch_one(self.pool()).await?;
+        let mut query = sqlx::QueryBuilder::new("SELECT position FROM audit_index");
+        push_filter(&mut query, filter);
+        query
+            .push(" AND position > ")
+            .push_bind(i64::try_from(after).unwrap_or(i64::MAX));
+        query
+            .push(" ORDER BY position LIMIT ")
+            .push_bind(i64::try_from(first + 1).unwrap_or(i64::MAX));
+        let positions: Vec<i64> = query.build_query_scalar().fetch_all(self.pool()).await?;
+        Ok((
+            positions
+                .into_iter()
+                .map(|p| u64::try_from(p).unwrap_or(0))
+                .collect(),
+            total,
+        ))
+    }
+}

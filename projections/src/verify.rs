@@ -10,7 +10,7 @@ use yika_store::hash::{ChainCheck, ChainVerifier};
 use crate::{ProjectionError, ProjectionRunner, ReadStore};
 
 /// Every view table, compared row by row.
-pub const VIEW_TABLES: [&str; 13] = [
+pub const VIEW_TABLES: [&str; 14] = [
     "staff",
     "accounts",
     "deductions",
@@ -23,6 +23,7 @@ pub const VIEW_TABLES: [&str; 13] = [
     "workload_acts",
     "coefficient_sets",
     "quality_deductions",
+    "audit_index",
     "checkpoints",
 ];
 

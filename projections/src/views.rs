@@ -24,6 +24,37 @@ pub async fn apply(
     movements(conn, recorded, event).await?;
     journal(conn, recorded, event).await?;
     workload(conn, recorded, event, metadata).await?;
+    audit_index(conn, recorded, event, metadata).await?;
+    Ok(())
+}
+
+/// The audit index: what the audit trail filters on, per event.
+async fn audit_index(
+    conn: &mut SqliteConnection,
+    recorded: &RecordedEvent,
+    event: &Event,
+    metadata: &Metadata,
+) -> Result<(), ProjectionError> {
+    let department = match event {
+        Event::ChargeDeducted { department, .. } | Event::DeductionReversed { department, .. } => {
+            Some(department.as_str())
+        }
+        Event::StaffRegistered { department, .. } => department.as_deref(),
+        _ => None,
+    };
+    sqlx::query(
+        "INSERT INTO audit_index (position, event_type, account_id, shift_id, actor_id, department, recorded_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(i64::try_from(recorded.position).expect("position fits"))
+    .bind(&recorded.event_type)
+    .bind(event.account_id().map(|a| a.to_string()))
+    .bind(event.shift_id().map(|s| s.to_string()))
+    .bind(metadata.actor_id.map(|a| a.to_string()))
+    .bind(department)
+    .bind(format_time(recorded.recorded_at))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -2,6 +2,8 @@
 
 mod support;
 
+mod audit;
+
 mod cashier_control;
 mod concurrency;
 mod guide;

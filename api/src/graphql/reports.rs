@@ -233,6 +233,21 @@ pub struct Verification {
     mismatches: Vec<String>,
 }
 
+/// Filters of the audit trail.
+#[derive(InputObject, Default)]
+pub struct EventFilter {
+    account_id: Option<Uuid>,
+    shift_id: Option<Uuid>,
+    actor_id: Option<Uuid>,
+    department: Option<String>,
+    event_types: Option<Vec<String>>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+}
+
+/// The most event types one filter lists.
+const MAX_EVENT_TYPES: usize = 32;
+
 /// The longest period a report covers.
 const MAX_REPORT_DAYS: i64 = 366;
 
@@ -404,6 +419,101 @@ impl ReportQuery {
             return Err(ApiError::NotFound(format!("account {id} does not exist")).into());
         }
         Ok(read.balance_as_of(id, at).await?.into())
+    }
+
+    /// Every event with its actor, time, type, stream, position, hash and payload, in log order,
+    /// filtered; cursors are positions, so pages walk every event once while new ones arrive.
+    /// Finance and audit roles; a cashier only for one of their own shifts (`shiftId`).
+    async fn audit_trail(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<EventFilter>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> GqlResult<super::types::EventConnection> {
+        use super::types::{EventConnection, EventEdge, LedgerEvent};
+        let actor = actor(ctx)?;
+        let first = super::page_size(first)?;
+        let after = u64::try_from(super::parse_cursor(after.as_deref())?.unwrap_or(0)).unwrap_or(0);
+        let filter = filter.unwrap_or_default();
+        let app = app(ctx)?;
+        if !is_finance(actor) {
+            let own = match (actor.role, filter.shift_id) {
+                (DomainRole::Cashier, Some(shift)) => app
+                    .read
+                    .shift(yika_domain::ShiftId(shift))
+                    .await?
+                    .is_some_and(|s| s.cashier_id == actor.staff_id),
+                _ => false,
+            };
+            if !own {
+                return Err(ApiError::Forbidden(
+                    "the audit trail is for finance and audit; a cashier reads only its own shifts"
+                        .to_owned(),
+                )
+                .into());
+            }
+        }
+        let event_types = filter.event_types.unwrap_or_default();
+        if event_types.len() > MAX_EVENT_TYPES {
+            return Err(
+                ApiError::LimitExceeded(format!("at most {MAX_EVENT_TYPES} event types")).into(),
+            );
+        }
+        let view_filter = yika_projections::reports::AuditFilter {
+            account_id: filter.account_id.map(|u| u.to_string()),
+            shift_id: filter.shift_id.map(|u| u.to_string()),
+            actor_id: filter.actor_id.map(|u| u.to_string()),
+            department: filter.department,
+            event_types,
+            from: filter.from,
+            to: filter.to,
+        };
+        let (mut positions, total_count) =
+            app.read.audit_positions(&view_filter, first, after).await?;
+        let has_next_page = positions.len() > first;
+        positions.truncate(first);
+        let mut edges = Vec::with_capacity(positions.len());
+        for position in positions {
+            let event = app
+                .store
+                .read_all(position - 1, 1)
+                .await?
+                .pop()
+                .filter(|e| e.position == position);
+            let event = event.ok_or_else(|| {
+                ApiError::Internal(format!(
+                    "event {position} is in the index but not in the log"
+                ))
+            })?;
+            edges.push(EventEdge {
+                cursor: position.to_string(),
+                node: LedgerEvent(event),
+            });
+        }
+        let end_cursor = edges.last().map(|e| e.cursor.clone());
+        Ok(EventConnection {
+            edges,
+            page_info: PageInfo {
+                has_next_page,
+                end_cursor,
+            },
+            total_count,
+        })
+    }
+
+    /// One event by id (finance and audit roles).
+    async fn event(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> GqlResult<Option<super::types::LedgerEvent>> {
+        require_finance(actor(ctx)?)?;
+        Ok(app(ctx)?
+            .store
+            .find_event(id)
+            .await?
+            .map(super::types::LedgerEvent))
     }
 
     /// Recomputes the hash chain over the whole log and compares every view with a fresh

@@ -59,6 +59,8 @@ pub struct App {
     locks: Arc<Vec<tokio::sync::Mutex<()>>>,
     /// Whether a projection runner follows this store (false for the CLI's one-off commands).
     views_follow: bool,
+    /// Counters for /metrics.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The events a command wrote (or had written the first time, for a retried command).
@@ -204,6 +206,7 @@ impl App {
             read,
             locks: Arc::new(locks),
             views_follow: true,
+            metrics: Arc::default(),
         }
     }
 
@@ -300,7 +303,12 @@ impl App {
                 }
                 let writes = attempt().await?;
                 let request = self.request(actor, writes, claim.clone());
-                match self.store.append(request).await {
+                let started = std::time::Instant::now();
+                let appended = self.store.append(request).await;
+                if appended.is_ok() {
+                    self.metrics.appended(started.elapsed());
+                }
+                match appended {
                     Ok(AppendOutcome::Committed {
                         first_position,
                         last_position,
@@ -312,6 +320,7 @@ impl App {
                         break 'attempts self.written(first_position, last_position).await?;
                     }
                     Err(yika_store::StoreError::Conflict { .. }) => {
+                        self.metrics.conflicted();
                         tokio::time::sleep(Duration::from_millis(fastrand_jitter())).await;
                     }
                     Err(other) => return Err(other.into()),

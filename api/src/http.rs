@@ -40,6 +40,8 @@ pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -173,6 +175,55 @@ fn parameters(params: &Map<String, Value>) -> Result<async_graphql::Request, &'s
     Ok(request)
 }
 
+/// Ready when the views have caught up with the log (a load balancer sends traffic then).
+async fn readyz(State(state): State<HttpState>) -> Response {
+    match state.app.store.head_position().await {
+        Ok(head) if state.app.read.position() >= head => (StatusCode::OK, "ready").into_response(),
+        Ok(head) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "catching up: views at {} of {head}",
+                state.app.read.position()
+            ),
+        )
+            .into_response(),
+        Err(error) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("event store: {error}"),
+        )
+            .into_response(),
+    }
+}
+
+/// Prometheus text exposition.
+async fn metrics(State(state): State<HttpState>) -> Response {
+    let app = &state.app;
+    let head = app.store.head_position().await.unwrap_or(0);
+    let projected = app.read.position();
+    let lag_seconds = if head > projected {
+        match app.store.read_all(projected, 1).await {
+            Ok(events) => events.first().map_or(0.0, |e| {
+                (chrono::Utc::now() - e.recorded_at)
+                    .as_seconds_f64()
+                    .max(0.0)
+            }),
+            Err(_) => 0.0,
+        }
+    } else {
+        0.0
+    };
+    let body = app.metrics.render(head, projected, lag_seconds);
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
 async fn execute(
     state: &HttpState,
     headers: &HeaderMap,
@@ -180,7 +231,24 @@ async fn execute(
     media: Media,
 ) -> Response {
     let caller = caller(&state.app, headers).await;
+    let operation = request.operation_name.clone().unwrap_or_else(|| {
+        async_graphql::parser::parse_query(&request.query)
+            .ok()
+            .and_then(|document| {
+                document
+                    .operations
+                    .iter()
+                    .find_map(|(name, _)| name.map(|n| n.to_string()))
+            })
+            .unwrap_or_else(|| "anonymous".to_owned())
+    });
     let response = state.schema.execute(request.data(caller)).await;
+    let outcome = if response.errors.is_empty() {
+        "ok"
+    } else {
+        "error"
+    };
+    state.app.metrics.request(&operation, outcome);
     let mut body = serde_json::to_value(&response)
         .unwrap_or_else(|_| json!({ "errors": [{ "message": "internal error" }] }));
     // A request error (unparsable, invalid) never reached execution: no data entry at all.

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod verify;
 
 use std::path::Path;

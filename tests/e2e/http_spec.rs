@@ -142,3 +142,56 @@ async fn graphql_http_audit_reports_no_must_failure() {
     );
     assert!(report.contains("0 MUST failures"), "{report}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_readiness_and_metrics() {
+    // Goal: /healthz answers, /readyz is ready once the views have caught up, and /metrics
+    // counts appends and requests by operation and outcome in Prometheus text format.
+    let server = Server::start();
+    let cast = Cast::register(&server);
+    let named = "mutation OpenShift { openShift(input: { window: \"W9\", openingFloat: \"1.00\", idempotencyKey: \"m\" }) { id } }";
+    server
+        .ok(&cast.cashier.token, named, serde_json::json!({}))
+        .await;
+    server
+        .refused(Some(&cast.lab.token), named, serde_json::json!({}))
+        .await;
+    let base = server.url.trim_end_matches("/graphql");
+    let client = reqwest::Client::new();
+    let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(
+        (health.status().as_u16(), health.text().await.unwrap()),
+        (200, "ok".to_owned())
+    );
+    let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let metrics = client.get(format!("{base}/metrics")).send().await.unwrap();
+    assert!(
+        metrics.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = metrics.text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} in\n{text}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(value("yika_append_seconds_count") >= 1.0, "{text}");
+    assert_eq!(value("yika_projection_lag_events"), 0.0);
+    assert_eq!(
+        value("yika_log_head_position"),
+        server.event_count().await as f64
+    );
+    assert_eq!(
+        value("yika_graphql_requests_total{operation=\"OpenShift\",outcome=\"ok\"}"),
+        1.0
+    );
+    assert_eq!(
+        value("yika_graphql_requests_total{operation=\"OpenShift\",outcome=\"error\"}"),
+        1.0
+    );
+}

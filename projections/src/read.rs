@@ -39,17 +39,17 @@ pub struct Page<T> {
     pub total_count: i64,
 }
 
-fn parse_uuid(text: &str) -> Result<Uuid, ProjectionError> {
+pub(crate) fn parse_uuid(text: &str) -> Result<Uuid, ProjectionError> {
     Uuid::from_str(text).map_err(|e| ProjectionError::Corrupt(format!("uuid {text:?}: {e}")))
 }
 
-fn parse_time(text: &str) -> Result<DateTime<Utc>, ProjectionError> {
+pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, ProjectionError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| ProjectionError::Corrupt(format!("time {text:?}: {e}")))
 }
 
-fn parse_enum<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ProjectionError> {
+pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ProjectionError> {
     serde_json::from_value(serde_json::Value::String(text.to_owned()))
         .map_err(|e| ProjectionError::Corrupt(format!("enum {text:?}: {e}")))
 }
@@ -384,6 +384,34 @@ impl ReadStore {
         row.as_ref().map(AccountRow::from_row).transpose()
     }
 
+    /// One page of `table` in the order its rows were opened (`opened_position`, the cursor),
+    /// filtered by `filter` (which starts the WHERE clause): at most `first` rows after `after`,
+    /// whether more follow, and how many match in all.
+    async fn page_rows(
+        &self,
+        table: &'static str,
+        columns: &'static str,
+        filter: impl Fn(&mut QueryBuilder<Sqlite>),
+        first: usize,
+        after: Option<i64>,
+    ) -> Result<(Vec<SqliteRow>, bool, i64), ProjectionError> {
+        let mut count = QueryBuilder::new(format!("SELECT COUNT(*) FROM {table}"));
+        filter(&mut count);
+        let total_count: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        let mut query = QueryBuilder::new(format!("SELECT {columns} FROM {table}"));
+        filter(&mut query);
+        if let Some(after) = after {
+            query.push(" AND opened_position > ").push_bind(after);
+        }
+        query
+            .push(" ORDER BY opened_position LIMIT ")
+            .push_bind(i64::try_from(first + 1).expect("small"));
+        let mut rows = query.build().fetch_all(&self.pool).await?;
+        let has_next_page = rows.len() > first;
+        rows.truncate(first);
+        Ok((rows, has_next_page, total_count))
+    }
+
     /// A page of accounts in the order they were opened. `after` is a cursor from a prior page.
     pub async fn accounts(
         &self,
@@ -419,22 +447,11 @@ impl ReadStore {
                 None => {}
             }
         }
-        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM accounts");
-        push_filter(&mut count, filter);
-        let total_count: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
-
-        let mut query = QueryBuilder::new("SELECT * FROM accounts");
-        push_filter(&mut query, filter);
-        if let Some(after) = after {
-            query.push(" AND opened_position > ").push_bind(after);
-        }
-        query
-            .push(" ORDER BY opened_position LIMIT ")
-            .push_bind(i64::try_from(first + 1).expect("small"));
-        let rows = query.build().fetch_all(&self.pool).await?;
-        let has_next_page = rows.len() > first;
+        let (rows, has_next_page, total_count) = self
+            .page_rows("accounts", "*", |q| push_filter(q, filter), first, after)
+            .await?;
         let mut page = Vec::with_capacity(first);
-        for row in rows.iter().take(first) {
+        for row in &rows {
             let cursor: i64 = row.try_get("opened_position")?;
             page.push((AccountRow::from_row(row)?, cursor.to_string()));
         }
@@ -587,21 +604,17 @@ impl ReadStore {
                     .push_bind(yika_store::sqlite::format_time(to));
             }
         }
-        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM shifts");
-        push_filter(&mut count, filter);
-        let total_count: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
-        let mut query = QueryBuilder::new("SELECT shift_id, opened_position FROM shifts");
-        push_filter(&mut query, filter);
-        if let Some(after) = after {
-            query.push(" AND opened_position > ").push_bind(after);
-        }
-        query
-            .push(" ORDER BY opened_position LIMIT ")
-            .push_bind(i64::try_from(first + 1).expect("small"));
-        let rows = query.build().fetch_all(&self.pool).await?;
-        let has_next_page = rows.len() > first;
+        let (rows, has_next_page, total_count) = self
+            .page_rows(
+                "shifts",
+                "shift_id, opened_position",
+                |q| push_filter(q, filter),
+                first,
+                after,
+            )
+            .await?;
         let mut page = Vec::with_capacity(first);
-        for row in rows.iter().take(first) {
+        for row in &rows {
             let id = ShiftId(parse_uuid(&row.try_get::<String, _>("shift_id")?)?);
             let cursor: i64 = row.try_get("opened_position")?;
             let shift = self

@@ -6,6 +6,7 @@ use sqlx::Row;
 use yika_domain::{Money, PaymentMethod};
 use yika_store::sqlite::format_time;
 
+use crate::read::{parse_enum, parse_time, parse_uuid};
 use crate::{ProjectionError, ReadStore};
 
 /// Revenue as executed by one department over a period.
@@ -272,15 +273,6 @@ pub struct ActRow {
 /// The most acts one workload query reads.
 pub const MAX_WORKLOAD_ACTS: i64 = 2_000_000;
 
-fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ProjectionError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|e| ProjectionError::Corrupt(format!("{text:?}: {e}")))
-}
-
-fn uuid(text: &str) -> Result<uuid::Uuid, ProjectionError> {
-    uuid::Uuid::parse_str(text).map_err(|e| ProjectionError::Corrupt(format!("{text:?}: {e}")))
-}
-
 fn decimal(text: &str) -> Result<rust_decimal::Decimal, ProjectionError> {
     text.parse()
         .map_err(|e| ProjectionError::Corrupt(format!("{text:?}: {e}")))
@@ -305,13 +297,11 @@ impl ReadStore {
         rows.iter()
             .map(|row| {
                 Ok(ActRow {
-                    staff_id: yika_domain::StaffId(uuid(&row.try_get::<String, _>("staff_id")?)?),
-                    business_type: parse(&row.try_get::<String, _>("business_type")?)?,
-                    recorded_at: DateTime::parse_from_rfc3339(
-                        &row.try_get::<String, _>("recorded_at")?,
-                    )
-                    .map_err(|e| ProjectionError::Corrupt(e.to_string()))?
-                    .with_timezone(&Utc),
+                    staff_id: yika_domain::StaffId(parse_uuid(
+                        &row.try_get::<String, _>("staff_id")?,
+                    )?),
+                    business_type: parse_enum(&row.try_get::<String, _>("business_type")?)?,
+                    recorded_at: parse_time(&row.try_get::<String, _>("recorded_at")?)?,
                 })
             })
             .collect()
@@ -352,7 +342,7 @@ impl ReadStore {
         rows.iter()
             .map(|row| {
                 Ok((
-                    yika_domain::StaffId(uuid(&row.try_get::<String, _>("staff_id")?)?),
+                    yika_domain::StaffId(parse_uuid(&row.try_get::<String, _>("staff_id")?)?),
                     decimal(&row.try_get::<String, _>("points")?)?,
                 ))
             })

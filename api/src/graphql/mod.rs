@@ -88,12 +88,7 @@ pub(crate) fn parse_cursor(cursor: Option<&str>) -> GqlResult<Option<i64>> {
 
 /// Read access to shift reports: the cashier's own, or finance and audit roles.
 fn may_read_shift(actor: &Actor, cashier: StaffId) -> bool {
-    use yika_domain::Role as R;
-    actor.staff_id == cashier
-        || matches!(
-            actor.role,
-            R::Controller | R::Auditor | R::Supervisor | R::Admin
-        )
+    actor.staff_id == cashier || reports::is_finance(actor)
 }
 
 /// Filters of `accounts`.

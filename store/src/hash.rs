@@ -101,3 +101,31 @@ impl ChainVerifier {
         self.check
     }
 }
+
+/// Checks that `events` continue a log whose last event is at `tail_position` with hash
+/// `tail_hash`: dense positions from `tail_position + 1`, every stored hash recomputing from
+/// the one before. Returns the new tail's hash.
+pub fn check_continuation(
+    tail_position: u64,
+    tail_hash: [u8; 32],
+    events: &[RecordedEvent],
+) -> Result<[u8; 32], crate::StoreError> {
+    let mut previous = tail_hash;
+    for (offset, event) in events.iter().enumerate() {
+        let position = tail_position + 1 + offset as u64;
+        if event.position != position {
+            return Err(crate::StoreError::Corrupt(format!(
+                "imported event at position {} where {position} was due",
+                event.position
+            )));
+        }
+        let expected = event_hash(&previous, event);
+        if parse_hex(&event.hash) != Some(expected) {
+            return Err(crate::StoreError::Corrupt(format!(
+                "imported event at position {position} does not continue the hash chain"
+            )));
+        }
+        previous = expected;
+    }
+    Ok(previous)
+}

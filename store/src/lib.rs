@@ -235,7 +235,17 @@ pub trait EventStore: Send + Sync + 'static {
     /// A signal that carries the last position this process committed; live readers wait on it.
     /// Appends by other processes are seen by polling [`EventStore::head_position`].
     fn subscribe(&self) -> watch::Receiver<u64>;
+
+    /// Writes already-recorded events verbatim (positions, ids, revisions, recorded times and
+    /// hashes): a copy of another log's prefix, for as-of replays and for moving a ledger
+    /// between backends. The first event must sit at the tail + 1, positions must be dense and
+    /// each hash must chain from the one before ([`hash::check_continuation`]); otherwise
+    /// nothing is written. At most [`MAX_IMPORT_BATCH`] events per call.
+    async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError>;
 }
+
+/// The most events one [`EventStore::import`] call takes.
+pub const MAX_IMPORT_BATCH: usize = 1_000;
 
 /// Reads a whole stream in bounded batches.
 pub async fn read_whole_stream(

@@ -24,10 +24,10 @@ use sqlx::{Connection, QueryBuilder, Row, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
-use crate::hash::{GENESIS, event_hash, parse_hex};
+use crate::hash::{GENESIS, check_continuation, event_hash, parse_hex};
 use crate::{
-    AppendOutcome, AppendRequest, EventStore, MAX_EVENTS_PER_APPEND, MAX_READ_BATCH, NewEvent,
-    RecordedEvent, StoreError,
+    AppendOutcome, AppendRequest, EventStore, MAX_EVENTS_PER_APPEND, MAX_IMPORT_BATCH,
+    MAX_READ_BATCH, NewEvent, RecordedEvent, StoreError,
 };
 
 /// The most requests one group commit takes.
@@ -82,8 +82,14 @@ struct Job {
     reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
 }
 
+struct ImportJob {
+    events: Vec<RecordedEvent>,
+    reply: oneshot::Sender<Result<(), StoreError>>,
+}
+
 enum Message {
     Append(Job),
+    Import(ImportJob),
     Close(oneshot::Sender<()>),
 }
 
@@ -263,6 +269,18 @@ impl EventStore for SqliteEventStore {
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.committed.clone()
     }
+
+    async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        if events.len() > MAX_IMPORT_BATCH {
+            return Err(StoreError::Invalid("too many events in one import"));
+        }
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Message::Import(ImportJob { events, reply }))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
 }
 
 async fn read_tail(conn: &mut SqliteConnection) -> Result<Option<(u64, [u8; 32])>, StoreError> {
@@ -317,6 +335,11 @@ impl Writer {
             let mut close = None;
             match first {
                 Message::Append(job) => batch.push(job),
+                Message::Import(job) => {
+                    let result = self.import(&job.events).await;
+                    let _ = job.reply.send(result);
+                    continue;
+                }
                 Message::Close(done) => close = Some(done),
             }
             // Let the callers that are ready run and queue their appends before this batch
@@ -335,6 +358,15 @@ impl Writer {
                             events += job.request.events().count();
                             batch.push(job);
                         }
+                        Ok(Message::Import(job)) => {
+                            // Imports never join a group commit: answer it on its own.
+                            if !batch.is_empty() {
+                                self.commit_batch(std::mem::take(&mut batch)).await;
+                                events = 0;
+                            }
+                            let result = self.import(&job.events).await;
+                            let _ = job.reply.send(result);
+                        }
                         Ok(Message::Close(done)) => close = Some(done),
                         Err(_) => break,
                     }
@@ -352,6 +384,9 @@ impl Writer {
                 while let Ok(message) = queue.try_recv() {
                     match message {
                         Message::Append(job) => batch.push(job),
+                        Message::Import(job) => {
+                            let _ = job.reply.send(Err(StoreError::Closed));
+                        }
                         Message::Close(other) => {
                             let _ = other.send(());
                         }
@@ -367,6 +402,63 @@ impl Writer {
                 let _ = self.conn.close().await;
                 let _ = done.send(());
                 return;
+            }
+        }
+    }
+
+    /// Writes a verbatim copy of recorded events under the write lock, after checking that
+    /// they continue this log's tail and hash chain. All or nothing.
+    async fn import(&mut self, events: &[RecordedEvent]) -> Result<(), StoreError> {
+        // Whatever happens, re-read the tail before the next append.
+        self.revisions.clear();
+        self.tail = None;
+        let Some(last) = events.last() else {
+            return Ok(());
+        };
+        let sql = "BEGIN IMMEDIATE; SELECT position, hash FROM events ORDER BY position DESC LIMIT 1";
+        let row = sqlx::raw_sql(sql).fetch_optional(&mut self.conn).await?;
+        let result = async {
+            let (position, hash) = match row {
+                None => (0, GENESIS),
+                Some(row) => {
+                    let position = to_u64(row.try_get("position")?)?;
+                    let hash: String = row.try_get("hash")?;
+                    let hash = parse_hex(&hash)
+                        .ok_or_else(|| StoreError::Corrupt(format!("hash at {position}")))?;
+                    (position, hash)
+                }
+            };
+            check_continuation(position, hash, events)?;
+            let mut insert = QueryBuilder::new(
+                "INSERT INTO events (position, event_id, stream_id, revision, event_type, \
+                 schema_version, payload, metadata, recorded_at, hash) ",
+            );
+            insert.push_values(events, |mut values, row| {
+                values
+                    .push_bind(to_i64(row.position))
+                    .push_bind(row.event_id.to_string())
+                    .push_bind(row.stream_id.as_str())
+                    .push_bind(to_i64(row.revision))
+                    .push_bind(row.event_type.as_str())
+                    .push_bind(i64::from(row.schema_version))
+                    .push_bind(row.payload.as_str())
+                    .push_bind(row.metadata.as_str())
+                    .push_bind(format_time(row.recorded_at))
+                    .push_bind(row.hash.as_str());
+            });
+            insert.build().execute(&mut self.conn).await?;
+            Ok::<(), StoreError>(())
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                sqlx::query("COMMIT").execute(&mut self.conn).await?;
+                self.committed.send_replace(last.position);
+                Ok(())
+            }
+            Err(error) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
+                Err(error)
             }
         }
     }

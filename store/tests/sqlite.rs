@@ -135,6 +135,16 @@ async fn conformance_malformed_append_is_refused_alone() {
     run(malformed_append_is_refused_alone).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformance_import_copies_a_log() {
+    // Goal: import copies a log verbatim and refuses gaps, edits and repeats, writing nothing.
+    let (_source_dir, _, source) = fresh().await;
+    let (_target_dir, _, target) = fresh().await;
+    import_copies_a_log(source.clone(), target.clone()).await;
+    source.close().await;
+    target.close().await;
+}
+
 // ----- SQLite only -----
 
 /// Appends `count` events over three streams, one event per append.

@@ -1544,3 +1544,42 @@ pub async fn malformed_append_is_refused_alone(store: Store) {
     assert_eq!(store.head_position().await.unwrap(), total);
     assert_chain_intact(&*store, total).await;
 }
+
+/// `import` copies a log verbatim (for as-of replays and moves between backends), and refuses
+/// anything that does not continue the target's tail and hash chain, writing nothing.
+pub async fn import_copies_a_log(source: Store, target: Store) {
+    // Goal: a prefix and then the rest of a log import verbatim (same positions, ids, times, hashes); a gap, an edit or a replay of the same prefix is refused and writes nothing; appends continue the imported chain.
+    use ExpectedRevision::Any;
+    for round in 0..30 {
+        committed(
+            source
+                .append(single(&format!("i-{}", round % 4), Any, numbered("i", round, 3)))
+                .await,
+        );
+    }
+    let log = read_everything(&*source).await;
+    assert_eq!(log.len(), 90);
+    target.import(log[..40].to_vec()).await.expect("a prefix imports");
+    assert_eq!(target.head_position().await.unwrap(), 40);
+    // The same prefix again does not continue the tail.
+    assert!(target.import(log[..10].to_vec()).await.is_err());
+    // A gap (41 skipped) is refused.
+    assert!(target.import(log[41..50].to_vec()).await.is_err());
+    // An edited payload breaks the chain: refused, and nothing of the batch is written.
+    let mut edited = log[40..60].to_vec();
+    edited[5].payload = json!({ "n": -1 }).to_string();
+    assert!(target.import(edited).await.is_err());
+    assert_eq!(target.head_position().await.unwrap(), 40);
+    target.import(log[40..].to_vec()).await.expect("the rest imports");
+    let copy = read_everything(&*target).await;
+    assert_eq!(copy, log, "the copy is the log, field for field");
+    assert_chain_intact(&*target, 90).await;
+    // The copy is a working log: a new append continues its chain and its streams.
+    let (first, _) = committed(
+        target
+            .append(single("i-1", ExpectedRevision::at(24), numbered("i", 99, 1)))
+            .await,
+    );
+    assert_eq!(first, 91);
+    assert_chain_intact(&*target, 91).await;
+}

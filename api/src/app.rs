@@ -59,8 +59,24 @@ pub struct App {
     locks: Arc<Vec<tokio::sync::Mutex<()>>>,
     /// Whether a projection runner follows this store (false for the CLI's one-off commands).
     views_follow: bool,
+    /// Refuses every command (`yika serve --read-only`, for an as-of replay).
+    read_only: bool,
     /// Counters for /metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
+}
+
+tokio::task_local! {
+    /// The correlation id of the request being served: the HTTP layer sets it for the whole
+    /// request, and every event a command writes carries it in its metadata.
+    pub static CORRELATION_ID: Uuid;
+}
+
+/// The current request's correlation id, or a fresh one outside a request (the CLI).
+#[must_use]
+pub fn correlation_id() -> Uuid {
+    CORRELATION_ID
+        .try_with(|id| *id)
+        .unwrap_or_else(|_| Uuid::now_v7())
 }
 
 /// The events a command wrote (or had written the first time, for a retried command).
@@ -206,7 +222,18 @@ impl App {
             read,
             locks: Arc::new(locks),
             views_follow: true,
+            read_only: false,
             metrics: Arc::default(),
+        }
+    }
+
+    /// The same application, refusing every command with FORBIDDEN: an auditor's server over
+    /// an as-of replay answers questions about the past and cannot add to it.
+    #[must_use]
+    pub fn read_only(self) -> App {
+        App {
+            read_only: true,
+            ..self
         }
     }
 
@@ -289,6 +316,13 @@ impl App {
         F: Fn() -> Fut,
         Fut: Future<Output = ApiResult<Vec<Write>>>,
     {
+        if self.read_only {
+            return Err(ApiError::Forbidden(
+                "this server is read-only (yika serve --read-only): it answers questions about \
+                 the ledger as it stood and records nothing"
+                    .to_owned(),
+            ));
+        }
         let _queued = self.lock_for(lock_stream).lock().await;
         let written = 'attempts: {
             for _ in 0..MAX_ATTEMPTS {
@@ -352,7 +386,7 @@ impl App {
             actor_id: actor.map(|a| a.staff_id),
             actor_role: actor.map(|a| a.role),
             terminal: None,
-            correlation_id: Uuid::now_v7(),
+            correlation_id: correlation_id(),
             causation_id: None,
             occurred_at: Utc::now(),
         };

@@ -35,6 +35,27 @@ enum Command {
         /// The daily settlement time (结账), local: shifts still open after it are overdue.
         #[arg(long, env = "YIKA_SETTLEMENT_TIME", default_value = "17:30")]
         settlement_time: String,
+        /// Refuse every mutation (FORBIDDEN): for serving an as-of replay (`yika replay`) to
+        /// auditors, or a copy of the ledger that must not change.
+        #[arg(long)]
+        read_only: bool,
+    },
+    /// Rebuild every view from the log, as it stood at a time or a position, into a new data
+    /// directory (copying the log's prefix there); serve it with `serve --read-only --data DIR`.
+    Replay {
+        /// Stop after the last event recorded at or before this time: RFC 3339, or local time
+        /// in --time-zone ("2026-11-22T10:30").
+        #[arg(long, conflicts_with = "position")]
+        until: Option<String>,
+        /// Stop after this position.
+        #[arg(long)]
+        position: Option<u64>,
+        /// The new data directory (must not hold a ledger yet).
+        #[arg(long)]
+        into: PathBuf,
+        /// The hospital's time zone, for a local --until.
+        #[arg(long, env = "YIKA_TIME_ZONE", default_value = "Asia/Shanghai")]
+        time_zone: chrono_tz::Tz,
     },
     /// Manage staff.
     Staff {
@@ -165,6 +186,7 @@ async fn run(cli: Cli) -> Result<()> {
             listen,
             time_zone,
             settlement_time,
+            read_only,
         } => {
             let settlement_time = chrono::NaiveTime::parse_from_str(&settlement_time, "%H:%M")
                 .map_err(|_| format!("--settlement-time must be HH:MM, got {settlement_time:?}"))?;
@@ -175,8 +197,24 @@ async fn run(cli: Cli) -> Result<()> {
                     time_zone,
                     settlement_time,
                 },
+                read_only,
             )
             .await
+        }
+        Command::Replay {
+            until,
+            position,
+            into,
+            time_zone,
+        } => {
+            let cut = match (until, position) {
+                (Some(until), _) => {
+                    crate::replay::Cut::Time(crate::replay::parse_until(&until, time_zone)?)
+                }
+                (None, Some(position)) => crate::replay::Cut::Position(position),
+                (None, None) => crate::replay::Cut::Head,
+            };
+            replay(&data, &into, cut).await
         }
         Command::Staff {
             command:
@@ -235,9 +273,11 @@ async fn serve(
     data: PathBuf,
     listen: SocketAddr,
     calendar: graphql::reports::Calendar,
+    read_only: bool,
 ) -> Result<()> {
     let stores = open_stores(&data).await?;
     let (app, runner) = application(&stores);
+    let app = if read_only { app.read_only() } else { app };
     runner
         .catch_up()
         .await
@@ -252,8 +292,9 @@ async fn serve(
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     println!(
-        "yika listening on http://{address}/graphql (data in {})",
-        data.display()
+        "yika listening on http://{address}/graphql (data in {}{})",
+        data.display(),
+        if read_only { ", read-only" } else { "" }
     );
     let _ = std::io::stdout().flush();
     tracing::info!(%address, data = %data.display(), "serving");
@@ -367,6 +408,37 @@ async fn report_workload(
         println!("{}", cells.join(separator));
     }
     stores.events.close().await;
+    Ok(())
+}
+
+/// `yika replay`: copies the log's prefix and rebuilds the views; progress on stderr.
+async fn replay(
+    data: &std::path::Path,
+    into: &std::path::Path,
+    cut: crate::replay::Cut,
+) -> Result<()> {
+    let stores = open_stores(data).await?;
+    let replayed = crate::replay::replay(&*stores.events, into, cut, |line| {
+        eprintln!("replay: {line}");
+    })
+    .await;
+    stores.events.close().await;
+    stores.read.close().await;
+    let replayed = replayed?;
+    println!(
+        "replayed positions 1..={} of {} into {}{}",
+        replayed.position,
+        replayed.source_head,
+        into.display(),
+        replayed
+            .recorded_at
+            .map(|t| format!(" (last event recorded at {})", t.to_rfc3339()))
+            .unwrap_or_default()
+    );
+    println!(
+        "serve it with: yika serve --read-only --data {}",
+        into.display()
+    );
     Ok(())
 }
 

@@ -9,6 +9,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod replay;
 pub mod verify;
 
 use std::path::Path;

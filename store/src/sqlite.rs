@@ -415,7 +415,8 @@ impl Writer {
         let Some(last) = events.last() else {
             return Ok(());
         };
-        let sql = "BEGIN IMMEDIATE; SELECT position, hash FROM events ORDER BY position DESC LIMIT 1";
+        let sql =
+            "BEGIN IMMEDIATE; SELECT position, hash FROM events ORDER BY position DESC LIMIT 1";
         let row = sqlx::raw_sql(sql).fetch_optional(&mut self.conn).await?;
         let result = async {
             let (position, hash) = match row {

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod as_of;
 mod audit;
 
 mod cashier_control;

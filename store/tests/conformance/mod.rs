@@ -1553,13 +1553,20 @@ pub async fn import_copies_a_log(source: Store, target: Store) {
     for round in 0..30 {
         committed(
             source
-                .append(single(&format!("i-{}", round % 4), Any, numbered("i", round, 3)))
+                .append(single(
+                    &format!("i-{}", round % 4),
+                    Any,
+                    numbered("i", round, 3),
+                ))
                 .await,
         );
     }
     let log = read_everything(&*source).await;
     assert_eq!(log.len(), 90);
-    target.import(log[..40].to_vec()).await.expect("a prefix imports");
+    target
+        .import(log[..40].to_vec())
+        .await
+        .expect("a prefix imports");
     assert_eq!(target.head_position().await.unwrap(), 40);
     // The same prefix again does not continue the tail.
     assert!(target.import(log[..10].to_vec()).await.is_err());
@@ -1570,14 +1577,21 @@ pub async fn import_copies_a_log(source: Store, target: Store) {
     edited[5].payload = json!({ "n": -1 }).to_string();
     assert!(target.import(edited).await.is_err());
     assert_eq!(target.head_position().await.unwrap(), 40);
-    target.import(log[40..].to_vec()).await.expect("the rest imports");
+    target
+        .import(log[40..].to_vec())
+        .await
+        .expect("the rest imports");
     let copy = read_everything(&*target).await;
     assert_eq!(copy, log, "the copy is the log, field for field");
     assert_chain_intact(&*target, 90).await;
     // The copy is a working log: a new append continues its chain and its streams.
     let (first, _) = committed(
         target
-            .append(single("i-1", ExpectedRevision::at(24), numbered("i", 99, 1)))
+            .append(single(
+                "i-1",
+                ExpectedRevision::at(24),
+                numbered("i", 99, 1),
+            ))
             .await,
     );
     assert_eq!(first, 91);

@@ -1,0 +1,215 @@
+//! `yika replay`: the ledger as it stood at a time or a position, in a data directory of its own.
+//!
+//! The log's prefix up to the cut is copied verbatim into the new directory's event store
+//! ([`EventStore::import`] checks every hash as it goes), then every view is rebuilt from it by
+//! the same projection runner a live server uses. The result is a complete data directory:
+//! `yika serve --read-only --data DIR` answers every query (balances, reports, the audit trail,
+//! `event`, `verifyLedger`) about the ledger as it stood, and `yika verify --data DIR` passes.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use yika_projections::ProjectionRunner;
+use yika_store::{EventStore, MAX_IMPORT_BATCH, RecordedEvent};
+
+use crate::anyhow_like::Result;
+use crate::{EVENTS_FILE, READ_FILE, Stores, open_stores};
+
+/// Where the replay stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// Every event, up to the head as the replay starts.
+    Head,
+    /// Events up to and including this position.
+    Position(u64),
+    /// Events recorded at or before this instant (the log's prefix up to the first event
+    /// recorded later: recorded times never go backwards along the log).
+    Time(DateTime<Utc>),
+}
+
+impl Cut {
+    /// Whether `event` is inside the cut.
+    fn admits(self, event: &RecordedEvent) -> bool {
+        match self {
+            Cut::Head => true,
+            Cut::Position(last) => event.position <= last,
+            Cut::Time(until) => event.recorded_at <= until,
+        }
+    }
+}
+
+/// What a replay did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replayed {
+    /// The last position replayed (0 for an empty prefix).
+    pub position: u64,
+    /// When that event was recorded.
+    pub recorded_at: Option<DateTime<Utc>>,
+    /// The source log's head when the replay started.
+    pub source_head: u64,
+}
+
+/// How often progress is reported on long runs.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+/// Copies the prefix of `source` selected by `cut` into a new data directory `into` and
+/// rebuilds every view there. `progress` receives lines for a human ("copied 20000 of at most
+/// 45000 events"), at most about once a second plus once at the end of each phase.
+pub async fn replay(
+    source: &dyn EventStore,
+    into: &Path,
+    cut: Cut,
+    mut progress: impl FnMut(String),
+) -> Result<Replayed> {
+    for file in [EVENTS_FILE, READ_FILE] {
+        if into.join(file).exists() {
+            return Err(format!(
+                "{} already holds a ledger ({file}): replay into a new directory",
+                into.display()
+            ));
+        }
+    }
+    let head = source
+        .head_position()
+        .await
+        .map_err(|e| format!("source event store: {e}"))?;
+    let limit = match cut {
+        Cut::Position(position) if position > head => {
+            return Err(format!(
+                "--position {position} is beyond the log's head ({head})"
+            ));
+        }
+        Cut::Position(position) => position,
+        Cut::Head | Cut::Time(_) => head,
+    };
+    let stores = open_stores(into).await?;
+    let result = copy_and_project(source, &stores, cut, limit, &mut progress).await;
+    stores.events.close().await;
+    stores.read.close().await;
+    let (position, recorded_at) = result?;
+    Ok(Replayed {
+        position,
+        recorded_at,
+        source_head: head,
+    })
+}
+
+async fn copy_and_project(
+    source: &dyn EventStore,
+    stores: &Stores,
+    cut: Cut,
+    limit: u64,
+    progress: &mut impl FnMut(String),
+) -> Result<(u64, Option<DateTime<Utc>>)> {
+    let mut copied = 0_u64;
+    let mut last_recorded = None;
+    let mut reported = Instant::now();
+    'copy: while copied < limit {
+        let batch = source
+            .read_all(copied, MAX_IMPORT_BATCH)
+            .await
+            .map_err(|e| format!("reading the log after {copied}: {e}"))?;
+        if batch.is_empty() {
+            break;
+        }
+        let mut take = Vec::with_capacity(batch.len());
+        let mut done = false;
+        for event in batch {
+            if event.position > limit || !cut.admits(&event) {
+                done = true;
+                break;
+            }
+            take.push(event);
+        }
+        if let Some(last) = take.last() {
+            copied = last.position;
+            last_recorded = Some(last.recorded_at);
+            stores
+                .events
+                .import(take)
+                .await
+                .map_err(|e| format!("copying the log up to {copied}: {e}"))?;
+        }
+        if reported.elapsed() >= PROGRESS_EVERY {
+            progress(format!("copied {copied} of at most {limit} events"));
+            reported = Instant::now();
+        }
+        if done {
+            break 'copy;
+        }
+    }
+    progress(format!("copied {copied} events"));
+
+    let store: Arc<dyn EventStore> = stores.events.clone();
+    let runner = ProjectionRunner::new(store, stores.read.clone());
+    let mut projected = 0_u64;
+    reported = Instant::now();
+    while projected < copied {
+        let step = (projected + 10_000).min(copied);
+        runner
+            .catch_up_until(step)
+            .await
+            .map_err(|e| format!("rebuilding the views at {projected}: {e}"))?;
+        projected = stores.read.position();
+        if reported.elapsed() >= PROGRESS_EVERY {
+            progress(format!("views rebuilt to {projected} of {copied}"));
+            reported = Instant::now();
+        }
+        if projected < step {
+            return Err(format!("the views stopped at {projected}, short of {step}"));
+        }
+    }
+    progress(format!("views rebuilt to position {projected}"));
+    Ok((copied, last_recorded))
+}
+
+/// Parses `--until`: RFC 3339 with an offset ("2026-11-22T10:30:00+08:00"), or a local time
+/// without one ("2026-11-22T10:30", "2026-11-22 10:30:15"), read in the hospital's time zone.
+pub fn parse_until(text: &str, time_zone: chrono_tz::Tz) -> Result<DateTime<Utc>> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    let normalized = text.replacen(' ', "T", 1);
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(local) = chrono::NaiveDateTime::parse_from_str(&normalized, format) {
+            use chrono::TimeZone as _;
+            return time_zone
+                .from_local_datetime(&local)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .ok_or_else(|| format!("{text:?} does not exist in {time_zone}"));
+        }
+    }
+    Err(format!(
+        "--until must be RFC 3339 (2026-11-22T10:30:00+08:00) or local (2026-11-22T10:30), got {text:?}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn until_reads_rfc3339_and_local_times() {
+        // Goal: --until accepts an offset time as given and a local time in the hospital's zone.
+        let shanghai = chrono_tz::Asia::Shanghai;
+        let expected: DateTime<Utc> = "2026-11-22T02:30:00Z".parse().unwrap();
+        assert_eq!(
+            parse_until("2026-11-22T10:30:00+08:00", shanghai).unwrap(),
+            expected
+        );
+        assert_eq!(parse_until("2026-11-22T10:30", shanghai).unwrap(), expected);
+        assert_eq!(
+            parse_until("2026-11-22 10:30:00", shanghai).unwrap(),
+            expected
+        );
+        assert_eq!(
+            parse_until("2026-11-22T10:30", chrono_tz::UTC).unwrap(),
+            "2026-11-22T10:30:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert!(parse_until("yesterday", shanghai).is_err());
+        assert!(parse_until("2026-13-01T00:00", shanghai).is_err());
+    }
+}

@@ -18,6 +18,16 @@ struct Cli {
     /// The data directory (events.db, read.db); every subcommand takes it.
     #[arg(long, global = true, env = "YIKA_DATA", default_value = "yika-data")]
     data: PathBuf,
+    /// Log lines on stderr: `text` for people, `json` (one object per line, with the request's
+    /// correlation id) for a log collector. The level comes from RUST_LOG (default info).
+    #[arg(
+        long,
+        global = true,
+        env = "YIKA_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -131,6 +141,12 @@ enum ExportCommand {
     Schema,
 }
 
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug)]
 #[value(rename_all = "SCREAMING_SNAKE_CASE")]
 enum RoleArg {
@@ -159,13 +175,16 @@ impl From<RoleArg> for yika_domain::Role {
 #[must_use]
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().with_current_span(true).init(),
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -283,10 +302,7 @@ async fn serve(
         .await
         .map_err(|e| format!("initial projection: {e}"))?;
     let projections = tokio::spawn(runner.run());
-    let state = http::HttpState {
-        schema: graphql::schema(Some(app.clone()), calendar),
-        app,
-    };
+    let state = http::HttpState::new(graphql::schema(Some(app.clone()), calendar), app);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;

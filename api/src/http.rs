@@ -1,21 +1,33 @@
-//! HTTP: the GraphQL-over-HTTP endpoint (POST and GET /graphql), health, and limits.
+//! HTTP: the GraphQL-over-HTTP endpoint (POST and GET /graphql), subscriptions over WebSocket
+//! (/graphql/ws), GraphiQL from the binary (/ and /graphiql), health, metrics and limits. Every
+//! request gets a correlation id (the client's `x-correlation-id` when it is a UUID, else a
+//! fresh one): it is in the request's log lines, in the answer's header, and in the metadata of
+//! every event the request writes.
 //!
 //! The GraphQL-over-HTTP spec is followed by hand rather than through async-graphql-axum so
 //! that the media type of each answer follows the client's Accept header: a client that
 //! accepts only `application/json` gets `application/json` (and 200 for request errors), one
 //! that accepts `application/graphql-response+json` gets that (and 4xx for request errors).
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
+use tokio::sync::Semaphore;
+use tracing::Instrument as _;
+use uuid::Uuid;
 
-use crate::app::{Actor, App, token_hash};
+use crate::app::{Actor, App, CORRELATION_ID, token_hash};
 use crate::graphql::{Caller, YikaSchema};
 
 /// The largest request body accepted.
@@ -23,8 +35,15 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long an unknown token waits for the staff view to catch up (staff added by the CLI).
 const STAFF_CATCH_UP: Duration = Duration::from_secs(2);
 
+/// The most WebSocket connections served at once; more are answered 503.
+pub const MAX_LIVE_CONNECTIONS: usize = 1_024;
+/// The largest WebSocket message accepted from a client.
+pub const MAX_WS_MESSAGE_BYTES: usize = 64 * 1024;
+
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
+/// The header carrying a request's correlation id, both ways.
+pub const CORRELATION_HEADER: HeaderName = HeaderName::from_static("x-correlation-id");
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -33,17 +52,169 @@ pub struct HttpState {
     pub schema: YikaSchema,
     /// The application, for authentication.
     pub app: App,
+    /// Free WebSocket connection slots.
+    pub live_slots: Arc<Semaphore>,
 }
 
-/// The router: `/graphql` (POST, GET), `/healthz`.
+impl HttpState {
+    /// The handlers' state over a schema and its application.
+    #[must_use]
+    pub fn new(schema: YikaSchema, app: App) -> HttpState {
+        HttpState {
+            schema,
+            app,
+            live_slots: Arc::new(Semaphore::new(MAX_LIVE_CONNECTIONS)),
+        }
+    }
+}
+
+/// The router: `/graphql` (POST, GET), `/graphql/ws`, GraphiQL at `/` and `/graphiql`,
+/// `/healthz`, `/readyz`, `/metrics`.
 pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
+        .route("/graphql/ws", get(graphql_ws))
+        .route("/", get(graphiql_page))
+        .route("/graphiql", get(graphiql_page))
+        .route("/graphiql/assets/{file}", get(graphiql_asset))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(correlate))
         .with_state(state)
+}
+
+/// Gives the request a correlation id (the client's, if it sent a UUID), runs it inside a log
+/// span carrying the id, logs one line for it, and returns the id in the answer's header.
+async fn correlate(request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get(&CORRELATION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| Uuid::parse_str(v.trim()).ok())
+        .unwrap_or_else(Uuid::now_v7);
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let span = tracing::info_span!("request", correlation_id = %id, %method, %path);
+    let started = Instant::now();
+    let mut response = CORRELATION_ID
+        .scope(id, next.run(request))
+        .instrument(span.clone())
+        .await;
+    let status = response.status().as_u16();
+    span.in_scope(|| {
+        if path != "/healthz" && path != "/readyz" && path != "/metrics" {
+            tracing::info!(
+                status,
+                duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+                "served"
+            );
+        }
+    });
+    if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
+        response.headers_mut().insert(CORRELATION_HEADER, value);
+    }
+    response
+}
+
+/// GraphiQL's page, from the binary.
+async fn graphiql_page() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        GRAPHIQL_HTML,
+    )
+        .into_response()
+}
+
+const GRAPHIQL_HTML: &str = include_str!("../assets/graphiql/index.html");
+
+/// GraphiQL's assets, compiled into the binary: (name, media type, bytes).
+const GRAPHIQL_ASSETS: [(&str, &str, &[u8]); 4] = [
+    (
+        "graphiql.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/graphiql.min.js"),
+    ),
+    (
+        "graphiql.min.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/graphiql/graphiql.min.css"),
+    ),
+    (
+        "react.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/react.production.min.js"),
+    ),
+    (
+        "react-dom.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/react-dom.production.min.js"),
+    ),
+];
+
+async fn graphiql_asset(Path(file): Path<String>) -> Response {
+    match GRAPHIQL_ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, media, bytes)) => (
+            [
+                (header::CONTENT_TYPE, *media),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
+    }
+}
+
+/// Subscriptions: graphql-transport-ws (and the legacy subscriptions-transport-ws). The token
+/// comes in the connection_init payload (`{"Authorization": "Bearer …"}`, as GraphiQL sends
+/// its headers, or `{"token": "…"}`); without a valid one the connection is closed (4403).
+async fn graphql_ws(
+    State(state): State<HttpState>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let Ok(slot) = state.live_slots.clone().try_acquire_owned() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many live connections; try again later",
+        )
+            .into_response();
+    };
+    let HttpState { schema, app, .. } = state;
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .max_message_size(MAX_WS_MESSAGE_BYTES)
+        .on_upgrade(move |socket| async move {
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| connection_init(app, payload))
+                .serve()
+                .await;
+            drop(slot);
+        })
+        .into_response()
+}
+
+async fn connection_init(app: App, payload: Value) -> async_graphql::Result<async_graphql::Data> {
+    let token = ["Authorization", "authorization"]
+        .iter()
+        .find_map(|key| payload.get(*key).and_then(Value::as_str))
+        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v))
+        .or_else(|| payload.get("token").and_then(Value::as_str));
+    match token_caller(&app, token).await {
+        Caller::Staff(actor) => {
+            let mut data = async_graphql::Data::default();
+            data.insert(Caller::Staff(actor));
+            Ok(data)
+        }
+        _ => Err(async_graphql::Error::new(
+            "UNAUTHENTICATED: send a valid token in the connection_init payload",
+        )),
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -107,13 +278,17 @@ async fn caller(app: &App, headers: &HeaderMap) -> Caller {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Caller::Anonymous;
     };
-    let Some(token) = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-    else {
+    let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer "));
+    if token.is_none() {
         return Caller::Invalid;
+    }
+    token_caller(app, token).await
+}
+
+/// Resolves a token (without "Bearer ") to a staff member.
+async fn token_caller(app: &App, token: Option<&str>) -> Caller {
+    let Some(token) = token.map(str::trim) else {
+        return Caller::Anonymous;
     };
     if token.is_empty() || token.len() > 256 {
         return Caller::Invalid;
@@ -249,6 +424,7 @@ async fn execute(
         "error"
     };
     state.app.metrics.request(&operation, outcome);
+    tracing::info!(operation = %operation, outcome, "graphql");
     let mut body = serde_json::to_value(&response)
         .unwrap_or_else(|_| json!({ "errors": [{ "message": "internal error" }] }));
     // A request error (unparsable, invalid) never reached execution: no data entry at all.

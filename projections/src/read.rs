@@ -329,6 +329,13 @@ impl ReadStore {
         *self.applied.borrow()
     }
 
+    /// A signal carrying the position the views have reached: live subscriptions wait on it, so
+    /// whatever they then read from the views includes the change.
+    #[must_use]
+    pub fn applied(&self) -> watch::Receiver<u64> {
+        self.applied.subscribe()
+    }
+
     /// Waits until the views include `position` (read your own writes); false on timeout.
     pub async fn wait_for(&self, position: u64, timeout: Duration) -> bool {
         let mut applied = self.applied.subscribe();

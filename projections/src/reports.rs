@@ -378,42 +378,11 @@ impl ReadStore {
         first: usize,
         after: u64,
     ) -> Result<(Vec<u64>, i64), ProjectionError> {
-        fn push_filter(query: &mut sqlx::QueryBuilder<sqlx::Sqlite>, filter: &AuditFilter) {
-            query.push(" WHERE 1 = 1");
-            if let Some(v) = &filter.account_id {
-                query.push(" AND account_id = ").push_bind(v.clone());
-            }
-            if let Some(v) = &filter.shift_id {
-                query.push(" AND shift_id = ").push_bind(v.clone());
-            }
-            if let Some(v) = &filter.actor_id {
-                query.push(" AND actor_id = ").push_bind(v.clone());
-            }
-            if let Some(v) = &filter.department {
-                query.push(" AND department = ").push_bind(v.clone());
-            }
-            if !filter.event_types.is_empty() {
-                query.push(" AND event_type IN (");
-                let mut list = query.separated(", ");
-                for t in &filter.event_types {
-                    list.push_bind(t.clone());
-                }
-                query.push(")");
-            }
-            if let Some(from) = filter.from {
-                query
-                    .push(" AND recorded_at >= ")
-                    .push_bind(format_time(from));
-            }
-            if let Some(to) = filter.to {
-                query.push(" AND recorded_at < ").push_bind(format_time(to));
-            }
-        }
         let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM audit_index");
-        push_filter(&mut count, filter);
+        push_audit_filter(&mut count, filter);
         let total: i64 = count.build_query_scalar().fetch_one(self.pool()).await?;
         let mut query = sqlx::QueryBuilder::new("SELECT position FROM audit_index");
-        push_filter(&mut query, filter);
+        push_audit_filter(&mut query, filter);
         query
             .push(" AND position > ")
             .push_bind(i64::try_from(after).unwrap_or(i64::MAX));
@@ -428,5 +397,82 @@ impl ReadStore {
                 .collect(),
             total,
         ))
+    }
+}
+
+/// An audit index row: an event's position and what it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    /// The event's position.
+    pub position: u64,
+    /// The account it concerns.
+    pub account_id: Option<String>,
+    /// The shift it was recorded in.
+    pub shift_id: Option<String>,
+}
+
+impl ReadStore {
+    /// The audit rows matching `filter` with positions in `(after, until]`, in log order, at
+    /// most `max`: what live subscriptions deliver once the views have reached `until`.
+    pub async fn audit_rows_between(
+        &self,
+        filter: &AuditFilter,
+        after: u64,
+        until: u64,
+        max: usize,
+    ) -> Result<Vec<AuditRow>, ProjectionError> {
+        let mut query =
+            sqlx::QueryBuilder::new("SELECT position, account_id, shift_id FROM audit_index");
+        push_audit_filter(&mut query, filter);
+        query
+            .push(" AND position > ")
+            .push_bind(i64::try_from(after).unwrap_or(i64::MAX))
+            .push(" AND position <= ")
+            .push_bind(i64::try_from(until).unwrap_or(i64::MAX))
+            .push(" ORDER BY position LIMIT ")
+            .push_bind(i64::try_from(max).unwrap_or(i64::MAX));
+        let rows = query.build().fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditRow {
+                    position: u64::try_from(row.try_get::<i64, _>("position")?).unwrap_or(0),
+                    account_id: row.try_get("account_id")?,
+                    shift_id: row.try_get("shift_id")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Appends ` WHERE …` for `filter` (always a WHERE, so callers may add ` AND …`).
+fn push_audit_filter(query: &mut sqlx::QueryBuilder<sqlx::Sqlite>, filter: &AuditFilter) {
+    query.push(" WHERE 1 = 1");
+    if let Some(v) = &filter.account_id {
+        query.push(" AND account_id = ").push_bind(v.clone());
+    }
+    if let Some(v) = &filter.shift_id {
+        query.push(" AND shift_id = ").push_bind(v.clone());
+    }
+    if let Some(v) = &filter.actor_id {
+        query.push(" AND actor_id = ").push_bind(v.clone());
+    }
+    if let Some(v) = &filter.department {
+        query.push(" AND department = ").push_bind(v.clone());
+    }
+    if !filter.event_types.is_empty() {
+        query.push(" AND event_type IN (");
+        let mut list = query.separated(", ");
+        for t in &filter.event_types {
+            list.push_bind(t.clone());
+        }
+        query.push(")");
+    }
+    if let Some(from) = filter.from {
+        query
+            .push(" AND recorded_at >= ")
+            .push_bind(format_time(from));
+    }
+    if let Some(to) = filter.to {
+        query.push(" AND recorded_at < ").push_bind(format_time(to));
     }
 }

@@ -10,6 +10,7 @@ mod concurrency;
 mod guide;
 mod http_spec;
 mod inpatient;
+mod live;
 mod outpatient;
 mod refusals;
 mod replay;

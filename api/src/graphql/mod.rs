@@ -1,11 +1,12 @@
 //! The GraphQL schema: the contract's queries and mutations over the application layer.
 
+pub mod live;
 pub mod reports;
 pub mod scalars;
 pub mod types;
 pub mod workload;
 
-use async_graphql::{Context, EmptySubscription, InputObject, MergedObject, Object, Schema};
+use async_graphql::{Context, InputObject, MergedObject, Object, Schema};
 use uuid::Uuid;
 use yika_domain::{AccountId, DeductionId, Event, ShiftId, StaffId};
 use yika_projections::read::{AccountFilter as ViewFilter, MAX_PAGE};
@@ -21,7 +22,7 @@ use types::{
 };
 
 /// The served schema.
-pub type YikaSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type YikaSchema = Schema<Query, Mutation, live::Live>;
 
 /// The deepest query accepted.
 pub const MAX_DEPTH: usize = 12;
@@ -31,7 +32,7 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 /// Builds the schema; `app` is `None` only to export the SDL.
 #[must_use]
 pub fn schema(app: Option<App>, calendar: reports::Calendar) -> YikaSchema {
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let builder = Schema::build(Query::default(), Mutation::default(), live::Live)
         .data(calendar)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY);
@@ -57,7 +58,7 @@ pub(crate) fn app<'a>(ctx: &Context<'a>) -> GqlResult<&'a App> {
         .map_err(|_| ApiError::Internal("no application in the schema".to_owned()).into())
 }
 
-fn actor<'a>(ctx: &Context<'a>) -> GqlResult<&'a Actor> {
+pub(crate) fn actor<'a>(ctx: &Context<'a>) -> GqlResult<&'a Actor> {
     match ctx.data::<Caller>() {
         Ok(Caller::Staff(actor)) => Ok(actor),
         _ => Err(ApiError::Unauthenticated.into()),
@@ -87,7 +88,7 @@ pub(crate) fn parse_cursor(cursor: Option<&str>) -> GqlResult<Option<i64>> {
 }
 
 /// Read access to shift reports: the cashier's own, or finance and audit roles.
-fn may_read_shift(actor: &Actor, cashier: StaffId) -> bool {
+pub(crate) fn may_read_shift(actor: &Actor, cashier: StaffId) -> bool {
     actor.staff_id == cashier || reports::is_finance(actor)
 }
 

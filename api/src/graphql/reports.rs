@@ -14,7 +14,7 @@ use yika_projections::read::MAX_PAGE;
 use super::scalars::{MoneyScalar, PaymentMethod, ShiftStatus};
 use super::types::{MethodAmount, PageInfo, Shift};
 use super::{actor, app, page_size, parse_cursor};
-use crate::app::Actor;
+use crate::app::{Actor, App};
 use crate::error::{ApiError, GqlResult};
 
 /// The hospital's calendar: a report's day is a local calendar day.
@@ -233,6 +233,48 @@ pub struct Verification {
     mismatches: Vec<String>,
 }
 
+/// The audit-index filter for `filter`, if `actor` may read those events: finance and audit
+/// roles any, a cashier only one of their own shifts (`shiftId`). Shared by `auditTrail` and
+/// the `ledgerEvents` subscription.
+pub(super) async fn audit_filter(
+    app: &App,
+    actor: &Actor,
+    filter: EventFilter,
+) -> GqlResult<yika_projections::reports::AuditFilter> {
+    if !is_finance(actor) {
+        let own = match (actor.role, filter.shift_id) {
+            (DomainRole::Cashier, Some(shift)) => app
+                .read
+                .shift(yika_domain::ShiftId(shift))
+                .await?
+                .is_some_and(|s| s.cashier_id == actor.staff_id),
+            _ => false,
+        };
+        if !own {
+            return Err(ApiError::Forbidden(
+                "the audit trail is for finance and audit; a cashier reads only its own shifts"
+                    .to_owned(),
+            )
+            .into());
+        }
+    }
+    let event_types = filter.event_types.unwrap_or_default();
+    if event_types.len() > MAX_EVENT_TYPES {
+        return Err(
+            ApiError::LimitExceeded(format!("at most {MAX_EVENT_TYPES} event types")).into(),
+        );
+    }
+    Ok(yika_projections::reports::AuditFilter {
+        account_id: filter.account_id.map(|u| u.to_string()),
+        shift_id: filter.shift_id.map(|u| u.to_string()),
+        actor_id: filter.actor_id.map(|u| u.to_string()),
+        department: filter.department,
+        event_types,
+        from: filter.from,
+        to: filter.to,
+    })
+}
+
 /// Filters of the audit trail.
 #[derive(InputObject, Default)]
 pub struct EventFilter {
@@ -435,40 +477,8 @@ impl ReportQuery {
         let actor = actor(ctx)?;
         let first = super::page_size(first)?;
         let after = u64::try_from(super::parse_cursor(after.as_deref())?.unwrap_or(0)).unwrap_or(0);
-        let filter = filter.unwrap_or_default();
         let app = app(ctx)?;
-        if !is_finance(actor) {
-            let own = match (actor.role, filter.shift_id) {
-                (DomainRole::Cashier, Some(shift)) => app
-                    .read
-                    .shift(yika_domain::ShiftId(shift))
-                    .await?
-                    .is_some_and(|s| s.cashier_id == actor.staff_id),
-                _ => false,
-            };
-            if !own {
-                return Err(ApiError::Forbidden(
-                    "the audit trail is for finance and audit; a cashier reads only its own shifts"
-                        .to_owned(),
-                )
-                .into());
-            }
-        }
-        let event_types = filter.event_types.unwrap_or_default();
-        if event_types.len() > MAX_EVENT_TYPES {
-            return Err(
-                ApiError::LimitExceeded(format!("at most {MAX_EVENT_TYPES} event types")).into(),
-            );
-        }
-        let view_filter = yika_projections::reports::AuditFilter {
-            account_id: filter.account_id.map(|u| u.to_string()),
-            shift_id: filter.shift_id.map(|u| u.to_string()),
-            actor_id: filter.actor_id.map(|u| u.to_string()),
-            department: filter.department,
-            event_types,
-            from: filter.from,
-            to: filter.to,
-        };
+        let view_filter = audit_filter(app, actor, filter.unwrap_or_default()).await?;
         let (mut positions, total_count) =
             app.read.audit_positions(&view_filter, first, after).await?;
         let has_next_page = positions.len() > first;

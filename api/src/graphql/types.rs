@@ -215,6 +215,17 @@ impl LedgerEvent {
     async fn payload(&self) -> &str {
         &self.0.payload
     }
+    /// The envelope's metadata as JSON: actor, role, business time, correlation and causation.
+    async fn metadata(&self) -> &str {
+        &self.0.metadata
+    }
+    /// The correlation id of the request that wrote it (also in the server's logs and in the
+    /// `x-correlation-id` header of the answer).
+    async fn correlation_id(&self) -> GqlResult<Uuid> {
+        let metadata: yika_domain::Metadata = serde_json::from_str(&self.0.metadata)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(metadata.correlation_id)
+    }
     /// The hash chain at this event (hex SHA-256).
     async fn hash(&self) -> &str {
         &self.0.hash

@@ -7,6 +7,8 @@ mod audit;
 
 mod cashier_control;
 mod concurrency;
+mod correlation;
+mod graphiql;
 mod guide;
 mod http_spec;
 mod inpatient;

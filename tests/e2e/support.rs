@@ -45,13 +45,24 @@ impl Server {
     }
 
     pub fn start_with(data: tempfile::TempDir, args: &[&str]) -> Server {
+        Server::spawn(data, args, "warn", Stdio::inherit())
+    }
+
+    /// Starts a server on a fresh data directory that logs at `info` into `log`.
+    pub fn start_logging(log: &Path, args: &[&str]) -> Server {
+        let file = std::fs::File::create(log).expect("a log file");
+        let data = tempfile::tempdir().expect("a temporary directory");
+        Server::spawn(data, args, "info", Stdio::from(file))
+    }
+
+    fn spawn(data: tempfile::TempDir, args: &[&str], level: &str, stderr: Stdio) -> Server {
         let mut child = Command::new(YIKA)
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data.path())
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", level)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("the yika binary starts");
         let stdout = child.stdout.take().expect("stdout is piped");

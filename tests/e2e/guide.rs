@@ -103,6 +103,10 @@ fn user_guide_examples_run() {
         "daily report balances: true",
         "settled balance: 0.00",
         "workload rows: 1",
+        "hash chain: intact",
+        r#"then: {"status":"OPEN","balance":"500.00"}  now: {"status":"CLOSED","balance":"0.00"}"#,
+        "a mutation on the replay: FORBIDDEN",
+        "<title>Yika GraphiQL</title>",
         "server stopped",
     ] {
         assert!(

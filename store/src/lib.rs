@@ -13,6 +13,7 @@
 #![deny(unsafe_code)]
 
 pub mod hash;
+mod plan;
 pub mod sqlite;
 
 use chrono::{DateTime, Utc};

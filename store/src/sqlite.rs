@@ -24,10 +24,11 @@ use sqlx::{Connection, QueryBuilder, Row, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
-use crate::hash::{GENESIS, check_continuation, event_hash, parse_hex};
+use crate::hash::{GENESIS, check_continuation, parse_hex};
+use crate::plan::{Planned, Verdict, plan};
 use crate::{
     AppendOutcome, AppendRequest, EventStore, MAX_EVENTS_PER_APPEND, MAX_IMPORT_BATCH,
-    MAX_READ_BATCH, NewEvent, RecordedEvent, StoreError,
+    MAX_READ_BATCH, RecordedEvent, StoreError,
 };
 
 /// The most requests one group commit takes.
@@ -315,16 +316,6 @@ struct Writer {
     committed: watch::Sender<u64>,
 }
 
-/// One request's fate within a batch.
-enum Verdict {
-    Refused(StoreError),
-    Duplicate(AppendOutcome),
-    Write {
-        first_position: u64,
-        last_position: u64,
-    },
-}
-
 impl Writer {
     async fn run(mut self, mut queue: mpsc::Receiver<Message>) {
         let mut batch: Vec<Job> = Vec::new();
@@ -593,109 +584,23 @@ impl Writer {
         let recorded_text = format_time(recorded_at);
         let recorded_at = parse_time(&recorded_text)?;
 
-        // This batch's changes to stream revisions, applied to the cache only after the commit.
-        let mut revisions: HashMap<String, u64> = HashMap::new();
-        let mut new_claims: HashMap<&str, (&str, u64, u64)> = HashMap::new();
-        let mut rows: Vec<RecordedEvent> = Vec::new();
-        // The claim stored on the first row of each request that carries one: (key, fingerprint, last).
-        let mut row_claims: Vec<Option<(&str, &str, u64)>> = Vec::new();
-        let mut verdicts = Vec::with_capacity(requests.len());
-        // Ids written earlier in this batch, so that a retry queued behind its first copy is
-        // answered like any other retry.
-        let mut batch_ids: HashMap<Uuid, u64> = HashMap::new();
-
-        for request in &requests {
-            // 1. The command's idempotency key.
-            if let Some(claim) = &request.idempotency {
-                let seen = new_claims
-                    .get(claim.key.as_str())
-                    .map(|(f, a, b)| ((*f).to_owned(), *a, *b))
-                    .or_else(|| claims.get(&claim.key).cloned());
-                if let Some((fingerprint, first_position, last_position)) = seen {
-                    verdicts.push(if fingerprint == claim.fingerprint {
-                        Verdict::Duplicate(AppendOutcome::AlreadyCommitted {
-                            first_position,
-                            last_position,
-                        })
-                    } else {
-                        Verdict::Refused(StoreError::IdempotencyMismatch {
-                            key: claim.key.clone(),
-                        })
-                    });
-                    continue;
-                }
-            }
-            // 2. The events' ids: all stored already means a retried append.
-            let ids: Vec<Uuid> = request.events().map(|e| e.event_id).collect();
-            let stored: Vec<u64> = ids
-                .iter()
-                .filter_map(|id| existing_ids.get(id).or_else(|| batch_ids.get(id)).copied())
-                .collect();
-            if !stored.is_empty() {
-                verdicts.push(if stored.len() == ids.len() {
-                    let first_position = *stored.iter().min().expect("not empty");
-                    let last_position = *stored.iter().max().expect("not empty");
-                    Verdict::Duplicate(AppendOutcome::AlreadyCommitted {
-                        first_position,
-                        last_position,
-                    })
-                } else {
-                    Verdict::Refused(StoreError::PartialDuplicate(ids[0]))
-                });
-                continue;
-            }
-            // 3. Expected revisions, against the log plus this batch's earlier writes.
-            let conflict = request.writes.iter().find_map(|write| {
-                let actual = revisions
-                    .get(&write.stream_id)
-                    .or_else(|| self.revisions.get(&write.stream_id))
-                    .copied()
-                    .unwrap_or(0);
-                (!write.expected.admits(actual)).then(|| StoreError::Conflict {
-                    stream_id: write.stream_id.clone(),
-                    expected: write.expected,
-                    actual,
-                })
-            });
-            if let Some(conflict) = conflict {
-                verdicts.push(Verdict::Refused(conflict));
-                continue;
-            }
-            // 4. Accepted: assign positions, revisions and hashes.
-            let first_position = tail.position + 1;
-            let first_row = rows.len();
-            for write in &request.writes {
-                let known = self.revisions.get(&write.stream_id).copied().unwrap_or(0);
-                let revision = revisions.entry(write.stream_id.clone()).or_insert(known);
-                for event in &write.events {
-                    *revision += 1;
-                    tail.position += 1;
-                    let mut row = recorded(
-                        event,
-                        &write.stream_id,
-                        *revision,
-                        tail.position,
-                        recorded_at,
-                    );
-                    tail.hash = event_hash(&tail.hash, &row);
-                    row.hash = hex::encode(tail.hash);
-                    rows.push(row);
-                    row_claims.push(None);
-                }
-            }
-            batch_ids.extend(ids.iter().copied().zip(first_position..));
-            if let Some(claim) = &request.idempotency {
-                new_claims.insert(
-                    &claim.key,
-                    (&claim.fingerprint, first_position, tail.position),
-                );
-                row_claims[first_row] = Some((&claim.key, &claim.fingerprint, tail.position));
-            }
-            verdicts.push(Verdict::Write {
-                first_position,
-                last_position: tail.position,
-            });
-        }
+        let Planned {
+            verdicts,
+            rows,
+            row_claims,
+            revisions,
+            tail_position,
+            tail_hash,
+        } = plan(
+            &requests,
+            (tail.position, tail.hash),
+            &self.revisions,
+            &claims,
+            &existing_ids,
+            recorded_at,
+        );
+        tail.position = tail_position;
+        tail.hash = tail_hash;
 
         // A conflict found on the fast path may come from a stale cache (another process wrote
         // the stream): only the careful path, which re-reads the log under the lock, may refuse.
@@ -836,26 +741,5 @@ impl Writer {
             }
         }
         Ok(())
-    }
-}
-
-fn recorded(
-    event: &NewEvent,
-    stream_id: &str,
-    revision: u64,
-    position: u64,
-    recorded_at: DateTime<Utc>,
-) -> RecordedEvent {
-    RecordedEvent {
-        position,
-        event_id: event.event_id,
-        stream_id: stream_id.to_owned(),
-        revision,
-        event_type: event.event_type.clone(),
-        schema_version: event.schema_version,
-        payload: event.payload.clone(),
-        metadata: event.metadata.clone(),
-        recorded_at,
-        hash: String::new(),
     }
 }

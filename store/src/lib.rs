@@ -14,12 +14,14 @@
 
 pub mod hash;
 mod plan;
+pub mod postgres;
 pub mod sqlite;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use uuid::Uuid;
 
+pub use postgres::PostgresEventStore;
 pub use sqlite::SqliteEventStore;
 
 /// The most events one append may carry.
@@ -263,4 +265,26 @@ pub async fn read_whole_stream(
             return Ok(events);
         }
     }
+}
+
+/// The checks every backend makes before an append reaches its writer: at least one event, at
+/// most [`MAX_EVENTS_PER_APPEND`], schema versions from 1, no event id twice.
+pub(crate) fn check_request(request: &AppendRequest) -> Result<(), StoreError> {
+    let count = request.events().count();
+    if count == 0 {
+        return Err(StoreError::Invalid("an append carries at least one event"));
+    }
+    if count > MAX_EVENTS_PER_APPEND {
+        return Err(StoreError::Invalid("too many events in one append"));
+    }
+    if request.events().any(|e| e.schema_version == 0) {
+        return Err(StoreError::Invalid("schema versions start at 1"));
+    }
+    let mut ids = std::collections::HashSet::with_capacity(count);
+    if !request.events().all(|e| ids.insert(e.event_id)) {
+        return Err(StoreError::Invalid(
+            "an event id appears twice in one append",
+        ));
+    }
+    Ok(())
 }

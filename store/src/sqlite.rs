@@ -11,7 +11,7 @@
 //! SQLite's write lock serializes the two, and the writer re-reads the tail of the log at the
 //! start of each transaction, so positions and the hash chain stay dense and linked.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -54,7 +54,7 @@ pub fn format_time(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Corrupt(format!("recorded_at {text:?}: {e}")))
@@ -173,22 +173,7 @@ const COLUMNS: &str = "position, event_id, stream_id, revision, event_type, sche
 #[async_trait::async_trait]
 impl EventStore for SqliteEventStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        let count = request.events().count();
-        if count == 0 {
-            return Err(StoreError::Invalid("an append carries at least one event"));
-        }
-        if count > MAX_EVENTS_PER_APPEND {
-            return Err(StoreError::Invalid("too many events in one append"));
-        }
-        if request.events().any(|e| e.schema_version == 0) {
-            return Err(StoreError::Invalid("schema versions start at 1"));
-        }
-        let mut ids = HashSet::with_capacity(count);
-        if !request.events().all(|e| ids.insert(e.event_id)) {
-            return Err(StoreError::Invalid(
-                "an event id appears twice in one append",
-            ));
-        }
+        crate::check_request(&request)?;
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Message::Append(Job { request, reply }))

@@ -1,0 +1,569 @@
+//! The PostgreSQL event store: the same guarantees as the SQLite one, for a server database
+//! shared by several API replicas.
+//!
+//! Every append of this process goes through one writer task, which takes every request
+//! waiting in its queue (group commit) and writes the accepted ones in one transaction. The
+//! transaction starts by locking the single row of `log_head`, which serializes writers across
+//! processes: positions are assigned from the locked tail, so they are dense and commit in
+//! order, and a reader never sees a gap that fills later. Under the lock the writer reads the
+//! streams' revisions, the stored event ids and idempotency claims it needs, plans the batch
+//! with the same pure code as the SQLite store ([`crate::plan`]), inserts the rows with one
+//! `INSERT … SELECT FROM UNNEST(…)`, moves the head and sends `NOTIFY yika_events` with the new
+//! head: every process's live readers wake up, not only this one's.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgListener, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Postgres, Row, Transaction};
+use tokio::sync::{Mutex, mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use crate::hash::{GENESIS, check_continuation, parse_hex};
+use crate::plan::{Planned, Verdict, plan};
+use crate::sqlite::{format_time, parse_time};
+use crate::{
+    AppendOutcome, AppendRequest, EventStore, MAX_EVENTS_PER_APPEND, MAX_IMPORT_BATCH,
+    MAX_READ_BATCH, RecordedEvent, StoreError,
+};
+
+/// The most requests one group commit takes.
+pub const MAX_BATCH_REQUESTS: usize = 1_024;
+/// The most events one group commit writes (before the request that crosses it).
+pub const MAX_BATCH_EVENTS: usize = 1_024;
+/// The notification channel that carries the log's new head.
+pub const CHANNEL: &str = "yika_events";
+/// How many times the writer yields to let ready callers join a batch.
+const MAX_GATHER_ROUNDS: usize = 3;
+
+struct Job {
+    request: AppendRequest,
+    reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
+}
+
+enum Message {
+    Append(Job),
+    Import(Vec<RecordedEvent>, oneshot::Sender<Result<(), StoreError>>),
+    Close(oneshot::Sender<()>),
+}
+
+/// The PostgreSQL event store. Cheap to share behind an `Arc`.
+pub struct PostgresEventStore {
+    pool: PgPool,
+    jobs: mpsc::Sender<Message>,
+    committed: watch::Receiver<u64>,
+    listener: Mutex<Option<JoinHandle<()>>>,
+}
+
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).expect("positions and revisions stay below i64::MAX")
+}
+
+fn to_u64(value: i64) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative number {value}")))
+}
+
+/// `SELECT <every event column> FROM events <rest>`, as a literal.
+macro_rules! select_events {
+    ($rest:literal) => {
+        concat!(
+            "SELECT position, event_id, stream_id, revision, event_type, schema_version, ",
+            "payload, metadata, recorded_at, hash FROM events ",
+            $rest
+        )
+    };
+}
+
+fn recorded_event(row: &PgRow) -> Result<RecordedEvent, StoreError> {
+    let schema_version: i32 = row.try_get("schema_version")?;
+    Ok(RecordedEvent {
+        position: to_u64(row.try_get("position")?)?,
+        event_id: row.try_get("event_id")?,
+        stream_id: row.try_get("stream_id")?,
+        revision: to_u64(row.try_get("revision")?)?,
+        event_type: row.try_get("event_type")?,
+        schema_version: u16::try_from(schema_version)
+            .map_err(|_| StoreError::Corrupt(format!("schema version {schema_version}")))?,
+        payload: row.try_get("payload")?,
+        metadata: row.try_get("metadata")?,
+        recorded_at: parse_time(&row.try_get::<String, _>("recorded_at")?)?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+impl PostgresEventStore {
+    /// Connects to `url` (`postgres://…`) and applies the event store's migrations (tracked in
+    /// `_yika_events_migrations`, so the read store may share the database).
+    pub async fn connect(url: &str) -> Result<PostgresEventStore, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        let mut migrator = sqlx::migrate!("../migrations/postgres/events");
+        migrator.dangerous_set_table_name("_yika_events_migrations");
+        migrator.run(&pool).await?;
+        let head: i64 = sqlx::query_scalar("SELECT position FROM log_head")
+            .fetch_one(&pool)
+            .await?;
+        let (committed_tx, committed) = watch::channel(to_u64(head)?);
+        let listener = tokio::spawn(listen(pool.clone(), committed_tx.clone()));
+        let (jobs, queue) = mpsc::channel(MAX_BATCH_REQUESTS * 4);
+        let writer = Writer {
+            pool: pool.clone(),
+            committed: committed_tx,
+        };
+        tokio::spawn(writer.run(queue));
+        Ok(PostgresEventStore {
+            pool,
+            jobs,
+            committed,
+            listener: Mutex::new(Some(listener)),
+        })
+    }
+
+    /// Answers every append queued before this call, stops the writer and the listener and
+    /// closes the pool. Appends after this fail with [`StoreError::Closed`].
+    pub async fn close(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.jobs.send(Message::Close(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+        if let Some(listener) = self.listener.lock().await.take() {
+            listener.abort();
+            let _ = listener.await;
+        }
+        self.pool.close().await;
+    }
+}
+
+/// Follows `NOTIFY yika_events` (appends by any process) into the wake-up signal. A lost
+/// connection is re-established by the listener; positions only move forward.
+async fn listen(pool: PgPool, committed: watch::Sender<u64>) {
+    loop {
+        let mut listener = match PgListener::connect_with(&pool).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for appends; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if let Err(error) = listener.listen(CHANNEL).await {
+            tracing::warn!(%error, "LISTEN failed; retrying");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        loop {
+            match listener.recv().await {
+                Ok(notification) => {
+                    if let Ok(position) = notification.payload().parse::<u64>() {
+                        committed.send_if_modified(|known| {
+                            let newer = position > *known;
+                            if newer {
+                                *known = position;
+                            }
+                            newer
+                        });
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "lost the notification connection; reconnecting");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+struct Writer {
+    pool: PgPool,
+    committed: watch::Sender<u64>,
+}
+
+impl Writer {
+    async fn run(self, mut queue: mpsc::Receiver<Message>) {
+        let mut batch: Vec<Job> = Vec::new();
+        while let Some(first) = queue.recv().await {
+            let mut close = None;
+            match first {
+                Message::Append(job) => batch.push(job),
+                Message::Import(events, reply) => {
+                    let _ = reply.send(self.import(&events).await);
+                    continue;
+                }
+                Message::Close(done) => close = Some(done),
+            }
+            let mut events: usize = batch.iter().map(|j| j.request.events().count()).sum();
+            'gather: for _ in 0..MAX_GATHER_ROUNDS {
+                tokio::task::yield_now().await;
+                let before = batch.len();
+                while close.is_none()
+                    && batch.len() < MAX_BATCH_REQUESTS
+                    && events < MAX_BATCH_EVENTS
+                {
+                    match queue.try_recv() {
+                        Ok(Message::Append(job)) => {
+                            events += job.request.events().count();
+                            batch.push(job);
+                        }
+                        Ok(Message::Import(imported, reply)) => {
+                            self.commit_batch(std::mem::take(&mut batch)).await;
+                            let _ = reply.send(self.import(&imported).await);
+                            break 'gather;
+                        }
+                        Ok(Message::Close(done)) => close = Some(done),
+                        Err(_) => break,
+                    }
+                }
+                if batch.len() == before || close.is_some() {
+                    break;
+                }
+            }
+            self.commit_batch(std::mem::take(&mut batch)).await;
+            if let Some(done) = close {
+                queue.close();
+                while let Ok(message) = queue.try_recv() {
+                    match message {
+                        Message::Append(job) => batch.push(job),
+                        Message::Import(_, reply) => {
+                            let _ = reply.send(Err(StoreError::Closed));
+                        }
+                        Message::Close(other) => {
+                            let _ = other.send(());
+                        }
+                    }
+                }
+                self.commit_batch(std::mem::take(&mut batch)).await;
+                let _ = done.send(());
+                return;
+            }
+        }
+    }
+
+    async fn commit_batch(&self, jobs: Vec<Job>) {
+        if jobs.is_empty() {
+            return;
+        }
+        match self.try_commit_batch(&jobs).await {
+            Ok(verdicts) => {
+                for (job, verdict) in jobs.into_iter().zip(verdicts) {
+                    let answer = match verdict {
+                        Verdict::Refused(error) => Err(error),
+                        Verdict::Duplicate(outcome) => Ok(outcome),
+                        Verdict::Write {
+                            first_position,
+                            last_position,
+                        } => Ok(AppendOutcome::Committed {
+                            first_position,
+                            last_position,
+                        }),
+                    };
+                    let _ = job.reply.send(answer);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, requests = jobs.len(), "group commit failed");
+                let message = error.to_string();
+                for job in jobs {
+                    let _ = job
+                        .reply
+                        .send(Err(StoreError::CommitFailed(message.clone())));
+                }
+            }
+        }
+    }
+
+    /// Takes the log's write lock and returns the tail: position, hash, last recorded time.
+    async fn lock_head(
+        tx: &mut Transaction<'_, Postgres>,
+    ) -> Result<(u64, [u8; 32], Option<DateTime<Utc>>), StoreError> {
+        let row = sqlx::query("SELECT position, hash, recorded_at FROM log_head FOR UPDATE")
+            .fetch_one(&mut **tx)
+            .await?;
+        let position = to_u64(row.try_get("position")?)?;
+        let hash: String = row.try_get("hash")?;
+        let hash = if position == 0 {
+            GENESIS
+        } else {
+            parse_hex(&hash).ok_or_else(|| StoreError::Corrupt(format!("hash at {position}")))?
+        };
+        let recorded_at = row
+            .try_get::<Option<String>, _>("recorded_at")?
+            .map(|t| parse_time(&t))
+            .transpose()?;
+        Ok((position, hash, recorded_at))
+    }
+
+    /// Inserts rows (already planned and hashed), moves the head and notifies, in `tx`.
+    async fn write_rows(
+        tx: &mut Transaction<'_, Postgres>,
+        rows: &[RecordedEvent],
+        claims: &[Option<(&str, &str, u64)>],
+        tail: (u64, [u8; 32], DateTime<Utc>),
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO events (position, event_id, stream_id, revision, event_type, schema_version, \
+             payload, metadata, recorded_at, hash, idempotency_key, idempotency_fingerprint, idempotency_last) \
+             SELECT * FROM UNNEST($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], \
+             $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[])",
+        )
+        .bind(rows.iter().map(|r| to_i64(r.position)).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.event_id).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.stream_id.clone()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| to_i64(r.revision)).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.event_type.clone()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| i32::from(r.schema_version)).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.payload.clone()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.metadata.clone()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| format_time(r.recorded_at)).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.hash.clone()).collect::<Vec<_>>())
+        .bind(claims.iter().map(|c| c.map(|(k, _, _)| k.to_owned())).collect::<Vec<_>>())
+        .bind(claims.iter().map(|c| c.map(|(_, f, _)| f.to_owned())).collect::<Vec<_>>())
+        .bind(claims.iter().map(|c| c.map(|(_, _, l)| to_i64(l))).collect::<Vec<_>>())
+        .execute(&mut **tx)
+        .await?;
+        let (position, hash, recorded_at) = tail;
+        sqlx::query("UPDATE log_head SET position = $1, hash = $2, recorded_at = $3")
+            .bind(to_i64(position))
+            .bind(hex::encode(hash))
+            .bind(format_time(recorded_at))
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(position.to_string())
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn try_commit_batch(&self, jobs: &[Job]) -> Result<Vec<Verdict>, StoreError> {
+        let requests: Vec<&AppendRequest> = jobs.iter().map(|j| &j.request).collect();
+        let mut tx = self.pool.begin().await?;
+        let (position, hash, last_recorded) = Self::lock_head(&mut tx).await?;
+
+        let streams: Vec<String> = requests
+            .iter()
+            .flat_map(|r| r.writes.iter().map(|w| w.stream_id.clone()))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut known: HashMap<String, u64> = streams.iter().map(|s| (s.clone(), 0)).collect();
+        let rows = sqlx::query(
+            "SELECT stream_id, MAX(revision) AS revision FROM events WHERE stream_id = ANY($1) GROUP BY stream_id",
+        )
+        .bind(&streams)
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in rows {
+            known.insert(row.try_get("stream_id")?, to_u64(row.try_get("revision")?)?);
+        }
+        let keys: Vec<String> = requests
+            .iter()
+            .filter_map(|r| r.idempotency.as_ref().map(|c| c.key.clone()))
+            .collect();
+        let mut claims = HashMap::new();
+        if !keys.is_empty() {
+            let rows = sqlx::query(
+                "SELECT idempotency_key, idempotency_fingerprint, position, idempotency_last \
+                 FROM events WHERE idempotency_key = ANY($1)",
+            )
+            .bind(&keys)
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in rows {
+                claims.insert(
+                    row.try_get("idempotency_key")?,
+                    (
+                        row.try_get("idempotency_fingerprint")?,
+                        to_u64(row.try_get("position")?)?,
+                        to_u64(row.try_get("idempotency_last")?)?,
+                    ),
+                );
+            }
+        }
+        let ids: Vec<Uuid> = requests
+            .iter()
+            .flat_map(|r| r.events().map(|e| e.event_id))
+            .collect();
+        let mut existing_ids = HashMap::new();
+        for row in sqlx::query("SELECT event_id, position FROM events WHERE event_id = ANY($1)")
+            .bind(&ids)
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            existing_ids.insert(row.try_get("event_id")?, to_u64(row.try_get("position")?)?);
+        }
+
+        // recorded_at never goes backwards, even if a clock does (several servers may write).
+        let now = parse_time(&format_time(Utc::now()))?;
+        let recorded_at = match last_recorded {
+            Some(last) if last > now => last,
+            _ => now,
+        };
+        let Planned {
+            verdicts,
+            rows,
+            row_claims,
+            tail_position,
+            tail_hash,
+            ..
+        } = plan(
+            &requests,
+            (position, hash),
+            &known,
+            &claims,
+            &existing_ids,
+            recorded_at,
+        );
+        if rows.is_empty() {
+            tx.rollback().await?;
+            return Ok(verdicts);
+        }
+        Self::write_rows(
+            &mut tx,
+            &rows,
+            &row_claims,
+            (tail_position, tail_hash, recorded_at),
+        )
+        .await?;
+        tx.commit().await?;
+        self.committed.send_if_modified(|known| {
+            let newer = tail_position > *known;
+            if newer {
+                *known = tail_position;
+            }
+            newer
+        });
+        Ok(verdicts)
+    }
+
+    /// Writes a verbatim copy of recorded events after checking that they continue the tail
+    /// and its hash chain. All or nothing.
+    async fn import(&self, events: &[RecordedEvent]) -> Result<(), StoreError> {
+        let Some(last) = events.last() else {
+            return Ok(());
+        };
+        let mut tx = self.pool.begin().await?;
+        let (position, hash, _) = Self::lock_head(&mut tx).await?;
+        let tail_hash = check_continuation(position, hash, events)?;
+        let claims = vec![None; events.len()];
+        Self::write_rows(
+            &mut tx,
+            events,
+            &claims,
+            (last.position, tail_hash, last.recorded_at),
+        )
+        .await?;
+        tx.commit().await?;
+        self.committed.send_if_modified(|known| {
+            let newer = last.position > *known;
+            if newer {
+                *known = last.position;
+            }
+            newer
+        });
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl EventStore for PostgresEventStore {
+    async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
+        crate::check_request(&request)?;
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Message::Append(Job { request, reply }))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn read_stream(
+        &self,
+        stream_id: &str,
+        after_revision: u64,
+        max: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query(select_events!(
+            "WHERE stream_id = $1 AND revision > $2 ORDER BY revision LIMIT $3"
+        ))
+        .bind(stream_id)
+        .bind(to_i64(after_revision))
+        .bind(to_i64(max.min(MAX_READ_BATCH) as u64))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(recorded_event).collect()
+    }
+
+    async fn read_all(
+        &self,
+        after_position: u64,
+        max: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query(select_events!(
+            "WHERE position > $1 ORDER BY position LIMIT $2"
+        ))
+        .bind(to_i64(after_position))
+        .bind(to_i64(max.min(MAX_READ_BATCH) as u64))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(recorded_event).collect()
+    }
+
+    async fn find_event(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, StoreError> {
+        let row = sqlx::query(select_events!("WHERE event_id = $1"))
+            .bind(event_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(recorded_event).transpose()
+    }
+
+    async fn idempotency_claim(&self, key: &str) -> Result<Option<(String, u64, u64)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT idempotency_fingerprint, position, idempotency_last FROM events WHERE idempotency_key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok((
+                row.try_get("idempotency_fingerprint")?,
+                to_u64(row.try_get("position")?)?,
+                to_u64(row.try_get("idempotency_last")?)?,
+            ))
+        })
+        .transpose()
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        let head: i64 = sqlx::query_scalar("SELECT position FROM log_head")
+            .fetch_one(&self.pool)
+            .await?;
+        to_u64(head)
+    }
+
+    fn subscribe(&self) -> watch::Receiver<u64> {
+        self.committed.clone()
+    }
+
+    async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        if events.len() > MAX_IMPORT_BATCH {
+            return Err(StoreError::Invalid("too many events in one import"));
+        }
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Message::Import(events, reply))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+/// Keeps [`MAX_EVENTS_PER_APPEND`] in this module's vocabulary (a batch may exceed
+/// [`MAX_BATCH_EVENTS`] by one request's events).
+const _: () = assert!(MAX_EVENTS_PER_APPEND <= MAX_BATCH_EVENTS);

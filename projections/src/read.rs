@@ -312,7 +312,7 @@ impl ReadStore {
         projection: &str,
     ) -> Result<u64, ProjectionError> {
         let position: Option<i64> =
-            sqlx::query_scalar("SELECT position FROM checkpoints WHERE projection = ?")
+            sqlx::query_scalar("SELECT position FROM checkpoints WHERE projection = $1")
                 .bind(projection)
                 .fetch_optional(conn)
                 .await?;
@@ -349,7 +349,7 @@ impl ReadStore {
         &self,
         token_sha256: &str,
     ) -> Result<Option<StaffRow>, ProjectionError> {
-        let row = sqlx::query("SELECT * FROM staff WHERE token_sha256 = ?")
+        let row = sqlx::query("SELECT * FROM staff WHERE token_sha256 = $1")
             .bind(token_sha256)
             .fetch_optional(&self.pool)
             .await?;
@@ -358,7 +358,7 @@ impl ReadStore {
 
     /// A staff member by id.
     pub async fn staff(&self, staff_id: StaffId) -> Result<Option<StaffRow>, ProjectionError> {
-        let row = sqlx::query("SELECT * FROM staff WHERE staff_id = ?")
+        let row = sqlx::query("SELECT * FROM staff WHERE staff_id = $1")
             .bind(staff_id.to_string())
             .fetch_optional(&self.pool)
             .await?;
@@ -370,7 +370,7 @@ impl ReadStore {
         &self,
         account_id: AccountId,
     ) -> Result<Option<AccountRow>, ProjectionError> {
-        let row = sqlx::query("SELECT * FROM accounts WHERE account_id = ?")
+        let row = sqlx::query("SELECT * FROM accounts WHERE account_id = $1")
             .bind(account_id.to_string())
             .fetch_optional(&self.pool)
             .await?;
@@ -383,7 +383,7 @@ impl ReadStore {
         card_no: &str,
     ) -> Result<Option<AccountRow>, ProjectionError> {
         let row = sqlx::query(
-            "SELECT * FROM accounts WHERE card_no = ? ORDER BY status = 'OPEN' DESC, opened_position DESC LIMIT 1",
+            "SELECT * FROM accounts WHERE card_no = $1 ORDER BY status = 'OPEN' DESC, opened_position DESC LIMIT 1",
         )
         .bind(card_no)
         .fetch_optional(&self.pool)
@@ -474,7 +474,7 @@ impl ReadStore {
         &self,
         deduction_id: Uuid,
     ) -> Result<Option<DeductionRow>, ProjectionError> {
-        let row = sqlx::query("SELECT * FROM deductions WHERE deduction_id = ?")
+        let row = sqlx::query("SELECT * FROM deductions WHERE deduction_id = $1")
             .bind(deduction_id.to_string())
             .fetch_optional(&self.pool)
             .await?;
@@ -499,12 +499,12 @@ impl ReadStore {
 
     /// A shift report by id.
     pub async fn shift(&self, shift_id: ShiftId) -> Result<Option<ShiftRow>, ProjectionError> {
-        let row = sqlx::query("SELECT * FROM shifts WHERE shift_id = ?")
+        let row = sqlx::query("SELECT * FROM shifts WHERE shift_id = $1")
             .bind(shift_id.to_string())
             .fetch_optional(&self.pool)
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let method_rows = sqlx::query("SELECT * FROM shift_methods WHERE shift_id = ?")
+        let method_rows = sqlx::query("SELECT * FROM shift_methods WHERE shift_id = $1")
             .bind(shift_id.to_string())
             .fetch_all(&self.pool)
             .await?;
@@ -527,7 +527,7 @@ impl ReadStore {
         let counted: Option<i64> = row.try_get("counted_cash_fen")?;
         let handed_over: Option<i64> = row.try_get("handed_over_fen")?;
         let handed_over_to: Option<String> = row.try_get("handed_over_to")?;
-        let counts = sqlx::query("SELECT * FROM cash_counts WHERE shift_id = ? ORDER BY position")
+        let counts = sqlx::query("SELECT * FROM cash_counts WHERE shift_id = $1 ORDER BY position")
             .bind(shift_id.to_string())
             .fetch_all(&self.pool)
             .await?;
@@ -543,7 +543,7 @@ impl ReadStore {
             });
         }
         let receipts = sqlx::query(
-            "SELECT sequence, receipt_no FROM receipts WHERE shift_id = ? ORDER BY sequence",
+            "SELECT sequence, receipt_no FROM receipts WHERE shift_id = $1 ORDER BY sequence",
         )
         .bind(shift_id.to_string())
         .fetch_all(&self.pool)
@@ -597,7 +597,7 @@ impl ReadStore {
                     .push_bind(cashier.to_string());
             }
             if let Some(window) = &filter.window {
-                query.push(" AND window = ").push_bind(window.clone());
+                query.push(" AND \"window\" = ").push_bind(window.clone());
             }
             if let Some(status) = &filter.status {
                 query.push(" AND status = ").push_bind(status.clone());
@@ -645,8 +645,8 @@ impl ReadStore {
         to: DateTime<Utc>,
     ) -> Result<i64, ProjectionError> {
         let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM shifts WHERE cashier_id <> ? AND opened_at < ? \
-             AND (closed_at IS NULL OR closed_at > ?)",
+            "SELECT COUNT(*) FROM shifts WHERE cashier_id <> $1 AND opened_at < $2 \
+             AND (closed_at IS NULL OR closed_at > $3)",
         )
         .bind(shift.cashier_id.to_string())
         .bind(yika_store::sqlite::format_time(to))

@@ -79,7 +79,7 @@ impl ReadStore {
              COALESCE(SUM(CASE kind WHEN 'DEDUCTION' THEN amount_fen ELSE 0 END), 0) AS deducted, \
              COALESCE(SUM(CASE kind WHEN 'REVERSAL' THEN amount_fen ELSE 0 END), 0) AS reversed, \
              COALESCE(SUM(CASE kind WHEN 'DEDUCTION' THEN 1 ELSE 0 END), 0) AS count \
-             FROM movements WHERE department IS NOT NULL AND recorded_at >= ? AND recorded_at < ? \
+             FROM movements WHERE department IS NOT NULL AND recorded_at >= $1 AND recorded_at < $2 \
              GROUP BY department ORDER BY department",
         )
         .bind(format_time(from))
@@ -108,14 +108,14 @@ impl ReadStore {
         let mut tx = self.pool().begin().await?;
         let liability_before = |instant: &str| {
             sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
-                "SELECT {NET} FROM movements WHERE recorded_at < ?"
+                "SELECT {NET} FROM movements WHERE recorded_at < $1"
             )))
             .bind(instant.to_owned())
         };
         let opening: i64 = liability_before(&start).fetch_one(&mut *tx).await?;
         let closing: i64 = liability_before(&end).fetch_one(&mut *tx).await?;
         let after_end: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT {NET} FROM movements WHERE recorded_at >= ?"
+            "SELECT {NET} FROM movements WHERE recorded_at >= $1"
         )))
         .bind(&end)
         .fetch_one(&mut *tx)
@@ -125,7 +125,7 @@ impl ReadStore {
                 .fetch_one(&mut *tx)
                 .await?;
         let flows = sqlx::query(
-            "SELECT kind, SUM(amount_fen) AS total FROM movements WHERE recorded_at >= ? AND recorded_at < ? GROUP BY kind",
+            "SELECT kind, SUM(amount_fen) AS total FROM movements WHERE recorded_at >= $1 AND recorded_at < $2 GROUP BY kind",
         )
         .bind(&start)
         .bind(&end)
@@ -142,7 +142,7 @@ impl ReadStore {
         let methods = sqlx::query(
             "SELECT method, SUM(CASE WHEN kind IN ('DEPOSIT', 'SETTLEMENT_IN') THEN amount_fen ELSE -amount_fen END) AS net \
              FROM movements \
-             WHERE method IS NOT NULL AND recorded_at >= ? AND recorded_at < ? GROUP BY method",
+             WHERE method IS NOT NULL AND recorded_at >= $1 AND recorded_at < $2 GROUP BY method",
         )
         .bind(&start)
         .bind(&end)
@@ -157,10 +157,10 @@ impl ReadStore {
             }
         }
         let windows = sqlx::query(
-            "SELECT window, SUM(CASE WHEN kind IN ('DEPOSIT', 'SETTLEMENT_IN') THEN amount_fen ELSE 0 END) AS received, \
+            "SELECT \"window\", SUM(CASE WHEN kind IN ('DEPOSIT', 'SETTLEMENT_IN') THEN amount_fen ELSE 0 END) AS received, \
              SUM(CASE WHEN kind IN ('REFUND', 'SETTLEMENT_OUT') THEN amount_fen ELSE 0 END) AS paid_out, \
              COUNT(DISTINCT position) AS transactions \
-             FROM movements WHERE window IS NOT NULL AND recorded_at >= ? AND recorded_at < ? GROUP BY window ORDER BY window",
+             FROM movements WHERE \"window\" IS NOT NULL AND recorded_at >= $1 AND recorded_at < $2 GROUP BY \"window\" ORDER BY \"window\"",
         )
         .bind(&start)
         .bind(&end)
@@ -181,7 +181,7 @@ impl ReadStore {
             "SELECT COALESCE(SUM(s.counted_cash_fen - s.opening_float_fen - COALESCE(m.received_fen, 0) \
              + COALESCE(m.paid_out_fen, 0)), 0) FROM shifts s \
              LEFT JOIN shift_methods m ON m.shift_id = s.shift_id AND m.method = 'CASH' \
-             WHERE s.closed_at >= ? AND s.closed_at < ?",
+             WHERE s.closed_at >= $1 AND s.closed_at < $2",
         )
         .bind(&start)
         .bind(&end)
@@ -225,7 +225,7 @@ impl ReadStore {
         let rows = sqlx::query(
             "SELECT ledger_group, COALESCE(SUM(CASE WHEN amount_fen > 0 THEN amount_fen ELSE 0 END), 0) AS debit, \
              COALESCE(SUM(CASE WHEN amount_fen < 0 THEN -amount_fen ELSE 0 END), 0) AS credit \
-             FROM journal WHERE position <= ? GROUP BY ledger_group ORDER BY ledger_group",
+             FROM journal WHERE position <= $1 GROUP BY ledger_group ORDER BY ledger_group",
         )
         .bind(i64::try_from(position).unwrap_or(i64::MAX))
         .fetch_all(self.pool())
@@ -249,7 +249,7 @@ impl ReadStore {
         at: DateTime<Utc>,
     ) -> Result<Money, ProjectionError> {
         let fen: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(-SUM(amount_fen), 0) FROM journal WHERE ledger_account = ? AND recorded_at <= ?",
+            "SELECT COALESCE(-SUM(amount_fen), 0) FROM journal WHERE ledger_account = $1 AND recorded_at <= $2",
         )
         .bind(yika_domain::LedgerAccount::PatientPrepaid(account_id).to_string())
         .bind(format_time(at))
@@ -286,8 +286,8 @@ impl ReadStore {
         to: DateTime<Utc>,
     ) -> Result<Vec<ActRow>, ProjectionError> {
         let rows = sqlx::query(
-            "SELECT staff_id, business_type, recorded_at FROM workload_acts WHERE recorded_at >= ? AND recorded_at < ? \
-             ORDER BY position LIMIT ?",
+            "SELECT staff_id, business_type, recorded_at FROM workload_acts WHERE recorded_at >= $1 AND recorded_at < $2 \
+             ORDER BY position LIMIT $3",
         )
         .bind(format_time(from))
         .bind(format_time(to))
@@ -334,7 +334,7 @@ impl ReadStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<(yika_domain::StaffId, rust_decimal::Decimal)>, ProjectionError> {
-        let rows = sqlx::query("SELECT staff_id, points FROM quality_deductions WHERE recorded_at >= ? AND recorded_at < ? ORDER BY position")
+        let rows = sqlx::query("SELECT staff_id, points FROM quality_deductions WHERE recorded_at >= $1 AND recorded_at < $2 ORDER BY position")
             .bind(format_time(from))
             .bind(format_time(to))
             .fetch_all(self.pool())

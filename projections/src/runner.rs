@@ -92,7 +92,7 @@ impl ProjectionRunner {
             views::apply(&mut tx, recorded, &event, &metadata).await?;
         }
         sqlx::query(
-            "INSERT INTO checkpoints (projection, position) VALUES (?, ?) \
+            "INSERT INTO checkpoints (projection, position) VALUES ($1, $2) \
              ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
         )
         .bind(PROJECTION)

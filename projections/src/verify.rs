@@ -66,7 +66,7 @@ pub async fn compare_views(
     let scratch_text = scratch
         .to_str()
         .ok_or_else(|| ProjectionError::Corrupt("scratch path is not UTF-8".to_owned()))?;
-    sqlx::query("ATTACH DATABASE ? AS replay")
+    sqlx::query("ATTACH DATABASE $1 AS replay")
         .bind(scratch_text)
         .execute(&mut *conn)
         .await?;

@@ -44,7 +44,7 @@ async fn audit_index(
     };
     sqlx::query(
         "INSERT INTO audit_index (position, event_type, account_id, shift_id, actor_id, department, recorded_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(i64::try_from(recorded.position).expect("position fits"))
     .bind(&recorded.event_type)
@@ -75,7 +75,7 @@ async fn workload(
             coefficients,
             ..
         } => {
-            sqlx::query("INSERT INTO coefficient_sets (position, effective_from, base_ratio, coefficients) VALUES (?, ?, ?, ?)")
+            sqlx::query("INSERT INTO coefficient_sets (position, effective_from, base_ratio, coefficients) VALUES ($1, $2, $3, $4)")
                 .bind(position)
                 .bind(effective_from.format("%Y-%m-%d").to_string())
                 .bind(base_ratio.to_string())
@@ -92,7 +92,7 @@ async fn workload(
         } => {
             sqlx::query(
                 "INSERT INTO quality_deductions (position, deduction_id, staff_id, points, reason, recorded_at) \
-                 VALUES (?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(position)
             .bind(recorded.event_id.to_string())
@@ -109,7 +109,7 @@ async fn workload(
     let kind = match event.account_id() {
         Some(account) if matches!(event, Event::AccountClosed { .. }) => {
             let kind: Option<String> =
-                sqlx::query_scalar("SELECT kind FROM accounts WHERE account_id = ?")
+                sqlx::query_scalar("SELECT kind FROM accounts WHERE account_id = $1")
                     .bind(account.to_string())
                     .fetch_optional(&mut *conn)
                     .await?;
@@ -123,7 +123,7 @@ async fn workload(
     ) else {
         return Ok(());
     };
-    sqlx::query("INSERT INTO workload_acts (position, staff_id, business_type, recorded_at) VALUES (?, ?, ?, ?)")
+    sqlx::query("INSERT INTO workload_acts (position, staff_id, business_type, recorded_at) VALUES ($1, $2, $3, $4)")
         .bind(position)
         .bind(actor.to_string())
         .bind(enum_text(&business_type))
@@ -151,7 +151,7 @@ async fn journal(
         let account = posting.account.to_string();
         let group = ledger_group(&posting.account);
         sqlx::query(
-            "INSERT INTO journal (position, leg, ledger_account, ledger_group, amount_fen, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO journal (position, leg, ledger_account, ledger_group, amount_fen, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(i64::try_from(recorded.position).expect("position fits"))
         .bind(i64::try_from(leg).expect("few legs"))
@@ -285,8 +285,8 @@ async fn movements(
     };
     for (kind, amount_fen, method, shift_id, department) in rows.into_iter().filter(|r| r.1 > 0) {
         sqlx::query(
-            "INSERT INTO movements (position, kind, account_id, amount_fen, method, shift_id, window, department, recorded_at) \
-             VALUES (?, ?, ?, ?, ?, ?, (SELECT window FROM shifts WHERE shift_id = ?), ?, ?)",
+            "INSERT INTO movements (position, kind, account_id, amount_fen, method, shift_id, \"window\", department, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, (SELECT \"window\" FROM shifts WHERE shift_id = $7), $8, $9)",
         )
         .bind(i64::try_from(recorded.position).expect("position fits"))
         .bind(kind)
@@ -319,7 +319,7 @@ async fn staff(
     {
         sqlx::query(
             "INSERT INTO staff (staff_id, staff_no, name, role, department, token_sha256, registered_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(staff_id.to_string())
         .bind(staff_no)
@@ -355,7 +355,7 @@ async fn balances(
                 "INSERT INTO accounts (account_id, kind, status, patient_id, card_no, insurance_scheme, \
                  balance_fen, deposited_fen, deducted_fen, reversed_fen, refunded_fen, opened_at, \
                  last_activity_at, revision, opened_position) \
-                 VALUES (?, ?, 'OPEN', ?, ?, ?, 0, 0, 0, 0, 0, ?, ?, ?, ?)",
+                 VALUES ($1, $2, 'OPEN', $3, $4, $5, 0, 0, 0, 0, 0, $6, $7, $8, $9)",
             )
             .bind(account_id.to_string())
             .bind(enum_text(kind))
@@ -378,7 +378,7 @@ async fn balances(
             ..
         } => {
             let effect = (*insurance_pays + *patient_pays - *patient_receives).fen();
-            sqlx::query("UPDATE accounts SET balance_fen = balance_fen + ?, last_activity_at = ?, revision = ? WHERE account_id = ?")
+            sqlx::query("UPDATE accounts SET balance_fen = balance_fen + $1, last_activity_at = $2, revision = $3 WHERE account_id = $4")
                 .bind(effect)
                 .bind(&at)
                 .bind(revision)
@@ -388,7 +388,7 @@ async fn balances(
             return Ok(());
         }
         Event::AccountClosed { account_id, .. } => {
-            sqlx::query("UPDATE accounts SET status = 'CLOSED', last_activity_at = ?, revision = ? WHERE account_id = ?")
+            sqlx::query("UPDATE accounts SET status = 'CLOSED', last_activity_at = $1, revision = $2 WHERE account_id = $3")
                 .bind(&at)
                 .bind(revision)
                 .bind(account_id.to_string())
@@ -412,9 +412,9 @@ async fn balances(
     };
     let [deposited, deducted, reversed, refunded] = deltas;
     let updated = sqlx::query(
-        "UPDATE accounts SET deposited_fen = deposited_fen + ?, deducted_fen = deducted_fen + ?, \
-         reversed_fen = reversed_fen + ?, refunded_fen = refunded_fen + ?, \
-         balance_fen = balance_fen + ? - ? + ? - ?, last_activity_at = ?, revision = ? WHERE account_id = ?",
+        "UPDATE accounts SET deposited_fen = deposited_fen + $1, deducted_fen = deducted_fen + $2, \
+         reversed_fen = reversed_fen + $3, refunded_fen = refunded_fen + $4, \
+         balance_fen = balance_fen + $5 - $6 + $7 - $8, last_activity_at = $9, revision = $10 WHERE account_id = $11",
     )
     .bind(deposited)
     .bind(deducted)
@@ -457,7 +457,7 @@ async fn deductions(
         } => {
             sqlx::query(
                 "INSERT INTO deductions (deduction_id, account_id, amount_fen, reversed_fen, department, order_id, \
-                 item_code, item_name, quantity, executor_id, recorded_at) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
+                 item_code, item_name, quantity, executor_id, recorded_at) VALUES ($1, $2, $3, 0, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(deduction_id.to_string())
             .bind(account_id.to_string())
@@ -478,7 +478,7 @@ async fn deductions(
             ..
         } => {
             sqlx::query(
-                "UPDATE deductions SET reversed_fen = reversed_fen + ? WHERE deduction_id = ?",
+                "UPDATE deductions SET reversed_fen = reversed_fen + $1 WHERE deduction_id = $2",
             )
             .bind(amount.money().fen())
             .bind(deduction_id.to_string())
@@ -498,7 +498,7 @@ async fn shift_method(
     paid_out: i64,
 ) -> Result<(), ProjectionError> {
     sqlx::query(
-        "INSERT INTO shift_methods (shift_id, method, received_fen, paid_out_fen) VALUES (?, ?, ?, ?) \
+        "INSERT INTO shift_methods (shift_id, method, received_fen, paid_out_fen) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (shift_id, method) DO UPDATE SET received_fen = received_fen + excluded.received_fen, \
          paid_out_fen = paid_out_fen + excluded.paid_out_fen",
     )
@@ -508,7 +508,7 @@ async fn shift_method(
     .bind(paid_out)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE shifts SET transaction_count = transaction_count + 1 WHERE shift_id = ?")
+    sqlx::query("UPDATE shifts SET transaction_count = transaction_count + 1 WHERE shift_id = $1")
         .bind(&shift_id)
         .execute(conn)
         .await?;
@@ -530,8 +530,8 @@ async fn shifts(
             opening_float,
         } => {
             sqlx::query(
-                "INSERT INTO shifts (shift_id, cashier_id, window, status, opened_at, opening_float_fen, \
-                 transaction_count, receipts_issued, opened_position) VALUES (?, ?, ?, 'OPEN', ?, ?, 0, 0, ?)",
+                "INSERT INTO shifts (shift_id, cashier_id, \"window\", status, opened_at, opening_float_fen, \
+                 transaction_count, receipts_issued, opened_position) VALUES ($1, $2, $3, 'OPEN', $4, $5, 0, 0, $6)",
             )
             .bind(shift_id.to_string())
             .bind(cashier_id.to_string())
@@ -580,7 +580,7 @@ async fn shifts(
             counted_other,
             ..
         } => {
-            sqlx::query("UPDATE shifts SET status = 'CLOSED', closed_at = ?, counted_cash_fen = ? WHERE shift_id = ?")
+            sqlx::query("UPDATE shifts SET status = 'CLOSED', closed_at = $1, counted_cash_fen = $2 WHERE shift_id = $3")
                 .bind(&at)
                 .bind(counted_cash.fen())
                 .bind(shift_id.to_string())
@@ -589,7 +589,7 @@ async fn shifts(
             for (method, counted) in counted_other {
                 sqlx::query(
                     "INSERT INTO shift_methods (shift_id, method, received_fen, paid_out_fen, counted_fen) \
-                     VALUES (?, ?, 0, 0, ?) ON CONFLICT (shift_id, method) DO UPDATE SET counted_fen = excluded.counted_fen",
+                     VALUES ($1, $2, 0, 0, $3) ON CONFLICT (shift_id, method) DO UPDATE SET counted_fen = excluded.counted_fen",
                 )
                 .bind(shift_id.to_string())
                 .bind(method.as_str())
@@ -606,7 +606,7 @@ async fn shifts(
         } => {
             receipt(conn, &shift_id.to_string(), *sequence, receipt_no, None).await?;
             sqlx::query(
-                "UPDATE shifts SET receipts_issued = receipts_issued + 1 WHERE shift_id = ?",
+                "UPDATE shifts SET receipts_issued = receipts_issued + 1 WHERE shift_id = $1",
             )
             .bind(shift_id.to_string())
             .execute(conn)
@@ -628,7 +628,7 @@ async fn shifts(
             )
             .await?;
             sqlx::query(
-                "UPDATE shifts SET receipts_voided = receipts_voided + 1 WHERE shift_id = ?",
+                "UPDATE shifts SET receipts_voided = receipts_voided + 1 WHERE shift_id = $1",
             )
             .bind(shift_id.to_string())
             .execute(conn)
@@ -645,7 +645,7 @@ async fn shifts(
         } => {
             sqlx::query(
                 "INSERT INTO cash_counts (position, shift_id, counted_by, surprise, counted_fen, expected_fen, note, counted_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(i64::try_from(recorded.position).expect("position fits"))
             .bind(shift_id.to_string())
@@ -665,8 +665,8 @@ async fn shifts(
             ..
         } => {
             sqlx::query(
-                "UPDATE shifts SET status = 'HANDED_OVER', handed_over_fen = ?, handed_over_to = ?, handed_over_at = ? \
-                 WHERE shift_id = ?",
+                "UPDATE shifts SET status = 'HANDED_OVER', handed_over_fen = $1, handed_over_to = $2, handed_over_at = $3 \
+                 WHERE shift_id = $4",
             )
             .bind(amount.fen())
             .bind(received_by.to_string())
@@ -687,7 +687,7 @@ async fn receipt(
     receipt_no: &str,
     voided_for: Option<&str>,
 ) -> Result<(), ProjectionError> {
-    sqlx::query("INSERT INTO receipts (shift_id, sequence, receipt_no, status, reason) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO receipts (shift_id, sequence, receipt_no, status, reason) VALUES ($1, $2, $3, $4, $5)")
         .bind(shift_id)
         .bind(i64::try_from(sequence).expect("sequence fits"))
         .bind(receipt_no)

@@ -9,6 +9,7 @@
 pub mod read;
 pub mod reports;
 pub mod runner;
+pub mod sql;
 pub mod verify;
 pub mod views;
 

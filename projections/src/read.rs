@@ -6,25 +6,28 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyConnection, AnyPool, Row};
 use tokio::sync::watch;
 use uuid::Uuid;
 use yika_domain::{AccountId, Money, PaymentMethod, ShiftId, StaffId};
 
 use crate::ProjectionError;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite/read");
+use crate::sql::Backend;
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite/read");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres/read");
 
 /// The largest page any list query returns.
 pub const MAX_PAGE: usize = 200;
 
-/// The read store: a SQLite file of view tables, plus the position the views have reached.
+/// The read store: the view tables (in a SQLite file or a PostgreSQL database, through one
+/// code path), plus the position the views have reached.
 #[derive(Clone)]
 pub struct ReadStore {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
     applied: Arc<watch::Sender<u64>>,
 }
 
@@ -70,7 +73,7 @@ pub struct StaffRow {
 }
 
 impl StaffRow {
-    fn from_row(row: &SqliteRow) -> Result<StaffRow, ProjectionError> {
+    fn from_row(row: &AnyRow) -> Result<StaffRow, ProjectionError> {
         Ok(StaffRow {
             staff_id: StaffId(parse_uuid(&row.try_get::<String, _>("staff_id")?)?),
             staff_no: row.try_get("staff_no")?,
@@ -113,7 +116,7 @@ pub struct AccountRow {
 }
 
 impl AccountRow {
-    fn from_row(row: &SqliteRow) -> Result<AccountRow, ProjectionError> {
+    fn from_row(row: &AnyRow) -> Result<AccountRow, ProjectionError> {
         let last: Option<String> = row.try_get("last_activity_at")?;
         Ok(AccountRow {
             account_id: AccountId(parse_uuid(&row.try_get::<String, _>("account_id")?)?),
@@ -268,37 +271,104 @@ pub struct AccountFilter {
     pub in_arrears: Option<bool>,
 }
 
-fn options(path: &Path) -> SqliteConnectOptions {
-    SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        // The read store is rebuilt from the log after a crash, so NORMAL is enough here.
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(10))
+/// A `sqlite://` URL for a file path (absolute, with the characters URLs reserve escaped).
+fn sqlite_url(path: &Path) -> Result<String, ProjectionError> {
+    let absolute = std::path::absolute(path)
+        .map_err(|e| ProjectionError::Corrupt(format!("read store path {}: {e}", path.display())))?;
+    let text = absolute.to_str().ok_or_else(|| {
+        ProjectionError::Corrupt(format!("read store path {} is not UTF-8", path.display()))
+    })?;
+    let escaped = text
+        .replace('%', "%25")
+        .replace('?', "%3F")
+        .replace('#', "%23")
+        .replace(' ', "%20");
+    Ok(format!("sqlite://{escaped}?mode=rwc"))
 }
 
 impl ReadStore {
-    /// Opens (creating if needed) the read store and applies its migrations.
+    /// Opens (creating if needed) a SQLite read store file and applies its migrations.
     pub async fn open(path: &Path) -> Result<ReadStore, ProjectionError> {
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options(path))
-            .await?;
-        MIGRATOR.run(&pool).await?;
+        ReadStore::connect(&sqlite_url(path)?).await
+    }
+
+    /// Opens the read store at `url`: `sqlite://…` or `postgres://…` (`postgresql://…`), and
+    /// applies its migrations (on PostgreSQL tracked in `_yika_read_migrations`, so the event
+    /// store may share the database).
+    pub async fn connect(url: &str) -> Result<ReadStore, ProjectionError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(ProjectionError::Corrupt(format!(
+                "a read store URL starts with sqlite:// or postgres://, got {url:?}"
+            )));
+        };
+        let options = AnyPoolOptions::new().max_connections(8);
+        let pool = match backend {
+            // The read store is rebuilt from the log after a crash, so NORMAL is enough here.
+            Backend::Sqlite => options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::raw_sql(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 10000;",
+                    )
+                    .execute(conn)
+                    .await
+                    .map(|_| ())
+                })
+            }),
+            Backend::Postgres => options,
+        }
+        .connect(url)
+        .await?;
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATOR.run(&pool).await?,
+            Backend::Postgres => {
+                let mut migrator = sqlx::migrate::Migrator {
+                    migrations: POSTGRES_MIGRATOR.migrations.clone(),
+                    ..sqlx::migrate::Migrator::DEFAULT
+                };
+                migrator.dangerous_set_table_name("_yika_read_migrations");
+                migrator.run(&pool).await?;
+            }
+        }
         let mut conn = pool.acquire().await?;
         let checkpoint = ReadStore::checkpoint_in(&mut conn, crate::runner::PROJECTION).await?;
         drop(conn);
         let (applied, _) = watch::channel(checkpoint);
         Ok(ReadStore {
             pool,
+            backend,
             applied: Arc::new(applied),
         })
     }
 
+    /// Which database this is.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A transaction that reads one snapshot of the views (REPEATABLE READ on PostgreSQL; a
+    /// SQLite transaction is a snapshot from its first read).
+    pub async fn snapshot(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, ProjectionError> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
     /// The pool, for the runner's transactions.
     #[must_use]
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
@@ -308,7 +378,7 @@ impl ReadStore {
     }
 
     pub(crate) async fn checkpoint_in(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         projection: &str,
     ) -> Result<u64, ProjectionError> {
         let position: Option<i64> =
@@ -316,6 +386,25 @@ impl ReadStore {
                 .bind(projection)
                 .fetch_optional(conn)
                 .await?;
+        Ok(u64::try_from(position.unwrap_or(0)).expect("checkpoints are not negative"))
+    }
+
+    /// The checkpoint, locked until the transaction ends where the backend allows several
+    /// runners (PostgreSQL: `FOR UPDATE`; one process owns a SQLite read store).
+    pub(crate) async fn lock_checkpoint(
+        &self,
+        conn: &mut AnyConnection,
+        projection: &str,
+    ) -> Result<u64, ProjectionError> {
+        if self.backend == Backend::Sqlite {
+            return ReadStore::checkpoint_in(conn, projection).await;
+        }
+        let position: Option<i64> = sqlx::query_scalar(
+            "SELECT position FROM checkpoints WHERE projection = $1 FOR UPDATE",
+        )
+        .bind(projection)
+        .fetch_optional(conn)
+        .await?;
         Ok(u64::try_from(position.unwrap_or(0)).expect("checkpoints are not negative"))
     }
 
@@ -398,14 +487,14 @@ impl ReadStore {
         &self,
         table: &'static str,
         columns: &'static str,
-        filter: impl Fn(&mut QueryBuilder<Sqlite>),
+        filter: impl Fn(&mut crate::sql::Sql),
         first: usize,
         after: Option<i64>,
-    ) -> Result<(Vec<SqliteRow>, bool, i64), ProjectionError> {
-        let mut count = QueryBuilder::new(format!("SELECT COUNT(*) FROM {table}"));
+    ) -> Result<(Vec<AnyRow>, bool, i64), ProjectionError> {
+        let mut count = crate::sql::Sql::new(format!("SELECT COUNT(*) FROM {table}"));
         filter(&mut count);
         let total_count: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
-        let mut query = QueryBuilder::new(format!("SELECT {columns} FROM {table}"));
+        let mut query = crate::sql::Sql::new(format!("SELECT {columns} FROM {table}"));
         filter(&mut query);
         if let Some(after) = after {
             query.push(" AND opened_position > ").push_bind(after);
@@ -427,7 +516,7 @@ impl ReadStore {
         after: Option<i64>,
     ) -> Result<Page<AccountRow>, ProjectionError> {
         assert!(first <= MAX_PAGE, "callers check the page size");
-        fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &AccountFilter) {
+        fn push_filter(query: &mut crate::sql::Sql, filter: &AccountFilter) {
             query.push(" WHERE 1 = 1");
             if let Some(kind) = filter.kind {
                 query
@@ -589,7 +678,7 @@ impl ReadStore {
         after: Option<i64>,
     ) -> Result<Page<ShiftRow>, ProjectionError> {
         assert!(first <= MAX_PAGE, "callers check the page size");
-        fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &ShiftFilter) {
+        fn push_filter(query: &mut crate::sql::Sql, filter: &ShiftFilter) {
             query.push(" WHERE 1 = 1");
             if let Some(cashier) = filter.cashier_id {
                 query

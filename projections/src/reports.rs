@@ -64,8 +64,8 @@ pub struct DailyFigures {
     pub cash_variance: Money,
 }
 
-const NET: &str = "COALESCE(SUM(CASE WHEN kind IN ('DEPOSIT', 'REVERSAL', 'INSURANCE', 'SETTLEMENT_IN') \
-                   THEN amount_fen ELSE -amount_fen END), 0)";
+const NET: &str = "COALESCE(CAST(SUM(CASE WHEN kind IN ('DEPOSIT', 'REVERSAL', 'INSURANCE', 'SETTLEMENT_IN') \
+                   THEN amount_fen ELSE -amount_fen END) AS BIGINT), 0)";
 
 impl ReadStore {
     /// Deductions, reversals and counts per executing department recorded in `[from, to)`.
@@ -76,9 +76,9 @@ impl ReadStore {
     ) -> Result<Vec<DepartmentRevenueRow>, ProjectionError> {
         let rows = sqlx::query(
             "SELECT department, \
-             COALESCE(SUM(CASE kind WHEN 'DEDUCTION' THEN amount_fen ELSE 0 END), 0) AS deducted, \
-             COALESCE(SUM(CASE kind WHEN 'REVERSAL' THEN amount_fen ELSE 0 END), 0) AS reversed, \
-             COALESCE(SUM(CASE kind WHEN 'DEDUCTION' THEN 1 ELSE 0 END), 0) AS count \
+             COALESCE(CAST(SUM(CASE kind WHEN 'DEDUCTION' THEN amount_fen ELSE 0 END) AS BIGINT), 0) AS deducted, \
+             COALESCE(CAST(SUM(CASE kind WHEN 'REVERSAL' THEN amount_fen ELSE 0 END) AS BIGINT), 0) AS reversed, \
+             COALESCE(CAST(SUM(CASE kind WHEN 'DEDUCTION' THEN 1 ELSE 0 END) AS BIGINT), 0) AS count \
              FROM movements WHERE department IS NOT NULL AND recorded_at >= $1 AND recorded_at < $2 \
              GROUP BY department ORDER BY department",
         )
@@ -105,7 +105,7 @@ impl ReadStore {
         end: DateTime<Utc>,
     ) -> Result<DailyFigures, ProjectionError> {
         let (start, end) = (format_time(start), format_time(end));
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.snapshot().await?;
         let liability_before = |instant: &str| {
             sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
                 "SELECT {NET} FROM movements WHERE recorded_at < $1"
@@ -121,11 +121,11 @@ impl ReadStore {
         .fetch_one(&mut *tx)
         .await?;
         let accounts_now: i64 =
-            sqlx::query_scalar("SELECT COALESCE(SUM(balance_fen), 0) FROM accounts")
+            sqlx::query_scalar("SELECT COALESCE(CAST(SUM(balance_fen) AS BIGINT), 0) FROM accounts")
                 .fetch_one(&mut *tx)
                 .await?;
         let flows = sqlx::query(
-            "SELECT kind, SUM(amount_fen) AS total FROM movements WHERE recorded_at >= $1 AND recorded_at < $2 GROUP BY kind",
+            "SELECT kind, CAST(SUM(amount_fen) AS BIGINT) AS total FROM movements WHERE recorded_at >= $1 AND recorded_at < $2 GROUP BY kind",
         )
         .bind(&start)
         .bind(&end)
@@ -140,7 +140,7 @@ impl ReadStore {
             Ok(Money::ZERO)
         };
         let methods = sqlx::query(
-            "SELECT method, SUM(CASE WHEN kind IN ('DEPOSIT', 'SETTLEMENT_IN') THEN amount_fen ELSE -amount_fen END) AS net \
+            "SELECT method, CAST(SUM(CASE WHEN kind IN ('DEPOSIT', 'SETTLEMENT_IN') THEN amount_fen ELSE -amount_fen END) AS BIGINT) AS net \
              FROM movements \
              WHERE method IS NOT NULL AND recorded_at >= $1 AND recorded_at < $2 GROUP BY method",
         )
@@ -157,8 +157,8 @@ impl ReadStore {
             }
         }
         let windows = sqlx::query(
-            "SELECT \"window\", SUM(CASE WHEN kind IN ('DEPOSIT', 'SETTLEMENT_IN') THEN amount_fen ELSE 0 END) AS received, \
-             SUM(CASE WHEN kind IN ('REFUND', 'SETTLEMENT_OUT') THEN amount_fen ELSE 0 END) AS paid_out, \
+            "SELECT \"window\", CAST(SUM(CASE WHEN kind IN ('DEPOSIT', 'SETTLEMENT_IN') THEN amount_fen ELSE 0 END) AS BIGINT) AS received, \
+             CAST(SUM(CASE WHEN kind IN ('REFUND', 'SETTLEMENT_OUT') THEN amount_fen ELSE 0 END) AS BIGINT) AS paid_out, \
              COUNT(DISTINCT position) AS transactions \
              FROM movements WHERE \"window\" IS NOT NULL AND recorded_at >= $1 AND recorded_at < $2 GROUP BY \"window\" ORDER BY \"window\"",
         )
@@ -178,8 +178,8 @@ impl ReadStore {
             })
             .collect::<Result<Vec<_>, ProjectionError>>()?;
         let cash_variance: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(s.counted_cash_fen - s.opening_float_fen - COALESCE(m.received_fen, 0) \
-             + COALESCE(m.paid_out_fen, 0)), 0) FROM shifts s \
+            "SELECT COALESCE(CAST(SUM(s.counted_cash_fen - s.opening_float_fen - COALESCE(m.received_fen, 0) \
+             + COALESCE(m.paid_out_fen, 0)) AS BIGINT), 0) FROM shifts s \
              LEFT JOIN shift_methods m ON m.shift_id = s.shift_id AND m.method = 'CASH' \
              WHERE s.closed_at >= $1 AND s.closed_at < $2",
         )
@@ -223,8 +223,8 @@ impl ReadStore {
     /// accounts) over the journal up to and including `position`.
     pub async fn trial_balance(&self, position: u64) -> Result<Vec<LedgerLine>, ProjectionError> {
         let rows = sqlx::query(
-            "SELECT ledger_group, COALESCE(SUM(CASE WHEN amount_fen > 0 THEN amount_fen ELSE 0 END), 0) AS debit, \
-             COALESCE(SUM(CASE WHEN amount_fen < 0 THEN -amount_fen ELSE 0 END), 0) AS credit \
+            "SELECT ledger_group, COALESCE(CAST(SUM(CASE WHEN amount_fen > 0 THEN amount_fen ELSE 0 END) AS BIGINT), 0) AS debit, \
+             COALESCE(CAST(SUM(CASE WHEN amount_fen < 0 THEN -amount_fen ELSE 0 END) AS BIGINT), 0) AS credit \
              FROM journal WHERE position <= $1 GROUP BY ledger_group ORDER BY ledger_group",
         )
         .bind(i64::try_from(position).unwrap_or(i64::MAX))
@@ -249,7 +249,7 @@ impl ReadStore {
         at: DateTime<Utc>,
     ) -> Result<Money, ProjectionError> {
         let fen: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(-SUM(amount_fen), 0) FROM journal WHERE ledger_account = $1 AND recorded_at <= $2",
+            "SELECT COALESCE(-CAST(SUM(amount_fen) AS BIGINT), 0) FROM journal WHERE ledger_account = $1 AND recorded_at <= $2",
         )
         .bind(yika_domain::LedgerAccount::PatientPrepaid(account_id).to_string())
         .bind(format_time(at))
@@ -378,10 +378,10 @@ impl ReadStore {
         first: usize,
         after: u64,
     ) -> Result<(Vec<u64>, i64), ProjectionError> {
-        let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM audit_index");
+        let mut count = crate::sql::Sql::new("SELECT COUNT(*) FROM audit_index");
         push_audit_filter(&mut count, filter);
         let total: i64 = count.build_query_scalar().fetch_one(self.pool()).await?;
-        let mut query = sqlx::QueryBuilder::new("SELECT position FROM audit_index");
+        let mut query = crate::sql::Sql::new("SELECT position FROM audit_index");
         push_audit_filter(&mut query, filter);
         query
             .push(" AND position > ")
@@ -422,7 +422,7 @@ impl ReadStore {
         max: usize,
     ) -> Result<Vec<AuditRow>, ProjectionError> {
         let mut query =
-            sqlx::QueryBuilder::new("SELECT position, account_id, shift_id FROM audit_index");
+            crate::sql::Sql::new("SELECT position, account_id, shift_id FROM audit_index");
         push_audit_filter(&mut query, filter);
         query
             .push(" AND position > ")
@@ -445,7 +445,7 @@ impl ReadStore {
 }
 
 /// Appends ` WHERE …` for `filter` (always a WHERE, so callers may add ` AND …`).
-fn push_audit_filter(query: &mut sqlx::QueryBuilder<sqlx::Sqlite>, filter: &AuditFilter) {
+fn push_audit_filter(query: &mut crate::sql::Sql, filter: &AuditFilter) {
     query.push(" WHERE 1 = 1");
     if let Some(v) = &filter.account_id {
         query.push(" AND account_id = ").push_bind(v.clone());
@@ -460,12 +460,8 @@ fn push_audit_filter(query: &mut sqlx::QueryBuilder<sqlx::Sqlite>, filter: &Audi
         query.push(" AND department = ").push_bind(v.clone());
     }
     if !filter.event_types.is_empty() {
-        query.push(" AND event_type IN (");
-        let mut list = query.separated(", ");
-        for t in &filter.event_types {
-            list.push_bind(t.clone());
-        }
-        query.push(")");
+        query.push(" AND event_type IN ");
+        query.push_bind_list(filter.event_types.iter().cloned());
     }
     if let Some(from) = filter.from {
         query

@@ -61,7 +61,13 @@ impl ProjectionRunner {
 
     async fn apply_batch(&self, limit: u64) -> Result<u64, ProjectionError> {
         let mut tx = self.read.pool().begin().await?;
-        let checkpoint = ReadStore::checkpoint_in(&mut tx, PROJECTION).await?;
+        // On PostgreSQL several API replicas may share the read store: the checkpoint row is
+        // locked for the batch, so each event is applied once between them.
+        let checkpoint = self.read.lock_checkpoint(&mut tx, PROJECTION).await?;
+        if checkpoint > self.read.position() {
+            // Another replica applied these; they are committed: announce them here too.
+            self.read.applied_to(checkpoint);
+        }
         let room = usize::try_from(limit.saturating_sub(checkpoint)).unwrap_or(usize::MAX);
         if room == 0 {
             return Ok(0);

@@ -1,7 +1,6 @@
 //! The projectors: one function per view, each turning one event into row changes. They run
 //! inside the runner's transaction, in log order, exactly once per event.
 
-use sqlx::SqliteConnection;
 use yika_domain::{Event, Metadata, PaymentMethod};
 use yika_store::RecordedEvent;
 use yika_store::sqlite::format_time;
@@ -12,7 +11,7 @@ use crate::views_enum as enum_text;
 
 /// Applies one event to every view.
 pub async fn apply(
-    conn: &mut SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     recorded: &RecordedEvent,
     event: &Event,
     metadata: &Metadata,
@@ -30,7 +29,7 @@ pub async fn apply(
 
 /// The audit index: what the audit trail filters on, per event.
 async fn audit_index(
-    conn: &mut SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     recorded: &RecordedEvent,
     event: &Event,
     metadata: &Metadata,
@@ -61,7 +60,7 @@ async fn audit_index(
 /// The workload view: acts attributed to the staff member who acted, coefficient sets and
 /// quality deductions.
 async fn workload(
-    conn: &mut SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     recorded: &RecordedEvent,
     event: &Event,
     metadata: &Metadata,
@@ -135,7 +134,7 @@ async fn workload(
 
 /// The journal: each event's balanced postings, one row per leg.
 async fn journal(
-    conn: &mut SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     recorded: &RecordedEvent,
     event: &Event,
 ) -> Result<(), ProjectionError> {
@@ -185,7 +184,7 @@ type MovementRow<'a> = (
 );
 
 async fn movements(
-    conn: &mut SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     recorded: &RecordedEvent,
     event: &Event,
 ) -> Result<(), ProjectionError> {
@@ -304,7 +303,7 @@ async fn movements(
 }
 
 async fn staff(
-    conn: &mut SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     recorded: &RecordedEvent,
     event: &Event,
 ) -> Result<(), ProjectionError> {
@@ -336,7 +335,7 @@ async fn staff(
 
 /// The balances view: one row per account with its running sums.
 async fn balances(
-    conn: &mut SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     recorded: &RecordedEvent,
     event: &Event,
 ) -> Result<(), ProjectionError> {
@@ -439,7 +438,7 @@ async fn balances(
 }
 
 async fn deductions(
-    conn: &mut SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     recorded: &RecordedEvent,
     event: &Event,
     metadata: &Metadata,
@@ -491,7 +490,7 @@ async fn deductions(
 }
 
 async fn shift_method(
-    conn: &mut SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     shift_id: String,
     method: PaymentMethod,
     received: i64,
@@ -517,7 +516,7 @@ async fn shift_method(
 
 /// The shift report: float, money in and out per method, counted cash at close.
 async fn shifts(
-    conn: &mut SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     recorded: &RecordedEvent,
     event: &Event,
 ) -> Result<(), ProjectionError> {
@@ -681,7 +680,7 @@ async fn shifts(
 }
 
 async fn receipt(
-    conn: &mut SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     shift_id: &str,
     sequence: u64,
     receipt_no: &str,

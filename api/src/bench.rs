@@ -1,4 +1,6 @@
-//! `yika bench`: durable appends per second and commit latency on the SQLite event store.
+//! `yika bench`: durable appends per second and commit latency on the event store: a fresh
+//! SQLite file per run by default, or the PostgreSQL database named by `--event-store` (which
+//! must be empty when the benchmark starts: it is filled with benchmark events).
 //!
 //! Each writer appends one event per request to its own stream with an exact expected revision
 //! (as a command does), so every append is checked, hashed, grouped and fsynced for real.
@@ -10,6 +12,8 @@ use std::time::{Duration, Instant};
 use yika_store::{
     AppendRequest, EventStore, ExpectedRevision, NewEvent, SqliteEventStore, StreamWrite,
 };
+
+use crate::Locations;
 
 use crate::anyhow_like::Result;
 
@@ -79,23 +83,25 @@ impl EventTemplate {
     }
 }
 
-/// Appends `events` events with `writers` concurrent writers into a fresh store in `dir`.
-pub async fn measure(dir: &std::path::Path, writers: usize, events: usize) -> Result<BenchResult> {
-    let store = Arc::new(
-        SqliteEventStore::open(&dir.join(format!("bench-{writers}.db")))
-            .await
-            .map_err(|e| e.to_string())?,
-    );
+/// Appends `events` events with `writers` concurrent writers into `store` (each run on streams
+/// of its own).
+pub async fn measure(
+    store: Arc<dyn EventStore>,
+    writers: usize,
+    events: usize,
+) -> Result<BenchResult> {
+    let run = uuid::Uuid::now_v7().simple().to_string();
     let remaining = Arc::new(AtomicUsize::new(events));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(writers);
     for writer in 0..writers {
         let store = store.clone();
         let remaining = remaining.clone();
+        let run = run.clone();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut revision = 0u64;
-            let stream = format!("bench-{writer}");
+            let stream = format!("bench-{run}-{writer}");
             let template = EventTemplate::new(writer);
             while remaining
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |r| r.checked_sub(1))
@@ -122,7 +128,6 @@ pub async fn measure(dir: &std::path::Path, writers: usize, events: usize) -> Re
         latencies.extend(task.await.map_err(|e| e.to_string())??);
     }
     let elapsed = started.elapsed();
-    store.close().await;
     latencies.sort_unstable();
     let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
     Ok(BenchResult {
@@ -134,40 +139,83 @@ pub async fn measure(dir: &std::path::Path, writers: usize, events: usize) -> Re
     })
 }
 
-/// Runs the benchmark for each writer count in a fresh folder under `data` (removed afterwards;
-/// the data directory's own files are never touched) and prints one line per run.
-pub async fn run(data: &std::path::Path, writers: &[usize], events: usize) -> Result<()> {
+/// Runs the benchmark for each writer count and prints one line per run: on SQLite, each run
+/// in a fresh file in a folder under the data directory (removed afterwards; the data
+/// directory's own files are never touched); on PostgreSQL, in the `--event-store` database,
+/// which must be empty at the start.
+pub async fn run(locations: &Locations, writers: &[usize], events: usize) -> Result<()> {
     if events == 0 || events > 10_000_000 {
         return Err("--events must be between 1 and 10000000".to_owned());
     }
     if writers.iter().any(|w| *w == 0 || *w > 4_096) {
         return Err("--writers must be between 1 and 4096".to_owned());
     }
-    let dir = data.join(format!("bench-{}", uuid::Uuid::now_v7()));
+    if let Some(url) = &locations.event_store {
+        let store = crate::open_event_store(url).await?;
+        let head = store.head_position().await.map_err(|e| e.to_string());
+        if head != Ok(0) {
+            store.close().await;
+            return Err(format!(
+                "the benchmark fills its event store with test events: point --event-store at an empty database ({})",
+                head.map_or_else(|e| e, |h| format!("this one holds {h} events"))
+            ));
+        }
+        println!(
+            "yika bench: event store {}, {events} events per run",
+            crate::redact(url)
+        );
+        for &w in writers {
+            match measure(store.clone(), w, events).await {
+                Ok(result) => print_result(&result),
+                Err(error) => {
+                    store.close().await;
+                    return Err(error);
+                }
+            }
+        }
+        store.close().await;
+        return Ok(());
+    }
+    let dir = locations
+        .data
+        .join(format!("bench-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     println!(
         "yika bench: SQLite event store, WAL, synchronous=FULL, {events} events per run, in {}",
         dir.display()
     );
     for &w in writers {
-        let result = measure(&dir, w, events).await;
-        let result = match result {
-            Ok(result) => result,
+        let result = async {
+            let store: Arc<dyn EventStore> = Arc::new(
+                SqliteEventStore::open(&dir.join(format!("bench-{w}.db")))
+                    .await
+                    .map_err(|e| e.to_string())?,
+            );
+            let result = measure(store.clone(), w, events).await;
+            store.close().await;
+            result
+        }
+        .await;
+        match result {
+            Ok(result) => print_result(&result),
             Err(error) => {
                 let _ = std::fs::remove_dir_all(&dir);
                 return Err(error);
             }
-        };
-        println!(
-            "writers={:>4}  events={}  elapsed={:.2}s  rate={:.0} events/s  p50={:.2}ms  p99={:.2}ms",
-            result.writers,
-            result.events,
-            result.elapsed.as_secs_f64(),
-            result.rate(),
-            result.p50.as_secs_f64() * 1e3,
-            result.p99.as_secs_f64() * 1e3
-        );
+        }
     }
     std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
     Ok(())
+}
+
+fn print_result(result: &BenchResult) {
+    println!(
+        "writers={:>4}  events={}  elapsed={:.2}s  rate={:.0} events/s  p50={:.2}ms  p99={:.2}ms",
+        result.writers,
+        result.events,
+        result.elapsed.as_secs_f64(),
+        result.rate(),
+        result.p50.as_secs_f64() * 1e3,
+        result.p99.as_secs_f64() * 1e3
+    );
 }

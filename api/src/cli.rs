@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::anyhow_like::Result;
 use crate::app::RegisterStaff;
-use crate::{application, graphql, http, open_stores};
+use crate::{Locations, application, graphql, http, open_stores};
 
 /// Yika: an event-sourced ledger for a hospital's prepaid patient card and inpatient deposits.
 #[derive(Parser, Debug)]
@@ -18,6 +18,13 @@ struct Cli {
     /// The data directory (events.db, read.db); every subcommand takes it.
     #[arg(long, global = true, env = "YIKA_DATA", default_value = "yika-data")]
     data: PathBuf,
+    /// The event store on a server instead of `DATA/events.db`: `postgres://user@host/db`
+    /// (`sqlite://PATH` names a file elsewhere).
+    #[arg(long, global = true, env = "YIKA_EVENT_STORE")]
+    event_store: Option<String>,
+    /// The read store (the views) on a server instead of `DATA/read.db`: `postgres://…`.
+    #[arg(long, global = true, env = "YIKA_READ_STORE")]
+    read_store: Option<String>,
     /// Log lines on stderr: `text` for people, `json` (one object per line, with the request's
     /// correlation id) for a log collector. The level comes from RUST_LOG (default info).
     #[arg(
@@ -199,7 +206,11 @@ pub fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<()> {
-    let data = cli.data;
+    let locations = Locations {
+        data: cli.data,
+        event_store: cli.event_store,
+        read_store: cli.read_store,
+    };
     match cli.command {
         Command::Serve {
             listen,
@@ -210,7 +221,7 @@ async fn run(cli: Cli) -> Result<()> {
             let settlement_time = chrono::NaiveTime::parse_from_str(&settlement_time, "%H:%M")
                 .map_err(|_| format!("--settlement-time must be HH:MM, got {settlement_time:?}"))?;
             serve(
-                data,
+                &locations,
                 listen,
                 graphql::reports::Calendar {
                     time_zone,
@@ -233,7 +244,7 @@ async fn run(cli: Cli) -> Result<()> {
                 (None, Some(position)) => crate::replay::Cut::Position(position),
                 (None, None) => crate::replay::Cut::Head,
             };
-            replay(&data, &into, cut).await
+            replay(&locations, &into, cut).await
         }
         Command::Staff {
             command:
@@ -245,7 +256,7 @@ async fn run(cli: Cli) -> Result<()> {
                     json,
                 },
         } => {
-            let stores = open_stores(&data).await?;
+            let stores = open_stores(&locations).await?;
             let (app, _runner) = application(&stores);
             let input = RegisterStaff {
                 staff_no,
@@ -254,7 +265,7 @@ async fn run(cli: Cli) -> Result<()> {
                 department,
             };
             let result = app.register_staff_offline(input).await;
-            stores.events.close().await;
+            stores.close().await;
             let (staff_id, token) = result.map_err(|e| e.to_string())?;
             if json {
                 println!(
@@ -273,8 +284,8 @@ async fn run(cli: Cli) -> Result<()> {
                     csv,
                     time_zone,
                 },
-        } => report_workload(&data, &month, csv, time_zone).await,
-        Command::Verify => verify(&data).await,
+        } => report_workload(&locations, &month, csv, time_zone).await,
+        Command::Verify => verify(&locations).await,
         Command::Export {
             what: ExportCommand::Schema,
         } => {
@@ -284,17 +295,17 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Bench { writers, events } => crate::bench::run(&data, &writers, events).await,
+        Command::Bench { writers, events } => crate::bench::run(&locations, &writers, events).await,
     }
 }
 
 async fn serve(
-    data: PathBuf,
+    locations: &Locations,
     listen: SocketAddr,
     calendar: graphql::reports::Calendar,
     read_only: bool,
 ) -> Result<()> {
-    let stores = open_stores(&data).await?;
+    let stores = open_stores(locations).await?;
     let (app, runner) = application(&stores);
     let app = if read_only { app.read_only() } else { app };
     runner
@@ -308,12 +319,12 @@ async fn serve(
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     println!(
-        "yika listening on http://{address}/graphql (data in {}{})",
-        data.display(),
+        "yika listening on http://{address}/graphql ({}{})",
+        locations.describe(),
         if read_only { ", read-only" } else { "" }
     );
     let _ = std::io::stdout().flush();
-    tracing::info!(%address, data = %data.display(), "serving");
+    tracing::info!(%address, stores = %locations.describe(), "serving");
     axum::serve(listener, http::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -321,8 +332,7 @@ async fn serve(
     // Stop following the log before the stores close under it.
     projections.abort();
     let _ = projections.await;
-    stores.events.close().await;
-    stores.read.close().await;
+    stores.close().await;
     Ok(())
 }
 
@@ -349,7 +359,7 @@ async fn shutdown_signal() {
 
 /// Prints the workload table of a month, after bringing the views up to date with the log.
 async fn report_workload(
-    data: &std::path::Path,
+    locations: &Locations,
     month: &str,
     csv: bool,
     time_zone: chrono_tz::Tz,
@@ -361,7 +371,7 @@ async fn report_workload(
         .checked_add_months(chrono::Months::new(1))
         .ok_or("month out of range")?;
     let last = next.pred_opt().ok_or("month out of range")?;
-    let stores = open_stores(data).await?;
+    let stores = open_stores(locations).await?;
     let (app, runner) = application(&stores);
     runner
         .catch_up()
@@ -423,23 +433,22 @@ async fn report_workload(
         ]);
         println!("{}", cells.join(separator));
     }
-    stores.events.close().await;
+    stores.close().await;
     Ok(())
 }
 
 /// `yika replay`: copies the log's prefix and rebuilds the views; progress on stderr.
 async fn replay(
-    data: &std::path::Path,
+    locations: &Locations,
     into: &std::path::Path,
     cut: crate::replay::Cut,
 ) -> Result<()> {
-    let stores = open_stores(data).await?;
+    let stores = open_stores(locations).await?;
     let replayed = crate::replay::replay(&*stores.events, into, cut, |line| {
         eprintln!("replay: {line}");
     })
     .await;
-    stores.events.close().await;
-    stores.read.close().await;
+    stores.close().await;
     let replayed = replayed?;
     println!(
         "replayed positions 1..={} of {} into {}{}",
@@ -459,11 +468,11 @@ async fn replay(
 }
 
 /// `yika verify`: prints the verdict; an error (non-zero exit) when anything is wrong.
-async fn verify(data: &std::path::Path) -> Result<()> {
-    let stores = open_stores(data).await?;
+async fn verify(locations: &Locations) -> Result<()> {
+    let stores = open_stores(locations).await?;
     let (app, _runner) = application(&stores);
     let verdict = crate::verify::verify(&app).await.map_err(|e| e.to_string());
-    stores.events.close().await;
+    stores.close().await;
     let verdict = verdict?;
     println!("events checked: {}", verdict.events_checked);
     match verdict.first_broken_position {

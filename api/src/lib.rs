@@ -12,47 +12,154 @@ pub mod metrics;
 pub mod replay;
 pub mod verify;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use yika_projections::{ProjectionRunner, ReadStore};
-use yika_store::SqliteEventStore;
+use yika_store::{EventStore, PostgresEventStore, SqliteEventStore};
 
 /// The event store file inside a data directory.
 pub const EVENTS_FILE: &str = "events.db";
 /// The read store file inside a data directory.
 pub const READ_FILE: &str = "read.db";
 
-/// The stores of a data directory, opened.
+/// Where a ledger's stores are: a data directory (the embedded default: `events.db` and
+/// `read.db` in it), or server URLs for either store.
+#[derive(Clone, Debug)]
+pub struct Locations {
+    /// The data directory, for whichever store has no URL.
+    pub data: PathBuf,
+    /// `postgres://…` (also `esdb://…`/`kurrentdb://…`, reserved), or `sqlite://PATH`.
+    pub event_store: Option<String>,
+    /// `postgres://…` or `sqlite://PATH`.
+    pub read_store: Option<String>,
+}
+
+impl Locations {
+    /// Both stores in the data directory `data`.
+    #[must_use]
+    pub fn data_dir(data: &Path) -> Locations {
+        Locations {
+            data: data.to_owned(),
+            event_store: None,
+            read_store: None,
+        }
+    }
+
+    /// A short description for logs and banners (no passwords).
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match (&self.event_store, &self.read_store) {
+            (None, None) => format!("data in {}", self.data.display()),
+            (events, read) => format!(
+                "events in {}, views in {}",
+                events
+                    .as_deref()
+                    .map_or_else(|| self.data.join(EVENTS_FILE).display().to_string(), redact),
+                read.as_deref()
+                    .map_or_else(|| self.data.join(READ_FILE).display().to_string(), redact),
+            ),
+        }
+    }
+}
+
+/// A store URL without its user and password, for logs and banners.
+#[must_use]
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The stores, opened.
 pub struct Stores {
-    /// The event store (kept concrete so it can be closed cleanly).
-    pub events: Arc<SqliteEventStore>,
+    /// The event store.
+    pub events: Arc<dyn EventStore>,
     /// The read store.
     pub read: ReadStore,
 }
 
-/// Opens (creating) the data directory's stores.
-pub async fn open_stores(data: &Path) -> anyhow_like::Result<Stores> {
-    std::fs::create_dir_all(data)
-        .map_err(|e| format!("cannot create data directory {}: {e}", data.display()))?;
-    let events = SqliteEventStore::open(&data.join(EVENTS_FILE))
-        .await
-        .map_err(|e| format!("event store: {e}"))?;
-    let read = ReadStore::open(&data.join(READ_FILE))
-        .await
-        .map_err(|e| format!("read store: {e}"))?;
-    Ok(Stores {
-        events: Arc::new(events),
-        read,
-    })
+impl Stores {
+    /// Closes both stores (appends already queued are answered first).
+    pub async fn close(&self) {
+        self.events.close().await;
+        self.read.close().await;
+    }
+}
+
+/// Opens an event store by URL.
+pub async fn open_event_store(url: &str) -> anyhow_like::Result<Arc<dyn EventStore>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = PostgresEventStore::connect(url)
+            .await
+            .map_err(|e| format!("event store: {e}"))?;
+        return Ok(Arc::new(store));
+    }
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let store = SqliteEventStore::open(Path::new(path))
+            .await
+            .map_err(|e| format!("event store: {e}"))?;
+        return Ok(Arc::new(store));
+    }
+    if [
+        "esdb://",
+        "esdb+discover://",
+        "kurrentdb://",
+        "kurrentdb+discover://",
+    ]
+    .iter()
+    .any(|scheme| url.starts_with(scheme))
+    {
+        return Err(
+            "KurrentDB/EventStoreDB event stores are not supported by this build yet (see docs/operations.md)"
+                .to_owned(),
+        );
+    }
+    Err(format!(
+        "--event-store must be postgres://…, kurrentdb://…, esdb://… or sqlite://PATH, got {url:?}"
+    ))
+}
+
+/// Opens (creating) the stores.
+pub async fn open_stores(locations: &Locations) -> anyhow_like::Result<Stores> {
+    let data = &locations.data;
+    if locations.event_store.is_none() || locations.read_store.is_none() {
+        std::fs::create_dir_all(data)
+            .map_err(|e| format!("cannot create data directory {}: {e}", data.display()))?;
+    }
+    let events: Arc<dyn EventStore> = match &locations.event_store {
+        Some(url) => open_event_store(url).await?,
+        None => Arc::new(
+            SqliteEventStore::open(&data.join(EVENTS_FILE))
+                .await
+                .map_err(|e| format!("event store: {e}"))?,
+        ),
+    };
+    let read = match &locations.read_store {
+        Some(url) => ReadStore::connect(url).await,
+        None => ReadStore::open(&data.join(READ_FILE)).await,
+    };
+    let read = match read {
+        Ok(read) => read,
+        Err(error) => {
+            events.close().await;
+            return Err(format!("read store: {error}"));
+        }
+    };
+    Ok(Stores { events, read })
 }
 
 /// The application over opened stores, with its projection runner (not yet running).
 #[must_use]
 pub fn application(stores: &Stores) -> (app::App, ProjectionRunner) {
-    let store: Arc<dyn yika_store::EventStore> = stores.events.clone();
-    let runner = ProjectionRunner::new(store.clone(), stores.read.clone());
-    (app::App::new(store, stores.read.clone()), runner)
+    let runner = ProjectionRunner::new(stores.events.clone(), stores.read.clone());
+    (
+        app::App::new(stores.events.clone(), stores.read.clone()),
+        runner,
+    )
 }
 
 /// Plain string errors for the CLI's top level.

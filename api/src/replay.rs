@@ -15,7 +15,7 @@ use yika_projections::ProjectionRunner;
 use yika_store::{EventStore, MAX_IMPORT_BATCH, RecordedEvent};
 
 use crate::anyhow_like::Result;
-use crate::{EVENTS_FILE, READ_FILE, Stores, open_stores};
+use crate::{EVENTS_FILE, Locations, READ_FILE, Stores, open_stores};
 
 /// Where the replay stops.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,10 +84,9 @@ pub async fn replay(
         Cut::Position(position) => position,
         Cut::Head | Cut::Time(_) => head,
     };
-    let stores = open_stores(into).await?;
+    let stores = open_stores(&Locations::data_dir(into)).await?;
     let result = copy_and_project(source, &stores, cut, limit, &mut progress).await;
-    stores.events.close().await;
-    stores.read.close().await;
+    stores.close().await;
     let (position, recorded_at) = result?;
     Ok(Replayed {
         position,

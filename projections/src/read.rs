@@ -273,8 +273,9 @@ pub struct AccountFilter {
 
 /// A `sqlite://` URL for a file path (absolute, with the characters URLs reserve escaped).
 fn sqlite_url(path: &Path) -> Result<String, ProjectionError> {
-    let absolute = std::path::absolute(path)
-        .map_err(|e| ProjectionError::Corrupt(format!("read store path {}: {e}", path.display())))?;
+    let absolute = std::path::absolute(path).map_err(|e| {
+        ProjectionError::Corrupt(format!("read store path {}: {e}", path.display()))
+    })?;
     let text = absolute.to_str().ok_or_else(|| {
         ProjectionError::Corrupt(format!("read store path {} is not UTF-8", path.display()))
     })?;
@@ -354,9 +355,7 @@ impl ReadStore {
 
     /// A transaction that reads one snapshot of the views (REPEATABLE READ on PostgreSQL; a
     /// SQLite transaction is a snapshot from its first read).
-    pub async fn snapshot(
-        &self,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, ProjectionError> {
+    pub async fn snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, ProjectionError> {
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Postgres {
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -399,12 +398,11 @@ impl ReadStore {
         if self.backend == Backend::Sqlite {
             return ReadStore::checkpoint_in(conn, projection).await;
         }
-        let position: Option<i64> = sqlx::query_scalar(
-            "SELECT position FROM checkpoints WHERE projection = $1 FOR UPDATE",
-        )
-        .bind(projection)
-        .fetch_optional(conn)
-        .await?;
+        let position: Option<i64> =
+            sqlx::query_scalar("SELECT position FROM checkpoints WHERE projection = $1 FOR UPDATE")
+                .bind(projection)
+                .fetch_optional(conn)
+                .await?;
         Ok(u64::try_from(position.unwrap_or(0)).expect("checkpoints are not negative"))
     }
 

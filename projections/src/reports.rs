@@ -120,10 +120,11 @@ impl ReadStore {
         .bind(&end)
         .fetch_one(&mut *tx)
         .await?;
-        let accounts_now: i64 =
-            sqlx::query_scalar("SELECT COALESCE(CAST(SUM(balance_fen) AS BIGINT), 0) FROM accounts")
-                .fetch_one(&mut *tx)
-                .await?;
+        let accounts_now: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(CAST(SUM(balance_fen) AS BIGINT), 0) FROM accounts",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         let flows = sqlx::query(
             "SELECT kind, CAST(SUM(amount_fen) AS BIGINT) AS total FROM movements WHERE recorded_at >= $1 AND recorded_at < $2 GROUP BY kind",
         )

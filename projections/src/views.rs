@@ -498,8 +498,8 @@ async fn shift_method(
 ) -> Result<(), ProjectionError> {
     sqlx::query(
         "INSERT INTO shift_methods (shift_id, method, received_fen, paid_out_fen) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (shift_id, method) DO UPDATE SET received_fen = received_fen + excluded.received_fen, \
-         paid_out_fen = paid_out_fen + excluded.paid_out_fen",
+         ON CONFLICT (shift_id, method) DO UPDATE SET received_fen = shift_methods.received_fen + excluded.received_fen, \
+         paid_out_fen = shift_methods.paid_out_fen + excluded.paid_out_fen",
     )
     .bind(&shift_id)
     .bind(method.as_str())

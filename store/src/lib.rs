@@ -245,6 +245,10 @@ pub trait EventStore: Send + Sync + 'static {
     /// each hash must chain from the one before ([`hash::check_continuation`]); otherwise
     /// nothing is written. At most [`MAX_IMPORT_BATCH`] events per call.
     async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError>;
+
+    /// Answers every append already queued, stops the backend's tasks and closes its
+    /// connections; appends after this fail with [`StoreError::Closed`].
+    async fn close(&self);
 }
 
 /// The most events one [`EventStore::import`] call takes.

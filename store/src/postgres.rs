@@ -126,7 +126,7 @@ impl PostgresEventStore {
 
     /// Answers every append queued before this call, stops the writer and the listener and
     /// closes the pool. Appends after this fail with [`StoreError::Closed`].
-    pub async fn close(&self) {
+    async fn shutdown(&self) {
         let (done, wait) = oneshot::channel();
         if self.jobs.send(Message::Close(done)).await.is_ok() {
             let _ = wait.await;
@@ -549,6 +549,10 @@ impl EventStore for PostgresEventStore {
 
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.committed.clone()
+    }
+
+    async fn close(&self) {
+        self.shutdown().await;
     }
 
     async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {

@@ -131,7 +131,7 @@ impl SqliteEventStore {
 
     /// Answers every append queued before this call, stops the writer and closes the file.
     /// Appends after this fail with [`StoreError::Closed`].
-    pub async fn close(&self) {
+    async fn shutdown(&self) {
         let (done, wait) = oneshot::channel();
         if self.jobs.send(Message::Close(done)).await.is_ok() {
             let _ = wait.await;
@@ -254,6 +254,10 @@ impl EventStore for SqliteEventStore {
 
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.committed.clone()
+    }
+
+    async fn close(&self) {
+        self.shutdown().await;
     }
 
     async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {

@@ -119,12 +119,10 @@ async fn replay_until_a_time_gives_the_balances_of_then() {
 
     let scratch = tempfile::tempdir().expect("a temporary directory");
     let into = scratch.path().join("as-of");
-    let output = Command::new(YIKA)
-        .args(["replay", "--until", &until, "--into"])
+    let output = server
+        .data
+        .yika(&["replay", "--until", &until, "--into"])
         .arg(&into)
-        .arg("--data")
-        .arg(server.data.path())
-        .env("RUST_LOG", "warn")
         .output()
         .expect("yika replay runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -142,11 +140,10 @@ async fn replay_until_a_time_gives_the_balances_of_then() {
     );
 
     // Replaying into a directory that already holds a ledger is refused.
-    let again = Command::new(YIKA)
-        .args(["replay", "--position", "1", "--into"])
+    let again = server
+        .data
+        .yika(&["replay", "--position", "1", "--into"])
         .arg(&into)
-        .arg("--data")
-        .arg(server.data.path())
         .output()
         .expect("yika replay runs");
     assert!(
@@ -157,7 +154,7 @@ async fn replay_until_a_time_gives_the_balances_of_then() {
     let as_of_dir = tempfile::TempDir::new_in(scratch.path()).expect("a directory");
     std::fs::remove_dir(as_of_dir.path()).expect("empty");
     std::fs::rename(&into, as_of_dir.path()).expect("move the replay");
-    let as_of = Server::start_with(as_of_dir, &["--read-only"]);
+    let as_of = Server::start_with(Ledger::sqlite_dir(as_of_dir), &["--read-only"]);
     assert_eq!(
         balances(&as_of, &controller.token).await,
         morning,
@@ -188,11 +185,10 @@ async fn replay_until_a_time_gives_the_balances_of_then() {
 
     // --position cuts at a position: the first event only.
     let first = scratch.path().join("first");
-    let output = Command::new(YIKA)
-        .args(["replay", "--position", "1", "--into"])
+    let output = server
+        .data
+        .yika(&["replay", "--position", "1", "--into"])
         .arg(&first)
-        .arg("--data")
-        .arg(server.data.path())
         .output()
         .expect("yika replay runs");
     assert!(output.status.success());

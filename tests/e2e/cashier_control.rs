@@ -140,9 +140,7 @@ async fn a_shift_from_float_to_hand_over() {
         .ok(&controller.token, REPORT, json!({ "id": shift }))
         .await;
     let data = server.stop();
-    for file in ["read.db", "read.db-wal", "read.db-shm"] {
-        let _ = std::fs::remove_file(data.path().join(file));
-    }
+    data.forget_views().await;
     let server = Server::start_in(data);
     assert_eq!(
         server

@@ -255,9 +255,7 @@ async fn views_survive_a_restart_and_a_rebuild_from_zero() {
     );
 
     let data = restarted.stop();
-    for file in ["read.db", "read.db-wal", "read.db-shm"] {
-        let _ = std::fs::remove_file(data.path().join(file));
-    }
+    data.forget_views().await;
     let rebuilt = Server::start_in(data);
     assert_eq!(
         rebuilt

@@ -301,9 +301,7 @@ async fn views_rebuilt_from_the_log_equal_the_live_views_after_a_random_day() {
     assert_eq!(report["balances"], true, "seed={seed}");
 
     let data = server.stop();
-    for file in ["read.db", "read.db-wal", "read.db-shm"] {
-        let _ = std::fs::remove_file(data.path().join(file));
-    }
+    data.forget_views().await;
     let rebuilt = Server::start_with(data, &["--time-zone", &zone]);
     assert_eq!(
         rebuilt

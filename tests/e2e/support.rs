@@ -10,13 +10,178 @@ use serde_json::{Value, json};
 /// The `yika` binary Cargo built for these tests.
 pub const YIKA: &str = env!("CARGO_BIN_EXE_yika");
 
-/// A running server with its own data directory; killed on drop.
+/// A ledger's stores: a temporary data directory, and, when the tests run on PostgreSQL
+/// (`YIKA_E2E_BACKEND=postgres` with `YIKA_TEST_POSTGRES_URL`), a fresh database of its own
+/// holding both the events and the views (dropped with the ledger).
+pub struct Ledger {
+    /// The data directory (always made: replays and benchmarks go there).
+    pub data: tempfile::TempDir,
+    postgres: Option<PgDatabase>,
+}
+
+impl Ledger {
+    /// A fresh ledger on the backend the tests run on.
+    pub fn new() -> Ledger {
+        Ledger {
+            data: tempfile::tempdir().expect("a temporary directory"),
+            postgres: on_postgres().then(PgDatabase::create),
+        }
+    }
+
+    /// A ledger in an existing SQLite data directory (a replay's, for instance).
+    pub fn sqlite_dir(data: tempfile::TempDir) -> Ledger {
+        Ledger {
+            data,
+            postgres: None,
+        }
+    }
+
+    /// The data directory.
+    pub fn path(&self) -> &Path {
+        self.data.path()
+    }
+
+    /// The arguments that point a `yika` command at this ledger.
+    pub fn args(&self) -> Vec<String> {
+        let mut args = vec!["--data".to_owned(), self.data.path().display().to_string()];
+        if let Some(db) = &self.postgres {
+            args.extend([
+                "--event-store".to_owned(),
+                db.url.clone(),
+                "--read-store".to_owned(),
+                db.url.clone(),
+            ]);
+        }
+        args
+    }
+
+    /// A `yika` command on this ledger (`yika SUBCOMMAND … --data DIR [--event-store …]`).
+    pub fn yika(&self, subcommand: &[&str]) -> Command {
+        let mut command = Command::new(YIKA);
+        command
+            .args(self.args())
+            .args(subcommand)
+            .env("RUST_LOG", "warn");
+        command
+    }
+
+    /// Forgets every view (the server must be stopped): the next start rebuilds them from the
+    /// log alone. SQLite: deletes read.db; PostgreSQL: empties the view tables.
+    pub async fn forget_views(&self) {
+        match &self.postgres {
+            None => {
+                for file in ["read.db", "read.db-wal", "read.db-shm"] {
+                    let _ = std::fs::remove_file(self.data.path().join(file));
+                }
+            }
+            Some(db) => {
+                use sqlx::Connection as _;
+                let mut conn = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' \
+                     AND tablename NOT IN ('events', 'log_head') AND tablename NOT LIKE '\\_yika%'",
+                )
+                .fetch_all(&mut conn)
+                .await
+                .expect("the view tables");
+                for table in tables {
+                    let sql = if table == "checkpoints" {
+                        "UPDATE checkpoints SET position = 0".to_owned()
+                    } else {
+                        format!("DELETE FROM {table}")
+                    };
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut conn)
+                        .await
+                        .expect("emptied");
+                }
+            }
+        }
+    }
+}
+
+/// Whether the end-to-end tests run on PostgreSQL (`YIKA_E2E_BACKEND=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("YIKA_E2E_BACKEND").as_deref() == Ok("postgres")
+}
+
+/// Skips the rest of a test that inspects or edits the SQLite files themselves.
+#[macro_export]
+macro_rules! sqlite_only {
+    () => {
+        if $crate::support::on_postgres() {
+            eprintln!("SKIPPED on PostgreSQL: this test edits the SQLite files by hand");
+            return;
+        }
+    };
+}
+
+/// A database of its own on the PostgreSQL test server.
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+    /// Its URL.
+    pub url: String,
+}
+
+impl PgDatabase {
+    /// Creates one (on a helper thread: callers may be inside a runtime).
+    pub fn create() -> PgDatabase {
+        let admin_url = std::env::var("YIKA_TEST_POSTGRES_URL")
+            .expect("YIKA_E2E_BACKEND=postgres needs YIKA_TEST_POSTGRES_URL");
+        let name = format!("yika_e2e_{}", uuid());
+        let (server, _) = admin_url
+            .rsplit_once('/')
+            .expect("YIKA_TEST_POSTGRES_URL names a database");
+        let url = format!("{server}/{name}");
+        let sql = format!("CREATE DATABASE {name}");
+        run_on_postgres(&admin_url, sql);
+        PgDatabase {
+            admin_url,
+            name,
+            url,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        run_on_postgres(
+            &self.admin_url,
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
+
+fn run_on_postgres(url: &str, sql: String) {
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            use sqlx::Connection as _;
+            let mut conn = sqlx::PgConnection::connect(&url)
+                .await
+                .expect("the PostgreSQL test server answers");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .expect("the statement runs");
+        });
+    })
+    .join()
+    .expect("the helper thread");
+}
+
+/// A running server on a ledger; killed on drop.
 pub struct Server {
     child: Child,
     /// The GraphQL endpoint.
     pub url: String,
-    /// The data directory.
-    pub data: tempfile::TempDir,
+    /// The ledger it serves.
+    pub data: Ledger,
     client: reqwest::Client,
 }
 
@@ -28,37 +193,35 @@ pub struct StaffMember {
 }
 
 impl Server {
-    /// Starts `yika serve --listen 127.0.0.1:0` on a fresh data directory.
+    /// Starts `yika serve --listen 127.0.0.1:0` on a fresh ledger.
     pub fn start() -> Server {
-        let data = tempfile::tempdir().expect("a temporary directory");
-        Server::start_in(data)
+        Server::start_in(Ledger::new())
     }
 
-    /// Starts a server on an existing data directory.
-    pub fn start_in(data: tempfile::TempDir) -> Server {
+    /// Starts a server on an existing ledger.
+    pub fn start_in(data: Ledger) -> Server {
         Server::start_with(data, &[])
     }
 
-    /// Starts a server on a fresh data directory with extra `yika serve` arguments.
+    /// Starts a server on a fresh ledger with extra `yika serve` arguments.
     pub fn start_args(args: &[&str]) -> Server {
-        Server::start_with(tempfile::tempdir().expect("a temporary directory"), args)
+        Server::start_with(Ledger::new(), args)
     }
 
-    pub fn start_with(data: tempfile::TempDir, args: &[&str]) -> Server {
+    pub fn start_with(data: Ledger, args: &[&str]) -> Server {
         Server::spawn(data, args, "warn", Stdio::inherit())
     }
 
-    /// Starts a server on a fresh data directory that logs at `info` into `log`.
+    /// Starts a server on a fresh ledger that logs at `info` into `log`.
     pub fn start_logging(log: &Path, args: &[&str]) -> Server {
         let file = std::fs::File::create(log).expect("a log file");
-        let data = tempfile::tempdir().expect("a temporary directory");
-        Server::spawn(data, args, "info", Stdio::from(file))
+        Server::spawn(Ledger::new(), args, "info", Stdio::from(file))
     }
 
-    fn spawn(data: tempfile::TempDir, args: &[&str], level: &str, stderr: Stdio) -> Server {
+    fn spawn(data: Ledger, args: &[&str], level: &str, stderr: Stdio) -> Server {
         let mut child = Command::new(YIKA)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(data.path())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(data.args())
             .args(args)
             .env("RUST_LOG", level)
             .stdout(Stdio::piped())
@@ -83,12 +246,15 @@ impl Server {
         }
     }
 
-    /// Stops the server and hands back its data directory.
-    pub fn stop(mut self) -> tempfile::TempDir {
+    /// Stops the server and hands back its ledger.
+    pub fn stop(mut self) -> Ledger {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let data = tempfile::tempdir().expect("placeholder");
-        std::mem::replace(&mut self.data, data)
+        let placeholder = Ledger {
+            data: tempfile::tempdir().expect("placeholder"),
+            postgres: None,
+        };
+        std::mem::replace(&mut self.data, placeholder)
     }
 
     /// Registers staff with `yika staff add --json` beside the running server.
@@ -99,7 +265,7 @@ impl Server {
         role: &str,
         department: Option<&str>,
     ) -> StaffMember {
-        staff_add(self.data.path(), staff_no, name, role, department)
+        staff_add_to(&self.data, staff_no, name, role, department)
     }
 
     /// POSTs a GraphQL request and returns the whole JSON answer.
@@ -134,9 +300,19 @@ impl Server {
             .to_owned()
     }
 
-    /// How many events the log holds (read straight from the SQLite file).
+    /// How many events the log holds (read straight from the SQLite file or the database).
     pub async fn event_count(&self) -> i64 {
-        event_count(self.data.path()).await
+        match &self.data.postgres {
+            None => event_count(self.data.path()).await,
+            Some(db) => {
+                use sqlx::Connection as _;
+                let mut conn = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+                sqlx::query_scalar("SELECT COUNT(*) FROM events")
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("count")
+            }
+        }
     }
 }
 
@@ -147,36 +323,29 @@ impl Drop for Server {
     }
 }
 
-/// Registers staff with the CLI on a data directory.
-pub fn staff_add(
-    data: &Path,
+/// Registers staff with the CLI on a ledger.
+pub fn staff_add_to(
+    ledger: &Ledger,
     staff_no: &str,
     name: &str,
     role: &str,
     department: Option<&str>,
 ) -> StaffMember {
-    let mut command = Command::new(YIKA);
-    command
-        .args([
-            "staff",
-            "add",
-            "--json",
-            "--staff-no",
-            staff_no,
-            "--name",
-            name,
-            "--role",
-            role,
-            "--data",
-        ])
-        .arg(data);
+    let mut command = ledger.yika(&[
+        "staff",
+        "add",
+        "--json",
+        "--staff-no",
+        staff_no,
+        "--name",
+        name,
+        "--role",
+        role,
+    ]);
     if let Some(department) = department {
         command.args(["--department", department]);
     }
-    let output = command
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("yika staff add runs");
+    let output = command.output().expect("yika staff add runs");
     assert!(
         output.status.success(),
         "staff add failed: {}",

@@ -34,6 +34,7 @@ async fn sql(path: std::path::PathBuf, statement: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_passes_untouched_and_locates_tampering() {
+    crate::sqlite_only!();
     // Goal: an untouched ledger verifies; an edited view, an edited event payload and a deleted
     // event are each detected, and the event ones are located by position.
     let server = Server::start();

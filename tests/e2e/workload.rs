@@ -220,8 +220,9 @@ async fn five_cashiers_weighted_by_hand() {
 
     // Finance's spreadsheet: the month as CSV, exact decimals.
     let month = &today[..7];
-    let output = std::process::Command::new(YIKA)
-        .args([
+    let output = server
+        .data
+        .yika(&[
             "report",
             "workload",
             "--month",
@@ -229,10 +230,7 @@ async fn five_cashiers_weighted_by_hand() {
             "--csv",
             "--time-zone",
             &zone,
-            "--data",
         ])
-        .arg(server.data.path())
-        .env("RUST_LOG", "warn")
         .output()
         .expect("yika report runs");
     assert!(

@@ -28,6 +28,23 @@ impl Ledger {
         }
     }
 
+    /// A fresh ledger on PostgreSQL whatever the tests run on, or `None` (saying the test was
+    /// skipped) without `YIKA_TEST_POSTGRES_URL`, which `YIKA_REQUIRE_POSTGRES=1` forbids.
+    pub fn postgres(test: &str) -> Option<Ledger> {
+        if std::env::var("YIKA_TEST_POSTGRES_URL").map_or(true, |u| u.is_empty()) {
+            assert!(
+                std::env::var("YIKA_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "YIKA_REQUIRE_POSTGRES=1 but YIKA_TEST_POSTGRES_URL is not set"
+            );
+            eprintln!("SKIPPED {test}: set YIKA_TEST_POSTGRES_URL to run it on PostgreSQL");
+            return None;
+        }
+        Some(Ledger {
+            data: tempfile::tempdir().expect("a temporary directory"),
+            postgres: Some(PgDatabase::create()),
+        })
+    }
+
     /// A ledger in an existing SQLite data directory (a replay's, for instance).
     pub fn sqlite_dir(data: tempfile::TempDir) -> Ledger {
         Ledger {

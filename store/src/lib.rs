@@ -13,6 +13,8 @@
 #![deny(unsafe_code)]
 
 pub mod hash;
+#[cfg(feature = "kurrentdb")]
+pub mod kurrent;
 mod plan;
 pub mod postgres;
 pub mod sqlite;
@@ -21,6 +23,8 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use uuid::Uuid;
 
+#[cfg(feature = "kurrentdb")]
+pub use kurrent::KurrentEventStore;
 pub use postgres::PostgresEventStore;
 pub use sqlite::SqliteEventStore;
 

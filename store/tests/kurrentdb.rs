@@ -1,0 +1,71 @@
+//! The KurrentDB backend against a real server: every conformance check, each on a ledger
+//! stream of its own. KurrentDB cannot be installed on this project's machines (no package is
+//! obtainable), so these run only when `YIKA_TEST_KURRENTDB_URL` is set (for example
+//! `kurrentdb://localhost:2113?tls=false` for a local `docker run kurrentplatform/kurrentdb`)
+//! and are reported as ignored ("SKIPPED: no KurrentDB server") otherwise (`build.rs` reads the
+//! variable when the tests are built). The mapping (events to EventData,
+//! revisions, positions, errors) is unit-tested without a server in `src/kurrent.rs`.
+
+#![cfg(feature = "kurrentdb")]
+
+mod conformance;
+
+use std::sync::Arc;
+
+use conformance::*;
+use yika_store::{EventStore, KurrentEventStore};
+
+/// Runs one check on a fresh ledger stream, or says it was skipped.
+async fn run<F, Fut>(test: &str, check: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Ok(url) = std::env::var("YIKA_TEST_KURRENTDB_URL") else {
+        panic!(
+            "{test} runs only with YIKA_TEST_KURRENTDB_URL (it was set when the tests were built)"
+        );
+    };
+    let stream = format!("yika-ledger-test-{}", uuid::Uuid::now_v7().simple());
+    let store = Arc::new(
+        KurrentEventStore::connect_to_stream(&url, &stream)
+            .await
+            .expect("the KurrentDB test server answers"),
+    );
+    check(store.clone()).await;
+    store.close().await;
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(
+                not(kurrentdb_server),
+                ignore = "SKIPPED: no KurrentDB server; set YIKA_TEST_KURRENTDB_URL to run it"
+            )]
+            async fn $name() {
+                // Goal: the conformance check of the same name holds on KurrentDB.
+                run(stringify!($name), conformance::$name).await;
+            }
+        )*
+    };
+}
+
+conformance!(
+    append_and_read_back,
+    expected_revisions,
+    concurrent_conflicts,
+    concurrent_retry_loop,
+    gap_free_positions,
+    idempotent_event_ids,
+    concurrent_retry_same_event_ids,
+    idempotency_keys,
+    concurrent_idempotency_key,
+    batch_reads,
+    read_batch_cap,
+    hash_chain,
+    live_wake_up,
+    invalid_appends,
+    malformed_append_is_refused_alone,
+);

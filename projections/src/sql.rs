@@ -76,13 +76,11 @@ impl Sql {
     }
 
     /// The statement, ready to run.
-    #[must_use]
     pub fn build(self) -> Query<'static, Any, AnyArguments> {
         sqlx::query_with(sqlx::AssertSqlSafe(self.text), self.arguments)
     }
 
     /// The statement, for a single-column answer.
-    #[must_use]
     pub fn build_query_scalar<O>(self) -> QueryScalar<'static, Any, O, AnyArguments>
     where
         O: for<'r> Decode<'r, Any> + Type<Any>,

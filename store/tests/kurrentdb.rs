@@ -69,3 +69,29 @@ conformance!(
     invalid_appends,
     malformed_append_is_refused_alone,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(kurrentdb_server),
+    ignore = "SKIPPED: no KurrentDB server; set YIKA_TEST_KURRENTDB_URL to run it"
+)]
+async fn import_copies_a_log() {
+    // Goal: import copies a log verbatim onto another ledger stream and refuses gaps, edits and repeats.
+    let url = std::env::var("YIKA_TEST_KURRENTDB_URL").expect("set when built");
+    let open = |name: String| {
+        let url = url.clone();
+        async move {
+            Arc::new(
+                KurrentEventStore::connect_to_stream(&url, &name)
+                    .await
+                    .expect("the KurrentDB test server answers"),
+            )
+        }
+    };
+    let id = uuid::Uuid::now_v7().simple();
+    let source = open(format!("yika-ledger-test-{id}-a")).await;
+    let target = open(format!("yika-ledger-test-{id}-b")).await;
+    conformance::import_copies_a_log(source.clone(), target.clone()).await;
+    source.close().await;
+    target.close().await;
+}

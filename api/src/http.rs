@@ -33,7 +33,7 @@ use crate::graphql::{Caller, YikaSchema};
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long an unknown token waits for the staff view to catch up (staff added by the CLI).
-const STAFF_CATCH_UP: Duration = Duration::from_secs(2);
+const STAFF_CATCH_UP: Duration = Duration::from_secs(5);
 
 /// The most WebSocket connections served at once; more are answered 503.
 pub const MAX_LIVE_CONNECTIONS: usize = 1_024;
@@ -309,7 +309,13 @@ async fn token_caller(app: &App, token: Option<&str>) -> Caller {
                 if let Ok(head) = app.store.head_position().await
                     && head > app.read.position()
                 {
-                    app.read.wait_for(head, STAFF_CATCH_UP).await;
+                    if !app.read.wait_for(head, STAFF_CATCH_UP).await {
+                        tracing::warn!(
+                            head,
+                            views = app.read.position(),
+                            "the views did not reach the log's head while looking up a token"
+                        );
+                    }
                     continue;
                 }
                 return Caller::Invalid;

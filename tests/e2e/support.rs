@@ -53,6 +53,11 @@ impl Ledger {
         }
     }
 
+    /// The PostgreSQL database's URL, when the ledger is there.
+    pub fn postgres_url(&self) -> Option<String> {
+        self.postgres.as_ref().map(|db| db.url.clone())
+    }
+
     /// The data directory.
     pub fn path(&self) -> &Path {
         self.data.path()
@@ -120,17 +125,6 @@ impl Ledger {
 /// Whether the end-to-end tests run on PostgreSQL (`YIKA_E2E_BACKEND=postgres`).
 pub fn on_postgres() -> bool {
     std::env::var("YIKA_E2E_BACKEND").as_deref() == Ok("postgres")
-}
-
-/// Skips the rest of a test that inspects or edits the SQLite files themselves.
-#[macro_export]
-macro_rules! sqlite_only {
-    () => {
-        if $crate::support::on_postgres() {
-            eprintln!("SKIPPED on PostgreSQL: this test edits the SQLite files by hand");
-            return;
-        }
-    };
 }
 
 /// A database of its own on the PostgreSQL test server.

@@ -32,11 +32,20 @@ async fn sql(path: std::path::PathBuf, statement: &str) {
         .expect("the statement runs");
 }
 
+async fn pg(url: &str, statement: &str) {
+    use sqlx::Connection as _;
+    let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+        .execute(&mut conn)
+        .await
+        .expect("the statement runs");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_passes_untouched_and_locates_tampering() {
-    crate::sqlite_only!();
-    // Goal: an untouched ledger verifies; an edited view, an edited event payload and a deleted
-    // event are each detected, and the event ones are located by position.
+    // Goal: an untouched ledger verifies (on either backend); an edited view, an edited event
+    // payload and a deleted event are each detected, and the event ones are located by position
+    // (edits made in the SQLite files by hand).
     let server = Server::start();
     let cast = Cast::register(&server);
     let auditor = server.staff_add("AU01", "Sun Li", "AUDITOR", None);
@@ -66,9 +75,33 @@ async fn verify_passes_untouched_and_locates_tampering() {
     );
 
     let data = server.stop();
-    let (ok, report) = yika_verify(data.path());
-    assert!(ok, "{report}");
+    let output = data.yika(&["verify"]).output().expect("yika verify runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{report}");
     assert!(report.contains("hash chain: intact"), "{report}");
+    assert!(report.contains("views: equal to a replay"), "{report}");
+    if let Some(url) = data.postgres_url() {
+        // On PostgreSQL: a view and an event edited by a DBA are found, the event by position.
+        let verify = || {
+            let output = data.yika(&["verify"]).output().expect("yika verify runs");
+            (
+                output.status.success(),
+                String::from_utf8_lossy(&output.stdout).into_owned(),
+            )
+        };
+        pg(&url, "UPDATE accounts SET balance_fen = balance_fen + 1").await;
+        let (ok, report) = verify();
+        assert!(!ok && report.contains("MISMATCH accounts"), "{report}");
+        pg(&url, "UPDATE accounts SET balance_fen = balance_fen - 1").await;
+        pg(&url, &format!("UPDATE events SET payload = replace(payload, '12.34', '1.34') WHERE position = {events}")).await;
+        let (ok, report) = verify();
+        assert!(!ok, "{report}");
+        assert!(
+            report.contains(&format!("BROKEN at position {events}")),
+            "{report}"
+        );
+        return;
+    }
 
     // A view edited by hand is found by the replay.
     let read = data.path().join("read.db");

@@ -262,6 +262,7 @@ pub struct KurrentEventStore {
     index: Mutex<Index>,
     committed: watch::Sender<u64>,
     follower: std::sync::Mutex<Option<JoinHandle<()>>>,
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl KurrentEventStore {
@@ -288,6 +289,7 @@ impl KurrentEventStore {
             index: Mutex::new(Index::default()),
             committed,
             follower: std::sync::Mutex::new(None),
+            closed: std::sync::atomic::AtomicBool::new(false),
         };
         {
             let mut index = store.index.lock().await;
@@ -443,6 +445,9 @@ impl EventStore for KurrentEventStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
         crate::check_request(&request)?;
         let mut index = self.index.lock().await;
+        if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(StoreError::Closed);
+        }
         for _ in 0..MAX_TAIL_RACES {
             self.catch_up(&mut index).await?;
             let known: HashMap<String, u64> = request
@@ -591,6 +596,9 @@ impl EventStore for KurrentEventStore {
     }
 
     async fn close(&self) {
+        // Taking the index lock waits for an append in flight to be answered first.
+        let _index = self.index.lock().await;
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
         let follower = self.follower.lock().expect("not poisoned").take();
         if let Some(follower) = follower {
             follower.abort();

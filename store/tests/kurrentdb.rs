@@ -95,3 +95,28 @@ async fn import_copies_a_log() {
     source.close().await;
     target.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(kurrentdb_server),
+    ignore = "SKIPPED: no KurrentDB server; set YIKA_TEST_KURRENTDB_URL to run it"
+)]
+async fn reopen() {
+    // Goal: a closed store reconnected to the same ledger stream rebuilds its index: head, revisions, claims and chain.
+    let url = std::env::var("YIKA_TEST_KURRENTDB_URL").expect("set when built");
+    let stream = format!("yika-ledger-test-{}", uuid::Uuid::now_v7().simple());
+    let first = Arc::new(
+        KurrentEventStore::connect_to_stream(&url, &stream)
+            .await
+            .unwrap(),
+    );
+    conformance::reopen(first, || async move {
+        let reopened: Store = Arc::new(
+            KurrentEventStore::connect_to_stream(&url, &stream)
+                .await
+                .unwrap(),
+        );
+        reopened
+    })
+    .await;
+}

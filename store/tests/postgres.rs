@@ -9,7 +9,6 @@
 mod conformance;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use conformance::*;
 use sqlx::Connection;
@@ -205,37 +204,17 @@ async fn two_replicas_share_one_log() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reopen_keeps_the_log() {
-    // Goal: a closed store reopened on the same database has the same head and chain and appends continue them.
-    let Some(database) = Database::create("reopen_keeps_the_log").await else {
+async fn reopen() {
+    // Goal: a closed store reopened on the same database keeps head, revisions, claims and chain.
+    let Some(database) = Database::create("reopen").await else {
         return;
     };
-    let store = PostgresEventStore::connect(&database.url).await.unwrap();
-    committed(
-        store
-            .append(single(
-                "o-1",
-                ExpectedRevision::NoStream,
-                numbered("o-1", 1, 7),
-            ))
-            .await,
-    );
-    store.close().await;
-    let store = PostgresEventStore::connect(&database.url).await.unwrap();
-    assert_eq!(store.head_position().await.unwrap(), 7);
-    assert_eq!(*store.subscribe().borrow(), 7);
-    let (first, _) = committed(
-        store
-            .append(single(
-                "o-1",
-                ExpectedRevision::at(7),
-                numbered("o-1", 8, 1),
-            ))
-            .await,
-    );
-    assert_eq!(first, 8);
-    assert_chain_intact(&store, 8).await;
-    store.close().await;
-    tokio::time::sleep(Duration::from_millis(10)).await;
+    let first = Arc::new(PostgresEventStore::connect(&database.url).await.unwrap());
+    let url = database.url.clone();
+    conformance::reopen(first, || async move {
+        let reopened: Store = Arc::new(PostgresEventStore::connect(&url).await.unwrap());
+        reopened
+    })
+    .await;
     database.drop_now().await;
 }

@@ -145,6 +145,17 @@ async fn conformance_import_copies_a_log() {
     target.close().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformance_reopen() {
+    // Goal: a closed store reopened on the same file keeps head, revisions, claims and chain.
+    let (_dir, path, store) = fresh().await;
+    conformance::reopen(store, || async move {
+        let reopened: Store = Arc::new(SqliteEventStore::open(&path).await.expect("reopens"));
+        reopened
+    })
+    .await;
+}
+
 // ----- SQLite only -----
 
 /// Appends `count` events over three streams, one event per append.

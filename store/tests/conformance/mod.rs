@@ -1597,3 +1597,60 @@ pub async fn import_copies_a_log(source: Store, target: Store) {
     assert_eq!(first, 91);
     assert_chain_intact(&*target, 91).await;
 }
+
+/// A store closed and opened again on the same storage keeps its log: the head, the streams'
+/// revisions, idempotency claims and the chain; appends continue them. `reopen` opens a new
+/// handle on the storage `first` used.
+pub async fn reopen<F, Fut>(first: Store, reopen: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Store>,
+{
+    // Goal: after close and reopen the head, stream revisions, idempotency claims and the chain are intact, the wake-up signal starts at the head, and appends continue at the next position and revision.
+    use ExpectedRevision::NoStream;
+    committed(
+        first
+            .append(single("o-1", NoStream, numbered("o-1", 1, 6)))
+            .await,
+    );
+    let mut claimed = single("o-2", NoStream, numbered("o-2", 1, 1));
+    claimed.idempotency = claim("reopen-key", "fp-1");
+    committed(first.append(claimed).await);
+    first.close().await;
+    assert!(matches!(
+        first
+            .append(single("o-3", NoStream, numbered("o-3", 1, 1)))
+            .await,
+        Err(StoreError::Closed)
+    ));
+
+    let store = reopen().await;
+    assert_eq!(store.head_position().await.unwrap(), 7);
+    assert_eq!(*store.subscribe().borrow(), 7);
+    assert_eq!(
+        store.idempotency_claim("reopen-key").await.unwrap(),
+        Some(("fp-1".to_owned(), 7, 7))
+    );
+    assert!(matches!(
+        store
+            .append(single(
+                "o-1",
+                ExpectedRevision::at(5),
+                numbered("o-1", 7, 1)
+            ))
+            .await,
+        Err(StoreError::Conflict { actual: 6, .. })
+    ));
+    let (first_position, _) = committed(
+        store
+            .append(single(
+                "o-1",
+                ExpectedRevision::at(6),
+                numbered("o-1", 7, 1),
+            ))
+            .await,
+    );
+    assert_eq!(first_position, 8);
+    assert_chain_intact(&*store, 8).await;
+    store.close().await;
+}

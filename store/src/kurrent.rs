@@ -354,13 +354,7 @@ impl KurrentEventStore {
             for (event, claim) in &batch {
                 index.add(event, claim.as_ref())?;
             }
-            self.committed.send_if_modified(|known| {
-                let newer = index.tail > *known;
-                if newer {
-                    *known = index.tail;
-                }
-                newer
-            });
+            crate::advance(&self.committed, index.tail);
             if done {
                 return Ok(());
             }
@@ -389,13 +383,7 @@ impl KurrentEventStore {
                 for (row, claim) in rows.iter().zip(claims) {
                     index.add(row, claim.as_ref())?;
                 }
-                self.committed.send_if_modified(|known| {
-                    let newer = index.tail > *known;
-                    if newer {
-                        *known = index.tail;
-                    }
-                    newer
-                });
+                crate::advance(&self.committed, index.tail);
                 Ok(true)
             }
             Err(kurrentdb::Error::WrongExpectedVersion { .. }) => Ok(false),
@@ -422,13 +410,7 @@ async fn follow(client: Client, stream: String, committed: watch::Sender<u64>) {
             match subscription.next().await {
                 Ok(event) => {
                     let position = event.get_original_event().revision + 1;
-                    committed.send_if_modified(|known| {
-                        let newer = position > *known;
-                        if newer {
-                            *known = position;
-                        }
-                        newer
-                    });
+                    crate::advance(&committed, position);
                 }
                 Err(error) => {
                     tracing::warn!(%error, "the ledger subscription dropped; resubscribing");

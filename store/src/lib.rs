@@ -296,3 +296,14 @@ pub(crate) fn check_request(request: &AppendRequest) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// Moves a wake-up signal forward to `position` (never back), waking its receivers if it moved.
+pub(crate) fn advance(signal: &watch::Sender<u64>, position: u64) {
+    signal.send_if_modified(|known| {
+        let newer = position > *known;
+        if newer {
+            *known = position;
+        }
+        newer
+    });
+}

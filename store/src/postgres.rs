@@ -160,13 +160,7 @@ async fn listen(pool: PgPool, committed: watch::Sender<u64>) {
             match listener.recv().await {
                 Ok(notification) => {
                     if let Ok(position) = notification.payload().parse::<u64>() {
-                        committed.send_if_modified(|known| {
-                            let newer = position > *known;
-                            if newer {
-                                *known = position;
-                            }
-                            newer
-                        });
+                        crate::advance(&committed, position);
                     }
                 }
                 Err(error) => {
@@ -432,13 +426,7 @@ impl Writer {
         )
         .await?;
         tx.commit().await?;
-        self.committed.send_if_modified(|known| {
-            let newer = tail_position > *known;
-            if newer {
-                *known = tail_position;
-            }
-            newer
-        });
+        crate::advance(&self.committed, tail_position);
         Ok(verdicts)
     }
 
@@ -460,13 +448,7 @@ impl Writer {
         )
         .await?;
         tx.commit().await?;
-        self.committed.send_if_modified(|known| {
-            let newer = last.position > *known;
-            if newer {
-                *known = last.position;
-            }
-            newer
-        });
+        crate::advance(&self.committed, last.position);
         Ok(())
     }
 }

@@ -167,6 +167,31 @@ fn recorded_event(row: &SqliteRow) -> Result<RecordedEvent, StoreError> {
     })
 }
 
+/// One INSERT of `rows` (recorded and hashed), each with the idempotency claim it stores.
+fn insert_rows<'a>(
+    rows: &'a [RecordedEvent],
+    claims: &'a [Option<(&'a str, &'a str, u64)>],
+) -> QueryBuilder<sqlx::Sqlite> {
+    let mut insert = QueryBuilder::new(format!("INSERT INTO events ({COLUMNS}) "));
+    insert.push_values(rows.iter().zip(claims), |mut values, (row, claim)| {
+        values
+            .push_bind(to_i64(row.position))
+            .push_bind(row.event_id.to_string())
+            .push_bind(row.stream_id.as_str())
+            .push_bind(to_i64(row.revision))
+            .push_bind(row.event_type.as_str())
+            .push_bind(i64::from(row.schema_version))
+            .push_bind(row.payload.as_str())
+            .push_bind(row.metadata.as_str())
+            .push_bind(format_time(row.recorded_at))
+            .push_bind(row.hash.as_str())
+            .push_bind(claim.map(|(key, _, _)| key))
+            .push_bind(claim.map(|(_, fingerprint, _)| fingerprint))
+            .push_bind(claim.map(|(_, _, last)| to_i64(last)));
+    });
+    insert
+}
+
 const COLUMNS: &str = "position, event_id, stream_id, revision, event_type, schema_version, payload, metadata, recorded_at, hash, \
      idempotency_key, idempotency_fingerprint, idempotency_last";
 
@@ -410,24 +435,11 @@ impl Writer {
                 }
             };
             check_continuation(position, hash, events)?;
-            let mut insert = QueryBuilder::new(
-                "INSERT INTO events (position, event_id, stream_id, revision, event_type, \
-                 schema_version, payload, metadata, recorded_at, hash) ",
-            );
-            insert.push_values(events, |mut values, row| {
-                values
-                    .push_bind(to_i64(row.position))
-                    .push_bind(row.event_id.to_string())
-                    .push_bind(row.stream_id.as_str())
-                    .push_bind(to_i64(row.revision))
-                    .push_bind(row.event_type.as_str())
-                    .push_bind(i64::from(row.schema_version))
-                    .push_bind(row.payload.as_str())
-                    .push_bind(row.metadata.as_str())
-                    .push_bind(format_time(row.recorded_at))
-                    .push_bind(row.hash.as_str());
-            });
-            insert.build().execute(&mut self.conn).await?;
+            let claims = vec![None; events.len()];
+            insert_rows(events, &claims)
+                .build()
+                .execute(&mut self.conn)
+                .await?;
             Ok::<(), StoreError>(())
         }
         .await;
@@ -606,30 +618,16 @@ impl Writer {
             rows.len() <= MAX_ROWS_PER_COMMIT,
             "batches are capped below one statement's limit"
         );
-        if !rows.is_empty() {
-            let mut insert = QueryBuilder::new(format!("INSERT INTO events ({COLUMNS}) "));
-            insert.push_values(rows.iter().zip(&row_claims), |mut values, (row, claim)| {
-                values
-                    .push_bind(to_i64(row.position))
-                    .push_bind(row.event_id.to_string())
-                    .push_bind(row.stream_id.as_str())
-                    .push_bind(to_i64(row.revision))
-                    .push_bind(row.event_type.as_str())
-                    .push_bind(i64::from(row.schema_version))
-                    .push_bind(row.payload.as_str())
-                    .push_bind(row.metadata.as_str())
-                    .push_bind(recorded_text.as_str())
-                    .push_bind(row.hash.as_str())
-                    .push_bind(claim.map(|(key, _, _)| key))
-                    .push_bind(claim.map(|(_, fingerprint, _)| fingerprint))
-                    .push_bind(claim.map(|(_, _, last)| to_i64(last)));
-            });
-            if let Err(error) = insert.build().execute(&mut self.conn).await {
-                if careful {
-                    let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
-                }
-                return Err(error.into());
+        if !rows.is_empty()
+            && let Err(error) = insert_rows(&rows, &row_claims)
+                .build()
+                .execute(&mut self.conn)
+                .await
+        {
+            if careful {
+                let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
             }
+            return Err(error.into());
         }
         if careful {
             sqlx::query("COMMIT").execute(&mut self.conn).await?;

@@ -16,6 +16,7 @@ mod live;
 mod outpatient;
 mod refusals;
 mod replay;
+mod replicas;
 mod reports;
 mod schema;
 mod verify;

@@ -53,6 +53,24 @@ impl Ledger {
         }
     }
 
+    /// The same PostgreSQL ledger for a second server (another API replica), with a data
+    /// directory of its own; the database stays owned by `self`.
+    pub fn replica(&self) -> Ledger {
+        let db = self
+            .postgres
+            .as_ref()
+            .expect("replicas share a PostgreSQL ledger");
+        Ledger {
+            data: tempfile::tempdir().expect("a temporary directory"),
+            postgres: Some(PgDatabase {
+                admin_url: db.admin_url.clone(),
+                name: db.name.clone(),
+                url: db.url.clone(),
+                owned: false,
+            }),
+        }
+    }
+
     /// The PostgreSQL database's URL, when the ledger is there.
     pub fn postgres_url(&self) -> Option<String> {
         self.postgres.as_ref().map(|db| db.url.clone())
@@ -133,6 +151,8 @@ pub struct PgDatabase {
     name: String,
     /// Its URL.
     pub url: String,
+    /// Whether dropping this drops the database (a replica's handle does not).
+    owned: bool,
 }
 
 impl PgDatabase {
@@ -151,12 +171,16 @@ impl PgDatabase {
             admin_url,
             name,
             url,
+            owned: true,
         }
     }
 }
 
 impl Drop for PgDatabase {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         run_on_postgres(
             &self.admin_url,
             format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),

@@ -299,11 +299,17 @@ impl Writer {
         claims: &[Option<(&str, &str, u64)>],
         tail: (u64, [u8; 32], DateTime<Utc>),
     ) -> Result<(), StoreError> {
+        // One round trip: the rows, the new head and the notification (all in `tx`).
+        let (position, hash, recorded_at) = tail;
         sqlx::query(
-            "INSERT INTO events (position, event_id, stream_id, revision, event_type, schema_version, \
-             payload, metadata, recorded_at, hash, idempotency_key, idempotency_fingerprint, idempotency_last) \
+            "WITH inserted AS (INSERT INTO events (position, event_id, stream_id, revision, event_type, \
+             schema_version, payload, metadata, recorded_at, hash, idempotency_key, \
+             idempotency_fingerprint, idempotency_last) \
              SELECT * FROM UNNEST($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], \
-             $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[])",
+             $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
+             $13::bigint[]) RETURNING position), \
+             head AS (UPDATE log_head SET position = $14, hash = $15, recorded_at = $16 RETURNING position) \
+             SELECT pg_notify($17, head.position::text) FROM head",
         )
         .bind(rows.iter().map(|r| to_i64(r.position)).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.event_id).collect::<Vec<_>>())
@@ -318,20 +324,12 @@ impl Writer {
         .bind(claims.iter().map(|c| c.map(|(k, _, _)| k.to_owned())).collect::<Vec<_>>())
         .bind(claims.iter().map(|c| c.map(|(_, f, _)| f.to_owned())).collect::<Vec<_>>())
         .bind(claims.iter().map(|c| c.map(|(_, _, l)| to_i64(l))).collect::<Vec<_>>())
+        .bind(to_i64(position))
+        .bind(hex::encode(hash))
+        .bind(format_time(recorded_at))
+        .bind(CHANNEL)
         .execute(&mut **tx)
         .await?;
-        let (position, hash, recorded_at) = tail;
-        sqlx::query("UPDATE log_head SET position = $1, hash = $2, recorded_at = $3")
-            .bind(to_i64(position))
-            .bind(hex::encode(hash))
-            .bind(format_time(recorded_at))
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(position.to_string())
-            .execute(&mut **tx)
-            .await?;
         Ok(())
     }
 
@@ -346,51 +344,50 @@ impl Writer {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let mut known: HashMap<String, u64> = streams.iter().map(|s| (s.clone(), 0)).collect();
-        let rows = sqlx::query(
-            "SELECT stream_id, MAX(revision) AS revision FROM events WHERE stream_id = ANY($1) GROUP BY stream_id",
-        )
-        .bind(&streams)
-        .fetch_all(&mut *tx)
-        .await?;
-        for row in rows {
-            known.insert(row.try_get("stream_id")?, to_u64(row.try_get("revision")?)?);
-        }
         let keys: Vec<String> = requests
             .iter()
             .filter_map(|r| r.idempotency.as_ref().map(|c| c.key.clone()))
             .collect();
-        let mut claims = HashMap::new();
-        if !keys.is_empty() {
-            let rows = sqlx::query(
-                "SELECT idempotency_key, idempotency_fingerprint, position, idempotency_last \
-                 FROM events WHERE idempotency_key = ANY($1)",
-            )
-            .bind(&keys)
-            .fetch_all(&mut *tx)
-            .await?;
-            for row in rows {
-                claims.insert(
-                    row.try_get("idempotency_key")?,
-                    (
-                        row.try_get("idempotency_fingerprint")?,
-                        to_u64(row.try_get("position")?)?,
-                        to_u64(row.try_get("idempotency_last")?)?,
-                    ),
-                );
-            }
-        }
         let ids: Vec<Uuid> = requests
             .iter()
             .flat_map(|r| r.events().map(|e| e.event_id))
             .collect();
+        // One round trip under the lock: the streams' revisions (kind 0), the claims of the
+        // batch's keys (1) and the stored positions of its event ids (2).
+        let found = sqlx::query(
+            "SELECT 0 AS kind, stream_id AS key, MAX(revision) AS first, NULL::bigint AS last, \
+             NULL::text AS fingerprint FROM events WHERE stream_id = ANY($1) GROUP BY stream_id \
+             UNION ALL SELECT 1, idempotency_key, position, idempotency_last, idempotency_fingerprint \
+             FROM events WHERE idempotency_key = ANY($2) \
+             UNION ALL SELECT 2, event_id::text, position, NULL, NULL FROM events WHERE event_id = ANY($3)",
+        )
+        .bind(&streams)
+        .bind(&keys)
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut known: HashMap<String, u64> = streams.iter().map(|s| (s.clone(), 0)).collect();
+        let mut claims = HashMap::new();
         let mut existing_ids = HashMap::new();
-        for row in sqlx::query("SELECT event_id, position FROM events WHERE event_id = ANY($1)")
-            .bind(&ids)
-            .fetch_all(&mut *tx)
-            .await?
-        {
-            existing_ids.insert(row.try_get("event_id")?, to_u64(row.try_get("position")?)?);
+        for row in found {
+            let kind: i32 = row.try_get("kind")?;
+            let key: String = row.try_get("key")?;
+            let first = to_u64(row.try_get("first")?)?;
+            match kind {
+                0 => {
+                    known.insert(key, first);
+                }
+                1 => {
+                    let last = to_u64(row.try_get::<Option<i64>, _>("last")?.unwrap_or(0))?;
+                    let fingerprint: Option<String> = row.try_get("fingerprint")?;
+                    claims.insert(key, (fingerprint.unwrap_or_default(), first, last));
+                }
+                _ => {
+                    let id = Uuid::parse_str(&key)
+                        .map_err(|e| StoreError::Corrupt(format!("event id {key:?}: {e}")))?;
+                    existing_ids.insert(id, first);
+                }
+            }
         }
 
         // recorded_at never goes backwards, even if a clock does (several servers may write).

@@ -52,23 +52,7 @@ macro_rules! conformance {
     };
 }
 
-conformance!(
-    append_and_read_back,
-    expected_revisions,
-    concurrent_conflicts,
-    concurrent_retry_loop,
-    gap_free_positions,
-    idempotent_event_ids,
-    concurrent_retry_same_event_ids,
-    idempotency_keys,
-    concurrent_idempotency_key,
-    batch_reads,
-    read_batch_cap,
-    hash_chain,
-    live_wake_up,
-    invalid_appends,
-    malformed_append_is_refused_alone,
-);
+crate::every_check!(conformance);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(

@@ -20,6 +20,31 @@ use yika_store::{
     read_whole_stream,
 };
 
+/// Calls `$m!(check, check, …)` with every check that takes one fresh store, so each backend's
+/// test file runs all of them (and a new check reaches every backend at once).
+#[macro_export]
+macro_rules! every_check {
+    ($m:ident) => {
+        $m!(
+            append_and_read_back,
+            expected_revisions,
+            concurrent_conflicts,
+            concurrent_retry_loop,
+            gap_free_positions,
+            idempotent_event_ids,
+            concurrent_retry_same_event_ids,
+            idempotency_keys,
+            concurrent_idempotency_key,
+            batch_reads,
+            read_batch_cap,
+            hash_chain,
+            live_wake_up,
+            invalid_appends,
+            malformed_append_is_refused_alone,
+        );
+    };
+}
+
 /// The store under test, shareable across tasks.
 pub type Store = Arc<dyn EventStore>;
 

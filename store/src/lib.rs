@@ -18,6 +18,7 @@ pub mod kurrent;
 mod plan;
 pub mod postgres;
 pub mod sqlite;
+mod writer;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;

@@ -17,42 +17,23 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
-use tokio::sync::{Mutex, mpsc, oneshot, watch};
+use tokio::sync::{Mutex, watch};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::hash::{GENESIS, check_continuation, parse_hex};
 use crate::plan::{Planned, Verdict, plan};
 use crate::sqlite::{format_time, parse_time};
-use crate::{
-    AppendOutcome, AppendRequest, EventStore, MAX_EVENTS_PER_APPEND, MAX_IMPORT_BATCH,
-    MAX_READ_BATCH, RecordedEvent, StoreError,
-};
+use crate::writer::{Job, Queue};
+use crate::{AppendOutcome, AppendRequest, EventStore, MAX_READ_BATCH, RecordedEvent, StoreError};
 
-/// The most requests one group commit takes.
-pub const MAX_BATCH_REQUESTS: usize = 1_024;
-/// The most events one group commit writes (before the request that crosses it).
-pub const MAX_BATCH_EVENTS: usize = 1_024;
 /// The notification channel that carries the log's new head.
 pub const CHANNEL: &str = "yika_events";
-/// How many times the writer yields to let ready callers join a batch.
-const MAX_GATHER_ROUNDS: usize = 3;
-
-struct Job {
-    request: AppendRequest,
-    reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
-}
-
-enum Message {
-    Append(Job),
-    Import(Vec<RecordedEvent>, oneshot::Sender<Result<(), StoreError>>),
-    Close(oneshot::Sender<()>),
-}
 
 /// The PostgreSQL event store. Cheap to share behind an `Arc`.
 pub struct PostgresEventStore {
     pool: PgPool,
-    jobs: mpsc::Sender<Message>,
+    queue: Queue,
     committed: watch::Receiver<u64>,
     listener: Mutex<Option<JoinHandle<()>>>,
 }
@@ -110,15 +91,13 @@ impl PostgresEventStore {
             .await?;
         let (committed_tx, committed) = watch::channel(to_u64(head)?);
         let listener = tokio::spawn(listen(pool.clone(), committed_tx.clone()));
-        let (jobs, queue) = mpsc::channel(MAX_BATCH_REQUESTS * 4);
-        let writer = Writer {
+        let writer = PostgresWriter {
             pool: pool.clone(),
             committed: committed_tx,
         };
-        tokio::spawn(writer.run(queue));
         Ok(PostgresEventStore {
             pool,
-            jobs,
+            queue: Queue::start(writer),
             committed,
             listener: Mutex::new(Some(listener)),
         })
@@ -127,10 +106,7 @@ impl PostgresEventStore {
     /// Answers every append queued before this call, stops the writer and the listener and
     /// closes the pool. Appends after this fail with [`StoreError::Closed`].
     async fn shutdown(&self) {
-        let (done, wait) = oneshot::channel();
-        if self.jobs.send(Message::Close(done)).await.is_ok() {
-            let _ = wait.await;
-        }
+        self.queue.close().await;
         if let Some(listener) = self.listener.lock().await.take() {
             listener.abort();
             let _ = listener.await;
@@ -173,104 +149,24 @@ async fn listen(pool: PgPool, committed: watch::Sender<u64>) {
     }
 }
 
-struct Writer {
+struct PostgresWriter {
     pool: PgPool,
     committed: watch::Sender<u64>,
 }
 
-impl Writer {
-    async fn run(self, mut queue: mpsc::Receiver<Message>) {
-        let mut batch: Vec<Job> = Vec::new();
-        while let Some(first) = queue.recv().await {
-            let mut close = None;
-            match first {
-                Message::Append(job) => batch.push(job),
-                Message::Import(events, reply) => {
-                    let _ = reply.send(self.import(&events).await);
-                    continue;
-                }
-                Message::Close(done) => close = Some(done),
-            }
-            let mut events: usize = batch.iter().map(|j| j.request.events().count()).sum();
-            'gather: for _ in 0..MAX_GATHER_ROUNDS {
-                tokio::task::yield_now().await;
-                let before = batch.len();
-                while close.is_none()
-                    && batch.len() < MAX_BATCH_REQUESTS
-                    && events < MAX_BATCH_EVENTS
-                {
-                    match queue.try_recv() {
-                        Ok(Message::Append(job)) => {
-                            events += job.request.events().count();
-                            batch.push(job);
-                        }
-                        Ok(Message::Import(imported, reply)) => {
-                            self.commit_batch(std::mem::take(&mut batch)).await;
-                            let _ = reply.send(self.import(&imported).await);
-                            break 'gather;
-                        }
-                        Ok(Message::Close(done)) => close = Some(done),
-                        Err(_) => break,
-                    }
-                }
-                if batch.len() == before || close.is_some() {
-                    break;
-                }
-            }
-            self.commit_batch(std::mem::take(&mut batch)).await;
-            if let Some(done) = close {
-                queue.close();
-                while let Ok(message) = queue.try_recv() {
-                    match message {
-                        Message::Append(job) => batch.push(job),
-                        Message::Import(_, reply) => {
-                            let _ = reply.send(Err(StoreError::Closed));
-                        }
-                        Message::Close(other) => {
-                            let _ = other.send(());
-                        }
-                    }
-                }
-                self.commit_batch(std::mem::take(&mut batch)).await;
-                let _ = done.send(());
-                return;
-            }
-        }
+impl crate::writer::Writer for PostgresWriter {
+    async fn commit(&mut self, jobs: &[Job]) -> Result<Vec<Verdict>, StoreError> {
+        self.try_commit_batch(jobs).await
     }
 
-    async fn commit_batch(&self, jobs: Vec<Job>) {
-        if jobs.is_empty() {
-            return;
-        }
-        match self.try_commit_batch(&jobs).await {
-            Ok(verdicts) => {
-                for (job, verdict) in jobs.into_iter().zip(verdicts) {
-                    let answer = match verdict {
-                        Verdict::Refused(error) => Err(error),
-                        Verdict::Duplicate(outcome) => Ok(outcome),
-                        Verdict::Write {
-                            first_position,
-                            last_position,
-                        } => Ok(AppendOutcome::Committed {
-                            first_position,
-                            last_position,
-                        }),
-                    };
-                    let _ = job.reply.send(answer);
-                }
-            }
-            Err(error) => {
-                tracing::error!(%error, requests = jobs.len(), "group commit failed");
-                let message = error.to_string();
-                for job in jobs {
-                    let _ = job
-                        .reply
-                        .send(Err(StoreError::CommitFailed(message.clone())));
-                }
-            }
-        }
+    async fn import(&mut self, events: &[RecordedEvent]) -> Result<(), StoreError> {
+        self.import_events(events).await
     }
 
+    async fn finish(self) {}
+}
+
+impl PostgresWriter {
     /// Takes the log's write lock and returns the tail: position, hash, last recorded time.
     async fn lock_head(
         tx: &mut Transaction<'_, Postgres>,
@@ -429,7 +325,7 @@ impl Writer {
 
     /// Writes a verbatim copy of recorded events after checking that they continue the tail
     /// and its hash chain. All or nothing.
-    async fn import(&self, events: &[RecordedEvent]) -> Result<(), StoreError> {
+    async fn import_events(&self, events: &[RecordedEvent]) -> Result<(), StoreError> {
         let Some(last) = events.last() else {
             return Ok(());
         };
@@ -453,13 +349,7 @@ impl Writer {
 #[async_trait::async_trait]
 impl EventStore for PostgresEventStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        crate::check_request(&request)?;
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Message::Append(Job { request, reply }))
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.queue.append(request).await
     }
 
     async fn read_stream(
@@ -535,18 +425,6 @@ impl EventStore for PostgresEventStore {
     }
 
     async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
-        if events.len() > MAX_IMPORT_BATCH {
-            return Err(StoreError::Invalid("too many events in one import"));
-        }
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Message::Import(events, reply))
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.queue.import(events).await
     }
 }
-
-/// Keeps [`MAX_EVENTS_PER_APPEND`] in this module's vocabulary (a batch may exceed
-/// [`MAX_BATCH_EVENTS`] by one request's events).
-const _: () = assert!(MAX_EVENTS_PER_APPEND <= MAX_BATCH_EVENTS);

@@ -1,9 +1,9 @@
 //! The embedded SQLite event store: one file, WAL, `synchronous=FULL`, STRICT tables.
 //!
-//! All appends of this process go through one writer task. It takes every request waiting in
-//! its queue (up to [`MAX_BATCH_REQUESTS`] / [`MAX_BATCH_EVENTS`]), checks each one against the
-//! log, and writes the accepted ones in a single `BEGIN IMMEDIATE` transaction: group commit,
-//! one fsync for many callers. Each caller is answered only after the commit, with its own
+//! All appends of this process go through one writer task (`crate::writer`, shared with the
+//! PostgreSQL store). It takes every request waiting in its queue, checks each one against the
+//! log, and writes the accepted ones in one statement (or, when it knew too little, in a
+//! `BEGIN IMMEDIATE` transaction): group commit, one fsync for many callers. Each caller is answered only after the commit, with its own
 //! outcome: a request refused by a check is answered with its error and writes nothing, the
 //! others are committed together (or, if the commit fails, all of them are told it failed).
 //!
@@ -21,28 +21,23 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{Connection, QueryBuilder, Row, SqliteConnection, SqlitePool};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::hash::{GENESIS, check_continuation, parse_hex};
 use crate::plan::{Planned, Verdict, plan};
+use crate::writer::{Job, MAX_BATCH_EVENTS, Queue};
 use crate::{
-    AppendOutcome, AppendRequest, EventStore, MAX_EVENTS_PER_APPEND, MAX_IMPORT_BATCH,
-    MAX_READ_BATCH, RecordedEvent, StoreError,
+    AppendOutcome, AppendRequest, EventStore, MAX_EVENTS_PER_APPEND, MAX_READ_BATCH, RecordedEvent,
+    StoreError,
 };
 
-/// The most requests one group commit takes.
-pub const MAX_BATCH_REQUESTS: usize = 1_024;
-/// The most events one group commit writes.
-pub const MAX_BATCH_EVENTS: usize = 1_024;
 /// How many streams' revisions the writer remembers before it forgets them all.
 const REVISION_CACHE_MAX: usize = 200_000;
 /// The most rows one group commit inserts: a batch stops gathering at [`MAX_BATCH_EVENTS`] and
 /// one append adds at most [`MAX_EVENTS_PER_APPEND`]. All of them go into ONE statement (13
 /// parameters a row; SQLite allows 32,766), which is what makes the fast path atomic.
 const MAX_ROWS_PER_COMMIT: usize = MAX_BATCH_EVENTS + MAX_EVENTS_PER_APPEND;
-/// How many times the writer yields to let ready callers join a batch before committing it.
-const MAX_GATHER_ROUNDS: usize = 3;
 /// Parameters per `IN (...)` list.
 const IN_LIST_MAX: usize = 500;
 
@@ -78,26 +73,10 @@ fn options(path: &Path) -> SqliteConnectOptions {
         .pragma("temp_store", "memory")
 }
 
-struct Job {
-    request: AppendRequest,
-    reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
-}
-
-struct ImportJob {
-    events: Vec<RecordedEvent>,
-    reply: oneshot::Sender<Result<(), StoreError>>,
-}
-
-enum Message {
-    Append(Job),
-    Import(ImportJob),
-    Close(oneshot::Sender<()>),
-}
-
 /// The SQLite event store. Cheap to share behind an `Arc`.
 pub struct SqliteEventStore {
     readers: SqlitePool,
-    jobs: mpsc::Sender<Message>,
+    queue: Queue,
     committed: watch::Receiver<u64>,
 }
 
@@ -110,21 +89,19 @@ impl SqliteEventStore {
             .max_connections(8)
             .connect_with(options(path).read_only(true))
             .await?;
-        let (jobs, queue) = mpsc::channel(MAX_BATCH_REQUESTS * 4);
         let head = read_tail(&mut conn)
             .await?
             .map_or(0, |(position, _)| position);
         let (committed_tx, committed) = watch::channel(head);
-        let writer = Writer {
+        let writer = SqliteWriter {
             conn,
             revisions: HashMap::new(),
             tail: None,
             committed: committed_tx,
         };
-        tokio::spawn(writer.run(queue));
         Ok(SqliteEventStore {
             readers,
-            jobs,
+            queue: Queue::start(writer),
             committed,
         })
     }
@@ -132,10 +109,7 @@ impl SqliteEventStore {
     /// Answers every append queued before this call, stops the writer and closes the file.
     /// Appends after this fail with [`StoreError::Closed`].
     async fn shutdown(&self) {
-        let (done, wait) = oneshot::channel();
-        if self.jobs.send(Message::Close(done)).await.is_ok() {
-            let _ = wait.await;
-        }
+        self.queue.close().await;
         self.readers.close().await;
     }
 }
@@ -198,13 +172,7 @@ const COLUMNS: &str = "position, event_id, stream_id, revision, event_type, sche
 #[async_trait::async_trait]
 impl EventStore for SqliteEventStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        crate::check_request(&request)?;
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Message::Append(Job { request, reply }))
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.queue.append(request).await
     }
 
     async fn read_stream(
@@ -286,15 +254,7 @@ impl EventStore for SqliteEventStore {
     }
 
     async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
-        if events.len() > MAX_IMPORT_BATCH {
-            return Err(StoreError::Invalid("too many events in one import"));
-        }
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Message::Import(ImportJob { events, reply }))
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.queue.import(events).await
     }
 }
 
@@ -322,7 +282,7 @@ struct Tail {
     recorded_at: Option<DateTime<Utc>>,
 }
 
-struct Writer {
+struct SqliteWriter {
     conn: SqliteConnection,
     /// Known revisions of recently written streams, valid while `tail` is the log's real tail.
     revisions: HashMap<String, u64>,
@@ -330,90 +290,43 @@ struct Writer {
     committed: watch::Sender<u64>,
 }
 
-impl Writer {
-    async fn run(mut self, mut queue: mpsc::Receiver<Message>) {
-        let mut batch: Vec<Job> = Vec::new();
-        loop {
-            let Some(first) = queue.recv().await else {
-                break;
-            };
-            let mut close = None;
-            match first {
-                Message::Append(job) => batch.push(job),
-                Message::Import(job) => {
-                    let result = self.import(&job.events).await;
-                    let _ = job.reply.send(result);
-                    continue;
-                }
-                Message::Close(done) => close = Some(done),
-            }
-            // Let the callers that are ready run and queue their appends before this batch
-            // closes: with many concurrent writers this turns many small commits into few large
-            // ones; with one writer it costs a single scheduler pass.
-            let mut events: usize = batch.iter().map(|j| j.request.events().count()).sum();
-            for _ in 0..MAX_GATHER_ROUNDS {
-                tokio::task::yield_now().await;
-                let before = batch.len();
-                while close.is_none()
-                    && batch.len() < MAX_BATCH_REQUESTS
-                    && events < MAX_BATCH_EVENTS
-                {
-                    match queue.try_recv() {
-                        Ok(Message::Append(job)) => {
-                            events += job.request.events().count();
-                            batch.push(job);
-                        }
-                        Ok(Message::Import(job)) => {
-                            // Imports never join a group commit: answer it on its own.
-                            if !batch.is_empty() {
-                                self.commit_batch(std::mem::take(&mut batch)).await;
-                                events = 0;
-                            }
-                            let result = self.import(&job.events).await;
-                            let _ = job.reply.send(result);
-                        }
-                        Ok(Message::Close(done)) => close = Some(done),
-                        Err(_) => break,
-                    }
-                }
-                if batch.len() == before || close.is_some() {
-                    break;
-                }
-            }
-            if !batch.is_empty() {
-                self.commit_batch(std::mem::take(&mut batch)).await;
-            }
-            if let Some(done) = close {
-                queue.close();
-                // Answer whatever raced in behind the close request.
-                while let Ok(message) = queue.try_recv() {
-                    match message {
-                        Message::Append(job) => batch.push(job),
-                        Message::Import(job) => {
-                            let _ = job.reply.send(Err(StoreError::Closed));
-                        }
-                        Message::Close(other) => {
-                            let _ = other.send(());
-                        }
-                    }
-                }
-                if !batch.is_empty() {
-                    self.commit_batch(std::mem::take(&mut batch)).await;
-                }
-                // Leave a tidy file: everything in the database, an empty WAL.
-                let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .execute(&mut self.conn)
-                    .await;
-                let _ = self.conn.close().await;
-                let _ = done.send(());
-                return;
-            }
+impl crate::writer::Writer for SqliteWriter {
+    async fn commit(&mut self, jobs: &[Job]) -> Result<Vec<Verdict>, StoreError> {
+        let mut result = self.try_commit_batch(jobs, false).await;
+        if result.is_err() {
+            // The fast path trusts what this writer knows; a constraint violation means it knew
+            // too little (another process appended, or a caller reused an event id elsewhere).
+            // Nothing was written: redo the batch under the write lock, checking everything.
+            self.revisions.clear();
+            self.tail = None;
+            result = self.try_commit_batch(jobs, true).await;
         }
+        if result.is_err() {
+            // Nothing of this batch is durable; forget what we thought we knew.
+            let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
+            self.revisions.clear();
+            self.tail = None;
+        }
+        result
     }
 
+    async fn import(&mut self, events: &[RecordedEvent]) -> Result<(), StoreError> {
+        self.import_events(events).await
+    }
+
+    /// Leaves a tidy file: everything in the database, an empty WAL.
+    async fn finish(mut self) {
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut self.conn)
+            .await;
+        let _ = self.conn.close().await;
+    }
+}
+
+impl SqliteWriter {
     /// Writes a verbatim copy of recorded events under the write lock, after checking that
     /// they continue this log's tail and hash chain. All or nothing.
-    async fn import(&mut self, events: &[RecordedEvent]) -> Result<(), StoreError> {
+    async fn import_events(&mut self, events: &[RecordedEvent]) -> Result<(), StoreError> {
         // Whatever happens, re-read the tail before the next append.
         self.revisions.clear();
         self.tail = None;
@@ -452,49 +365,6 @@ impl Writer {
             Err(error) => {
                 let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
                 Err(error)
-            }
-        }
-    }
-
-    async fn commit_batch(&mut self, jobs: Vec<Job>) {
-        let mut result = self.try_commit_batch(&jobs, false).await;
-        if result.is_err() {
-            // The fast path trusts what this writer knows; a constraint violation means it knew
-            // too little (another process appended, or a caller reused an event id elsewhere).
-            // Nothing was written: redo the batch under the write lock, checking everything.
-            self.revisions.clear();
-            self.tail = None;
-            result = self.try_commit_batch(&jobs, true).await;
-        }
-        match result {
-            Ok(verdicts) => {
-                for (job, verdict) in jobs.into_iter().zip(verdicts) {
-                    let answer = match verdict {
-                        Verdict::Refused(error) => Err(error),
-                        Verdict::Duplicate(outcome) => Ok(outcome),
-                        Verdict::Write {
-                            first_position,
-                            last_position,
-                        } => Ok(AppendOutcome::Committed {
-                            first_position,
-                            last_position,
-                        }),
-                    };
-                    let _ = job.reply.send(answer);
-                }
-            }
-            Err(error) => {
-                // Nothing of this batch is durable; forget what we thought we knew.
-                let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
-                self.revisions.clear();
-                self.tail = None;
-                tracing::error!(%error, requests = jobs.len(), "group commit failed");
-                let message = error.to_string();
-                for job in jobs {
-                    let _ = job
-                        .reply
-                        .send(Err(StoreError::CommitFailed(message.clone())));
-                }
             }
         }
     }

@@ -390,15 +390,6 @@ impl KurrentEventStore {
             Err(error) => Err(map_error(error)),
         }
     }
-
-    async fn event_at(&self, position: u64) -> Result<Option<RecordedEvent>, StoreError> {
-        Ok(self
-            .read_ledger(position - 1, 1)
-            .await?
-            .into_iter()
-            .next()
-            .filter(|e| e.position == position))
-    }
 }
 
 /// Wakes live readers: a catch-up subscription on the ledger stream from its end.
@@ -515,7 +506,7 @@ impl EventStore for KurrentEventStore {
         };
         let mut events = Vec::with_capacity(positions.len());
         for position in positions {
-            events.extend(self.event_at(position).await?);
+            events.extend(crate::read_at(self, position).await?);
         }
         Ok(events)
     }
@@ -536,7 +527,7 @@ impl EventStore for KurrentEventStore {
             index.ids.get(&event_id).copied()
         };
         match position {
-            Some(position) => self.event_at(position).await,
+            Some(position) => crate::read_at(self, position).await,
             None => Ok(None),
         }
     }

@@ -259,6 +259,18 @@ pub trait EventStore: Send + Sync + 'static {
 /// The most events one [`EventStore::import`] call takes.
 pub const MAX_IMPORT_BATCH: usize = 1_000;
 
+/// The event at `position`, if the log holds it.
+pub async fn read_at(
+    store: &dyn EventStore,
+    position: u64,
+) -> Result<Option<RecordedEvent>, StoreError> {
+    Ok(store
+        .read_all(position.saturating_sub(1), 1)
+        .await?
+        .pop()
+        .filter(|e| e.position == position))
+}
+
 /// Reads a whole stream in bounded batches.
 pub async fn read_whole_stream(
     store: &dyn EventStore,

@@ -204,21 +204,7 @@ impl Live {
         });
         Ok(positions.then(move |position| {
             let app = app.clone();
-            async move {
-                let position = position?;
-                app.store
-                    .read_all(position - 1, 1)
-                    .await?
-                    .pop()
-                    .filter(|e| e.position == position)
-                    .map(LedgerEvent)
-                    .ok_or_else(|| {
-                        ApiError::Internal(format!(
-                            "event {position} is in the index but not in the log"
-                        ))
-                        .into()
-                    })
-            }
+            async move { super::types::logged_event(&app, position?).await }
         }))
     }
 }

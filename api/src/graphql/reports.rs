@@ -473,7 +473,7 @@ impl ReportQuery {
         #[graphql(default = 100)] first: i32,
         after: Option<String>,
     ) -> GqlResult<super::types::EventConnection> {
-        use super::types::{EventConnection, EventEdge, LedgerEvent};
+        use super::types::{EventConnection, EventEdge};
         let actor = actor(ctx)?;
         let first = super::page_size(first)?;
         let after = u64::try_from(super::parse_cursor(after.as_deref())?.unwrap_or(0)).unwrap_or(0);
@@ -485,31 +485,12 @@ impl ReportQuery {
         positions.truncate(first);
         let mut edges = Vec::with_capacity(positions.len());
         for position in positions {
-            let event = app
-                .store
-                .read_all(position - 1, 1)
-                .await?
-                .pop()
-                .filter(|e| e.position == position);
-            let event = event.ok_or_else(|| {
-                ApiError::Internal(format!(
-                    "event {position} is in the index but not in the log"
-                ))
-            })?;
             edges.push(EventEdge {
                 cursor: position.to_string(),
-                node: LedgerEvent(event),
+                node: super::types::logged_event(app, position).await?,
             });
         }
-        let end_cursor = edges.last().map(|e| e.cursor.clone());
-        Ok(EventConnection {
-            edges,
-            page_info: PageInfo {
-                has_next_page,
-                end_cursor,
-            },
-            total_count,
-        })
+        Ok(EventConnection::page(edges, has_next_page, total_count))
     }
 
     /// One event by id (finance and audit roles).

@@ -137,15 +137,7 @@ impl Account {
                 node: LedgerEvent(e),
             })
             .collect();
-        let end_cursor = edges.last().map(|e| e.cursor.clone());
-        Ok(EventConnection {
-            edges,
-            page_info: PageInfo {
-                has_next_page,
-                end_cursor,
-            },
-            total_count,
-        })
+        Ok(EventConnection::page(edges, has_next_page, total_count))
     }
 }
 
@@ -250,6 +242,34 @@ pub struct EventConnection {
     pub page_info: PageInfo,
     /// Events in all pages.
     pub total_count: i64,
+}
+
+impl EventConnection {
+    /// A page of `edges`; the end cursor is the last edge's.
+    pub(super) fn page(edges: Vec<EventEdge>, has_next_page: bool, total_count: i64) -> Self {
+        let end_cursor = edges.last().map(|e| e.cursor.clone());
+        EventConnection {
+            edges,
+            page_info: PageInfo {
+                has_next_page,
+                end_cursor,
+            },
+            total_count,
+        }
+    }
+}
+
+/// The event at `position` of the log, which an index of the views has pointed at.
+pub(super) async fn logged_event(app: &crate::app::App, position: u64) -> GqlResult<LedgerEvent> {
+    yika_store::read_at(app.store.as_ref(), position)
+        .await?
+        .map(LedgerEvent)
+        .ok_or_else(|| {
+            ApiError::Internal(format!(
+                "event {position} is in the index but not in the log"
+            ))
+            .into()
+        })
 }
 
 /// A deposit or a refund at a window.

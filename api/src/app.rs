@@ -431,8 +431,11 @@ impl App {
         let written = self
             .execute(actor, &stream, None, || async {
                 let (staff, revision) = self.load::<Staff>(&stream).await?;
+                // A staff member's id is the id of the event that registered them, so a command
+                // naming a staff id finds the staff stream in the log (decision 0002).
+                let event_id = Uuid::now_v7();
                 let events = staff.decide(&StaffCommand::Register {
-                    staff_id: StaffId(Uuid::now_v7()),
+                    staff_id: StaffId(event_id),
                     staff_no: staff_no.clone(),
                     name: input.name.clone(),
                     role: input.role,
@@ -442,7 +445,7 @@ impl App {
                 Ok(vec![Write {
                     stream_id: stream.clone(),
                     revision,
-                    events: with_ids(events),
+                    events: vec![(event_id, single(events))],
                 }])
             })
             .await?;
@@ -1030,7 +1033,17 @@ impl App {
         reason: &str,
     ) -> ApiResult<Written> {
         require(actor, Role::Supervisor)?;
-        if self.read.staff(staff_id).await?.is_none() {
+        // The staff member must exist in the log: their id is their registration's event id.
+        let registered = self
+            .store
+            .find_event(staff_id.as_uuid())
+            .await?
+            .filter(|r| r.event_type == "StaffRegistered");
+        let exists = match registered {
+            Some(event) => self.load::<Staff>(&event.stream_id).await?.0.staff_id == Some(staff_id),
+            None => false,
+        };
+        if !exists {
             return Err(ApiError::NotFound(format!(
                 "staff member {staff_id} does not exist"
             )));

@@ -139,6 +139,19 @@ async fn five_cashiers_weighted_by_hand() {
         quality["recordQualityDeduction"],
         json!({ "points": 3.0, "reason": "服务态度: complaint", "staff": { "staffNo": "C002" } })
     );
+    // Nobody registered under this id: refused, nothing written.
+    let before = server.event_count().await;
+    assert_eq!(
+        server
+            .refused(
+                Some(&supervisor.token),
+                QUALITY,
+                json!({ "staff": "0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f506" }),
+            )
+            .await,
+        "NOT_FOUND"
+    );
+    assert_eq!(server.event_count().await, before);
 
     let range = json!({ "from": today, "to": today });
     let table = server.ok(&supervisor.token, WORKLOAD, range.clone()).await;

@@ -51,7 +51,11 @@ async fn a_requests_correlation_id_reaches_its_events_and_the_logs() {
     )
     .await;
     let account = data["openAccount"]["id"].as_str().unwrap().to_owned();
-    assert!(opened_by.parse::<uuid_like::Id>().is_ok(), "{opened_by}");
+    // A UUID in its hyphenated 8-4-4-4-12 form.
+    assert_eq!(
+        uuid::Uuid::parse_str(&opened_by).map(|id| id.hyphenated().to_string()),
+        Ok(opened_by.clone())
+    );
 
     // The client's id, echoed and stored.
     let chosen = "0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f506";
@@ -112,20 +116,4 @@ async fn a_requests_correlation_id_reaches_its_events_and_the_logs() {
         "no JSON log line with the correlation id in {}",
         std::fs::read_to_string(&log).unwrap_or_default()
     );
-}
-
-/// A minimal UUID shape check (8-4-4-4-12 hex).
-mod uuid_like {
-    pub struct Id;
-    impl std::str::FromStr for Id {
-        type Err = ();
-        fn from_str(s: &str) -> Result<Id, ()> {
-            let parts: Vec<&str> = s.split('-').collect();
-            let lengths: Vec<usize> = parts.iter().map(|p| p.len()).collect();
-            let hex = parts
-                .iter()
-                .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()));
-            (lengths == [8, 4, 4, 4, 12] && hex).then_some(Id).ok_or(())
-        }
-    }
 }

@@ -232,7 +232,7 @@ async fn subscriptions_need_a_token_and_the_audit_roles() {
         &mut lab,
         "3",
         "subscription($a: UUID!) { balanceChanged(accountId: $a) { id } }",
-        json!({ "a": uuid_v4() }),
+        json!({ "a": uuid::Uuid::now_v7() }),
     )
     .await;
     assert_eq!(refusal(&mut lab, "3").await, "NOT_FOUND");
@@ -254,16 +254,4 @@ async fn refusal(socket: &mut Socket, id: &str) -> String {
     let complete = next(socket).await.expect("open");
     assert_eq!(complete, json!({ "type": "complete", "id": id }));
     code
-}
-
-fn uuid_v4() -> String {
-    let hex = uuid();
-    format!(
-        "{}-{}-4{}-8{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[13..16],
-        &hex[17..20],
-        &hex[20..32]
-    )
 }

@@ -305,20 +305,19 @@ async fn token_caller(app: &App, token: Option<&str>) -> Caller {
                 });
             }
             Ok(None) if attempt == 0 => {
-                // Staff added by `yika staff add` beside this server: let the views catch up.
-                if let Ok(head) = app.store.head_position().await
-                    && head > app.read.position()
-                {
-                    if !app.read.wait_for(head, STAFF_CATCH_UP).await {
-                        tracing::warn!(
-                            head,
-                            views = app.read.position(),
-                            "the views did not reach the log's head while looking up a token"
-                        );
-                    }
-                    continue;
+                // Staff added by `yika staff add` beside this server: let the views reach the
+                // log's head, then look again. Look again even when they already have: the
+                // runner may have applied the registration between the lookup and now.
+                let Ok(head) = app.store.head_position().await else {
+                    return Caller::Invalid;
+                };
+                if !app.read.wait_for(head, STAFF_CATCH_UP).await {
+                    tracing::warn!(
+                        head,
+                        views = app.read.position(),
+                        "the views did not reach the log's head while looking up a token"
+                    );
                 }
-                return Caller::Invalid;
             }
             Ok(None) => return Caller::Invalid,
             Err(error) => {

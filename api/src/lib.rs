@@ -29,7 +29,7 @@ pub const READ_FILE: &str = "read.db";
 pub struct Locations {
     /// The data directory, for whichever store has no URL.
     pub data: PathBuf,
-    /// `postgres://…` (also `esdb://…`/`kurrentdb://…`, reserved), or `sqlite://PATH`.
+    /// `postgres://…`, `kurrentdb://…`/`esdb://…` (events only), or `sqlite://PATH`.
     pub event_store: Option<String>,
     /// `postgres://…` or `sqlite://PATH`.
     pub read_store: Option<String>,
@@ -104,23 +104,30 @@ pub async fn open_event_store(url: &str) -> anyhow_like::Result<Arc<dyn EventSto
             .map_err(|e| format!("event store: {e}"))?;
         return Ok(Arc::new(store));
     }
-    if [
-        "esdb://",
-        "esdb+discover://",
-        "kurrentdb://",
-        "kurrentdb+discover://",
-    ]
-    .iter()
-    .any(|scheme| url.starts_with(scheme))
-    {
-        return Err(
-            "KurrentDB/EventStoreDB event stores are not supported by this build yet (see docs/operations.md)"
-                .to_owned(),
-        );
+    if KURRENT_SCHEMES.iter().any(|scheme| url.starts_with(scheme)) {
+        return open_kurrent(url).await;
     }
     Err(format!(
         "--event-store must be postgres://…, kurrentdb://…, esdb://… or sqlite://PATH, got {url:?}"
     ))
+}
+
+/// The URL schemes of a KurrentDB/EventStoreDB cluster.
+const KURRENT_SCHEMES: [&str; 6] = [
+    "esdb://",
+    "esdb+discover://",
+    "kurrentdb://",
+    "kurrentdb+discover://",
+    "kurrent://",
+    "kurrent+discover://",
+];
+
+/// Connects to a KurrentDB/EventStoreDB cluster (yika-store's default `kurrentdb` feature).
+async fn open_kurrent(url: &str) -> anyhow_like::Result<Arc<dyn EventStore>> {
+    let store = yika_store::KurrentEventStore::connect(url)
+        .await
+        .map_err(|e| format!("event store {}: {e}", redact(url)))?;
+    Ok(Arc::new(store))
 }
 
 /// Opens (creating) the stores.

@@ -112,14 +112,37 @@ pub fn envelope_of(event: &RecordedEvent, claim: Option<Claim>) -> Vec<u8> {
     serde_json::to_vec(&envelope).expect("an envelope serializes")
 }
 
+/// What is sent to KurrentDB for one planned (hashed) Yika event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The event id (the server deduplicates on it under an expected stream state).
+    pub id: Uuid,
+    /// The event type.
+    pub event_type: String,
+    /// The data: the Yika payload.
+    pub data: Vec<u8>,
+    /// The custom metadata: the [`Envelope`].
+    pub custom_metadata: Vec<u8>,
+}
+
 /// The KurrentDB event for a planned (hashed) Yika event: the payload as data, the event id
 /// and type, the envelope as custom metadata.
 #[must_use]
-pub fn to_event_data(event: &RecordedEvent, claim: Option<Claim>) -> EventData {
-    let envelope = envelope_of(event, claim);
-    EventData::binary(event.event_type.clone(), Bytes::from(event.payload.clone()))
-        .id(event.event_id)
-        .metadata(Bytes::from(envelope))
+pub fn outgoing(event: &RecordedEvent, claim: Option<Claim>) -> Outgoing {
+    Outgoing {
+        id: event.event_id,
+        event_type: event.event_type.clone(),
+        data: event.payload.as_bytes().to_vec(),
+        custom_metadata: envelope_of(event, claim),
+    }
+}
+
+impl From<Outgoing> for EventData {
+    fn from(event: Outgoing) -> EventData {
+        EventData::binary(event.event_type, Bytes::from(event.data))
+            .id(event.id)
+            .metadata(Bytes::from(event.custom_metadata))
+    }
 }
 
 /// The parts of an event read back from the ledger stream that Yika uses.
@@ -205,24 +228,39 @@ pub fn map_error(error: kurrentdb::Error) -> StoreError {
             StoreError::Corrupt("the ledger stream was deleted".to_owned())
         }
         kurrentdb::Error::AccessDenied => {
-            StoreError::CommitFailed("access denied by the KurrentDB server".to_owned())
+            StoreError::Unavailable("access denied by the KurrentDB server".to_owned())
         }
-        other => StoreError::CommitFailed(format!("KurrentDB: {other}")),
+        // A transport error or a deadline may come after the server wrote: the outcome of an
+        // append in flight is unknown, so this must not say that nothing was written.
+        other => StoreError::Unavailable(format!("KurrentDB: {other}")),
     }
 }
 
 // ----- the index -----
 
 /// What this process knows of the ledger, up to `tail`.
-#[derive(Default)]
 struct Index {
     tail: u64,
-    tail_hash: Option<[u8; 32]>,
+    /// The hash chain at `tail` (the genesis hash while the ledger is empty).
+    tail_hash: [u8; 32],
     last_recorded: Option<chrono::DateTime<Utc>>,
     /// Positions of each Yika stream's events, in revision order.
     streams: HashMap<String, Vec<u64>>,
     ids: HashMap<Uuid, u64>,
     claims: HashMap<String, (String, u64, u64)>,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Index {
+            tail: 0,
+            tail_hash: GENESIS,
+            last_recorded: None,
+            streams: HashMap::new(),
+            ids: HashMap::new(),
+            claims: HashMap::new(),
+        }
+    }
 }
 
 impl Index {
@@ -244,8 +282,11 @@ impl Index {
                 (claim.fingerprint.clone(), event.position, claim.last),
             );
         }
+        // An unreadable hash must not restart the chain from genesis at the next append.
+        self.tail_hash = parse_hex(&event.hash).ok_or_else(|| {
+            StoreError::Corrupt(format!("the hash at {} is not hex SHA-256", event.position))
+        })?;
         self.tail = event.position;
-        self.tail_hash = parse_hex(&event.hash);
         self.last_recorded = Some(event.recorded_at);
         Ok(())
     }
@@ -279,9 +320,9 @@ impl KurrentEventStore {
     ) -> Result<KurrentEventStore, StoreError> {
         let settings: ClientSettings = url
             .parse()
-            .map_err(|e| StoreError::CommitFailed(format!("KurrentDB URL: {e}")))?;
+            .map_err(|e| StoreError::Unavailable(format!("bad KurrentDB URL: {e}")))?;
         let client = Client::new(settings)
-            .map_err(|e| StoreError::CommitFailed(format!("KurrentDB client: {e}")))?;
+            .map_err(|e| StoreError::Unavailable(format!("KurrentDB client: {e}")))?;
         let (committed, _) = watch::channel(0);
         let store = KurrentEventStore {
             client,
@@ -371,7 +412,7 @@ impl KurrentEventStore {
         let events: Vec<EventData> = rows
             .iter()
             .zip(claims)
-            .map(|(row, claim)| to_event_data(row, claim.clone()))
+            .map(|(row, claim)| outgoing(row, claim.clone()).into())
             .collect();
         let options = AppendToStreamOptions::default().stream_state(expected_state(index.tail));
         match self
@@ -445,7 +486,7 @@ impl EventStore for KurrentEventStore {
                 ..
             } = plan(
                 &requests,
-                (index.tail, index.tail_hash.unwrap_or(GENESIS)),
+                (index.tail, index.tail_hash),
                 &known,
                 &index.claims,
                 &ids,
@@ -557,7 +598,7 @@ impl EventStore for KurrentEventStore {
         }
         let mut index = self.index.lock().await;
         self.catch_up(&mut index).await?;
-        check_continuation(index.tail, index.tail_hash.unwrap_or(GENESIS), &events)?;
+        check_continuation(index.tail, index.tail_hash, &events)?;
         let claims = vec![None; events.len()];
         if self.write(&mut index, &events, &claims).await? {
             Ok(())
@@ -634,17 +675,44 @@ mod tests {
 
     #[test]
     fn an_event_round_trips_through_its_envelope() {
-        // Goal: payload, id, type, Yika stream and revision, schema version, metadata, recorded time, hash and claim survive the mapping to EventData and back, byte for byte.
+        // Goal: payload, id, type, Yika stream and revision, schema version, metadata, recorded time, hash and claim survive the mapping to what is sent and back from what the server returns, byte for byte.
         for with_claim in [false, true] {
             let (event, claim) = yika_event(7, with_claim);
-            // The data KurrentDB stores: the payload and the envelope as written.
-            let _ = to_event_data(&event, claim.clone());
-            let envelope = envelope_of(&event, claim.clone());
-            let read_back = as_read_back(&event, 6, &envelope);
+            let sent = outgoing(&event, claim.clone());
+            assert_eq!(sent.id, event.event_id);
+            assert_eq!(sent.event_type, "DepositReceived");
+            assert_eq!(sent.data, event.payload.as_bytes());
+            // The server hands back exactly what was sent, at ledger revision 6.
+            let read_back = LedgerEvent {
+                stream_id: LEDGER_STREAM,
+                id: sent.id,
+                revision: 6,
+                event_type: &sent.event_type,
+                data: &sent.data,
+                custom_metadata: &sent.custom_metadata,
+            };
             let (back, back_claim) = from_ledger_event(LEDGER_STREAM, &read_back).unwrap();
             assert_eq!(back, event);
             assert_eq!(back_claim, claim);
+            // And it converts to the client's EventData.
+            let _: EventData = sent.into();
         }
+    }
+
+    #[test]
+    fn an_unreadable_hash_does_not_restart_the_chain() {
+        // Goal: the index refuses an event whose hash is not hex SHA-256 (Corrupt), and keeps its tail, rather than chaining the next append from the genesis hash.
+        let mut index = Index::default();
+        let (first, _) = yika_event(1, false);
+        index.add(&first, None).unwrap();
+        let (mut second, _) = yika_event(2, false);
+        second.hash = "not a hash".to_owned();
+        assert!(matches!(
+            index.add(&second, None),
+            Err(StoreError::Corrupt(_))
+        ));
+        assert_eq!(index.tail, 1);
+        assert_eq!(index.tail_hash, [0xab; 32]);
     }
 
     #[test]
@@ -676,7 +744,7 @@ mod tests {
 
     #[test]
     fn errors_map_to_store_errors() {
-        // Goal: a lost race for the tail is a Conflict carrying the ledger's real head; a missing or deleted ledger is Corrupt; anything else fails the commit.
+        // Goal: a lost race for the tail is a Conflict carrying the ledger's real head; a missing or deleted ledger is Corrupt; anything else leaves the store unavailable (an append's outcome unknown), never "nothing was written".
         let conflict = map_error(kurrentdb::Error::WrongExpectedVersion {
             expected: StreamState::StreamRevision(9),
             current: kurrentdb::CurrentRevision::Current(11),
@@ -693,7 +761,7 @@ mod tests {
         ));
         assert!(matches!(
             map_error(kurrentdb::Error::DeadlineExceeded),
-            StoreError::CommitFailed(_)
+            StoreError::Unavailable(_)
         ));
     }
 

@@ -199,6 +199,11 @@ pub enum StoreError {
     /// The group commit failed (disk full, lock timeout, I/O error); nothing of it was written.
     #[error("commit failed, nothing was written: {0}")]
     CommitFailed(String),
+    /// The store's server could not be reached or did not answer in time. An append in flight
+    /// may or may not have been committed: retry it with the same event ids (the same
+    /// idempotency key), which the store deduplicates.
+    #[error("event store unavailable: {0}")]
+    Unavailable(String),
     /// The writer has stopped (the store is closing).
     #[error("the event store is closed")]
     Closed,

@@ -92,7 +92,7 @@ impl PostgresEventStore {
         let (committed_tx, committed) = watch::channel(to_u64(head)?);
         let listener = tokio::spawn(listen(pool.clone(), committed_tx.clone()));
         let writer = PostgresWriter {
-            pool: pool.clone(),
+            pool: Self::writer_pool(url).await?,
             committed: committed_tx,
         };
         Ok(PostgresEventStore {
@@ -101,6 +101,30 @@ impl PostgresEventStore {
             committed,
             listener: Mutex::new(Some(listener)),
         })
+    }
+
+    /// The writer's own connection, so that reads never make a group commit wait for one. Its
+    /// session settings do not depend on the server's defaults: READ COMMITTED (the locked
+    /// head is re-read after a wait), a bounded wait for another process's lock on the head,
+    /// and a bound on a transaction left open by a stalled process.
+    async fn writer_pool(url: &str) -> Result<PgPool, StoreError> {
+        Ok(PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::raw_sql(
+                        "SET default_transaction_isolation = 'read committed'; \
+                         SET lock_timeout = '10s'; \
+                         SET idle_in_transaction_session_timeout = '60s'",
+                    )
+                    .execute(conn)
+                    .await
+                    .map(|_| ())
+                })
+            })
+            .connect(url)
+            .await?)
     }
 
     /// Answers every append queued before this call, stops the writer and the listener and
@@ -115,10 +139,11 @@ impl PostgresEventStore {
     }
 }
 
-/// Follows `NOTIFY yika_events` (appends by any process) into the wake-up signal. A lost
-/// connection is re-established by the listener; positions only move forward.
+/// Follows `NOTIFY yika_events` (appends by any process) into the wake-up signal. After LISTEN
+/// takes effect, and after every reconnection, the head is read again: notifications sent while
+/// not listening are lost, the head is not. Positions only move forward.
 async fn listen(pool: PgPool, committed: watch::Sender<u64>) {
-    loop {
+    'connect: loop {
         let mut listener = match PgListener::connect_with(&pool).await {
             Ok(listener) => listener,
             Err(error) => {
@@ -133,16 +158,30 @@ async fn listen(pool: PgPool, committed: watch::Sender<u64>) {
             continue;
         }
         loop {
-            match listener.recv().await {
-                Ok(notification) => {
-                    if let Ok(position) = notification.payload().parse::<u64>() {
-                        crate::advance(&committed, position);
+            match sqlx::query_scalar::<_, i64>("SELECT position FROM log_head")
+                .fetch_one(&pool)
+                .await
+            {
+                Ok(head) => crate::advance(&committed, u64::try_from(head).unwrap_or(0)),
+                Err(error) => tracing::warn!(%error, "cannot read the log's head"),
+            }
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(notification)) => {
+                        if let Ok(position) = notification.payload().parse::<u64>() {
+                            crate::advance(&committed, position);
+                        }
                     }
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "lost the notification connection; reconnecting");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    break;
+                    // The connection was lost and is listening again: read the head.
+                    Ok(None) => {
+                        tracing::warn!("the notification connection was re-established");
+                        break;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "lost the notification connection; reconnecting");
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        continue 'connect;
+                    }
                 }
             }
         }
@@ -163,7 +202,9 @@ impl crate::writer::Writer for PostgresWriter {
         self.import_events(events).await
     }
 
-    async fn finish(self) {}
+    async fn finish(self) {
+        self.pool.close().await;
+    }
 }
 
 impl PostgresWriter {

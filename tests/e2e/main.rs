@@ -4,6 +4,7 @@ mod support;
 
 mod as_of;
 mod audit;
+mod backends;
 
 mod cashier_control;
 mod concurrency;

@@ -91,7 +91,7 @@ fn follow(app: App, filter: AuditFilter) -> impl Stream<Item = Result<Vec<AuditR
 #[derive(Default)]
 pub struct Live;
 
-#[Subscription]
+#[Subscription(name = "Subscription")]
 impl Live {
     /// The account after each event that changes it, once the views have it.
     async fn balance_changed(

@@ -65,8 +65,17 @@ pub(crate) fn actor<'a>(ctx: &Context<'a>) -> GqlResult<&'a Actor> {
     }
 }
 
-/// Checks a page size against the limit.
-pub(crate) fn page_size(first: i32) -> GqlResult<usize> {
+/// The page size of accounts and shifts when `first` is absent or null.
+pub(crate) const DEFAULT_PAGE: i32 = 50;
+/// The page size of auditTrail and statements when `first` is absent or null.
+pub(crate) const DEFAULT_EVENT_PAGE: i32 = 100;
+/// A deduction's quantity when absent or null.
+const DEFAULT_QUANTITY: i32 = 1;
+
+/// Checks a page size against the limit; an absent or null `first` is the field's default
+/// (the contract's `first: Int = N` is nullable, so a client may pass a null variable).
+pub(crate) fn page_size(first: Option<i32>, default: i32) -> GqlResult<usize> {
+    let first = first.unwrap_or(default);
     let first = usize::try_from(first)
         .map_err(|_| ApiError::Validation("first must not be negative".to_owned()))?;
     if first > MAX_PAGE {
@@ -145,11 +154,11 @@ impl CoreQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<AccountFilter>,
-        #[graphql(default = 50)] first: i32,
+        #[graphql(default_with = "Some(DEFAULT_PAGE)")] first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<AccountConnection> {
         actor(ctx)?;
-        let first = page_size(first)?;
+        let first = page_size(first, DEFAULT_PAGE)?;
         let after = parse_cursor(after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let view_filter = ViewFilter {
@@ -204,8 +213,9 @@ struct OpenAccountInput {
     kind: AccountKind,
     patient_id: String,
     card_no: String,
-    #[graphql(default_with = "InsuranceScheme::SelfPay")]
-    insurance_scheme: InsuranceScheme,
+    /// SELF_PAY when absent or null.
+    #[graphql(default_with = "Some(InsuranceScheme::SelfPay)")]
+    insurance_scheme: Option<InsuranceScheme>,
     idempotency_key: String,
 }
 
@@ -227,8 +237,9 @@ struct DeductInput {
     order_id: String,
     item_code: String,
     item_name: Option<String>,
-    #[graphql(default = 1)]
-    quantity: i32,
+    /// 1 when absent or null.
+    #[graphql(default_with = "Some(DEFAULT_QUANTITY)")]
+    quantity: Option<i32>,
 }
 
 #[derive(InputObject)]
@@ -468,7 +479,10 @@ impl CoreMutation {
                     kind: input.kind.into(),
                     patient_id: input.patient_id,
                     card_no: input.card_no,
-                    insurance_scheme: input.insurance_scheme.into(),
+                    insurance_scheme: input
+                        .insurance_scheme
+                        .unwrap_or(InsuranceScheme::SelfPay)
+                        .into(),
                 },
             )
             .await?;
@@ -507,7 +521,7 @@ impl CoreMutation {
                     order_id: input.order_id,
                     item_code: input.item_code,
                     item_name: input.item_name,
-                    quantity: i64::from(input.quantity),
+                    quantity: i64::from(input.quantity.unwrap_or(DEFAULT_QUANTITY)),
                 },
             )
             .await?;

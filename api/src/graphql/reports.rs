@@ -304,11 +304,11 @@ impl ReportQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<ShiftFilter>,
-        #[graphql(default = 50)] first: i32,
+        #[graphql(default_with = "Some(super::DEFAULT_PAGE)")] first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<ShiftConnection> {
         let actor = actor(ctx)?;
-        let first = page_size(first)?;
+        let first = page_size(first, super::DEFAULT_PAGE)?;
         debug_assert!(first <= MAX_PAGE);
         let after = parse_cursor(after.as_deref())?;
         let filter = filter.unwrap_or_default();
@@ -470,12 +470,12 @@ impl ReportQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<EventFilter>,
-        #[graphql(default = 100)] first: i32,
+        #[graphql(default_with = "Some(super::DEFAULT_EVENT_PAGE)")] first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<super::types::EventConnection> {
         use super::types::{EventConnection, EventEdge};
         let actor = actor(ctx)?;
-        let first = super::page_size(first)?;
+        let first = super::page_size(first, super::DEFAULT_EVENT_PAGE)?;
         let after = u64::try_from(super::parse_cursor(after.as_deref())?.unwrap_or(0)).unwrap_or(0);
         let app = app(ctx)?;
         let view_filter = audit_filter(app, actor, filter.unwrap_or_default()).await?;

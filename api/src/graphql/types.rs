@@ -116,10 +116,10 @@ impl Account {
     async fn statement(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 100)] first: i32,
+        #[graphql(default_with = "Some(super::DEFAULT_EVENT_PAGE)")] first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<EventConnection> {
-        let first = page_size(first)?;
+        let first = page_size(first, super::DEFAULT_EVENT_PAGE)?;
         let after = parse_cursor(after.as_deref())?.unwrap_or(0);
         let app = app(ctx)?;
         let stream = yika_domain::ids::streams::account(self.0.account_id);
@@ -334,8 +334,12 @@ impl Deduction {
     async fn item_code(&self) -> &str {
         &self.0.item_code
     }
-    async fn executor_id(&self) -> Option<Uuid> {
-        self.0.executor_id.map(|s| s.as_uuid())
+    /// The department staff member who executed the service and deducted (every deduction is
+    /// made by an authenticated DEPARTMENT).
+    async fn executor_id(&self) -> GqlResult<Uuid> {
+        self.0.executor_id.map(|s| s.as_uuid()).ok_or_else(|| {
+            ApiError::Internal(format!("deduction {} has no executor", self.0.deduction_id)).into()
+        })
     }
     async fn recorded_at(&self) -> DateTime<Utc> {
         self.0.recorded_at

@@ -61,6 +61,9 @@ impl From<yika_domain::BusinessType> for BusinessType {
     }
 }
 
+/// The share of the average that every staff member gets as a base, when not given.
+const DEFAULT_BASE_RATIO: f64 = 0.7;
+
 /// A Float from the API as an exact decimal: its shortest round-trip text ("0.7", not
 /// 0.69999…), at most `places` places.
 pub fn exact(value: f64, field: &str, places: u32) -> ApiResult<Decimal> {
@@ -102,8 +105,9 @@ struct CoefficientInput {
 struct CoefficientsInput {
     effective_from: DateScalar,
     coefficients: Vec<CoefficientInput>,
-    #[graphql(default = 0.7)]
-    base_ratio: f64,
+    /// 0.7 when absent or null.
+    #[graphql(default_with = "Some(DEFAULT_BASE_RATIO)")]
+    base_ratio: Option<f64>,
 }
 
 #[derive(InputObject)]
@@ -349,7 +353,11 @@ impl WorkloadMutation {
                 exact(c.coefficient, "coefficient", 4)?,
             ));
         }
-        let base_ratio = exact(input.base_ratio, "baseRatio", 4)?;
+        let base_ratio = exact(
+            input.base_ratio.unwrap_or(DEFAULT_BASE_RATIO),
+            "baseRatio",
+            4,
+        )?;
         let written = app(ctx)?
             .set_coefficients(
                 actor,

@@ -1,0 +1,195 @@
+//! Store selection by URL, for every subcommand: flags and environment variables, the
+//! KurrentDB client behind `kurrentdb://`/`esdb://`, and `yika bench` on each backend.
+
+use crate::support::*;
+
+/// A local port with nothing listening on it.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address").port()
+}
+
+#[test]
+fn kurrentdb_urls_reach_the_kurrentdb_client_in_every_subcommand() {
+    // Goal: `--event-store kurrentdb://…` and `esdb://…` (and YIKA_EVENT_STORE) are opened with
+    // the KurrentDB client by serve, staff add, replay, verify and bench: with no server at the
+    // address, each fails naming the store as unavailable (never "unsupported"), writes nothing,
+    // and exits non-zero.
+    let port = closed_port();
+    let data = tempfile::tempdir().expect("a temporary directory");
+    let into = data.path().join("as-of");
+    let subcommands: [&[&str]; 5] = [
+        &["serve", "--listen", "127.0.0.1:0"],
+        &[
+            "staff",
+            "add",
+            "--staff-no",
+            "A1",
+            "--name",
+            "Admin",
+            "--role",
+            "ADMIN",
+        ],
+        &["replay", "--into", into.to_str().unwrap()],
+        &["verify"],
+        &["bench", "--events", "10", "--writers", "1"],
+    ];
+    for scheme in ["kurrentdb", "esdb"] {
+        let url = format!("{scheme}://127.0.0.1:{port}?tls=false");
+        for subcommand in subcommands {
+            for by_env in [false, true] {
+                let mut command = std::process::Command::new(YIKA);
+                command
+                    .arg("--data")
+                    .arg(data.path())
+                    .env("RUST_LOG", "off")
+                    .env_remove("YIKA_READ_STORE");
+                if by_env {
+                    command.env("YIKA_EVENT_STORE", &url);
+                } else {
+                    command
+                        .env_remove("YIKA_EVENT_STORE")
+                        .args(["--event-store", &url]);
+                }
+                let output = command.args(subcommand).output().expect("yika runs");
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                assert!(
+                    !output.status.success(),
+                    "{subcommand:?} on {url} should fail"
+                );
+                assert!(
+                    stderr.contains(&format!("{scheme}://127.0.0.1:{port}"))
+                        && stderr.contains("event store unavailable")
+                        && stderr.contains("KurrentDB"),
+                    "{subcommand:?} on {url} (env: {by_env}) said: {stderr}"
+                );
+            }
+        }
+    }
+    assert!(
+        !data.path().join("events.db").exists(),
+        "no SQLite event store was made in place of the cluster"
+    );
+    assert!(!into.exists(), "the replay made nothing");
+}
+
+#[test]
+fn the_stores_can_be_chosen_by_environment_variables() {
+    // Goal: YIKA_EVENT_STORE and YIKA_READ_STORE select the stores as the flags do: a staff
+    // member added through them is in that ledger (verify counts its event there) and not in
+    // the data directory given beside them.
+    let Some(ledger) = Ledger::postgres("the_stores_can_be_chosen_by_environment_variables") else {
+        return;
+    };
+    let url = ledger.postgres_url().expect("a PostgreSQL ledger");
+    let elsewhere = tempfile::tempdir().expect("a temporary directory");
+    let yika = |args: &[&str]| {
+        let output = std::process::Command::new(YIKA)
+            .arg("--data")
+            .arg(elsewhere.path())
+            .args(args)
+            .env("RUST_LOG", "off")
+            .env("YIKA_EVENT_STORE", &url)
+            .env("YIKA_READ_STORE", &url)
+            .output()
+            .expect("yika runs");
+        assert!(
+            output.status.success(),
+            "yika {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
+    yika(&[
+        "staff",
+        "add",
+        "--staff-no",
+        "A1",
+        "--name",
+        "Admin",
+        "--role",
+        "ADMIN",
+        "--json",
+    ]);
+    let verified = yika(&["verify"]);
+    assert!(
+        verified.contains("events checked: 1\n"),
+        "verify said: {verified}"
+    );
+    assert!(!elsewhere.path().join("events.db").exists());
+    assert!(!elsewhere.path().join("read.db").exists());
+    // The flags name the same ledger: the event is there too.
+    let output = ledger.yika(&["verify"]).output().expect("yika runs");
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("events checked: 1\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_measures_appends_on_each_backend() {
+    // Goal: `yika bench` appends the asked number of events with each writer count and prints a
+    // line per run, on the embedded store and (with a server) on an empty PostgreSQL database,
+    // which then holds exactly those events; a database that is not empty is refused.
+    let mut ledgers = vec![(
+        Ledger::sqlite_dir(tempfile::tempdir().expect("a temporary directory")),
+        None,
+    )];
+    if let Some(ledger) = Ledger::postgres("bench_measures_appends_on_each_backend") {
+        let url = ledger.postgres_url();
+        ledgers.push((ledger, url));
+    }
+    for (ledger, url) in &ledgers {
+        let mut command = std::process::Command::new(YIKA);
+        command
+            .arg("--data")
+            .arg(ledger.path())
+            .env("RUST_LOG", "off");
+        if let Some(url) = url {
+            command.args(["--event-store", url]);
+        }
+        let output = command
+            .args(["bench", "--events", "120", "--writers", "1,4"])
+            .output()
+            .expect("yika runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "bench failed: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for writers in ["writers=   1  events=120 ", "writers=   4  events=120 "] {
+            assert!(
+                stdout.contains(writers),
+                "no run line {writers:?} in: {stdout}"
+            );
+        }
+        assert_eq!(stdout.matches(" events/s ").count(), 2, "{stdout}");
+        if let Some(url) = url {
+            use sqlx::Connection as _;
+            let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
+            let (rows, head): (i64, i64) = sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM events), (SELECT position FROM log_head)",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .expect("the log's size");
+            assert_eq!((rows, head), (240, 240), "both runs' events, densely");
+            let again = std::process::Command::new(YIKA)
+                .arg("--data")
+                .arg(ledger.path())
+                .args([
+                    "--event-store",
+                    url,
+                    "bench",
+                    "--events",
+                    "1",
+                    "--writers",
+                    "1",
+                ])
+                .env("RUST_LOG", "off")
+                .output()
+                .expect("yika runs");
+            assert!(!again.status.success(), "a full database is refused");
+            assert!(String::from_utf8_lossy(&again.stderr).contains("holds 240 events"));
+        }
+    }
+}

@@ -475,9 +475,13 @@ async fn verify(locations: &Locations) -> Result<()> {
     stores.close().await;
     let verdict = verdict?;
     println!("events checked: {}", verdict.events_checked);
-    match verdict.first_broken_position {
-        None => println!("hash chain: intact"),
-        Some(position) => println!("hash chain: BROKEN at position {position}"),
+    if verdict.chain_intact {
+        println!("hash chain: intact");
+    } else {
+        println!("hash chain: BROKEN");
+    }
+    if let Some(position) = verdict.first_broken_position {
+        println!("log: BROKEN at position {position}");
     }
     if verdict.mismatches.is_empty() {
         println!(

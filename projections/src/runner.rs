@@ -77,6 +77,18 @@ impl ProjectionRunner {
             .read_all(checkpoint, BATCH_EVENTS.min(room))
             .await?;
         let Some(last) = events.last().map(|e| e.position) else {
+            // Nothing after the checkpoint. If the log now ends before it, events the views
+            // were built from have been removed: never project new events onto those views.
+            if checkpoint > 0 {
+                let head = self.store.head_position().await?;
+                if head < checkpoint {
+                    return Err(ProjectionError::Corrupt(format!(
+                        "the log ends at position {head} but the views were built from {checkpoint} events: \
+                         events {}..={checkpoint} are missing from the log (run `yika verify`)",
+                        head + 1
+                    )));
+                }
+            }
             return Ok(0);
         };
         for (offset, recorded) in events.iter().enumerate() {

@@ -42,6 +42,77 @@ pub async fn verify_chain(store: &dyn EventStore) -> Result<ChainCheck, Projecti
     }
 }
 
+/// Where the log stopped being the log the views were built from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Divergence {
+    /// The first such position.
+    pub position: u64,
+    /// What is wrong there.
+    pub reason: String,
+}
+
+/// Events compared per batch with the views' record of them.
+const WITNESS_BATCH: i64 = 1_000;
+
+/// Compares the log with the hash the views recorded of each event as they applied it (the
+/// audit index), from position 1 to the views' checkpoint, and returns the first position
+/// where the log now holds another event (an edited event whose chain was recomputed, an
+/// event inserted or renumbered) or none (an event removed, the log cut short). The views are
+/// a witness kept apart from the log: a chain rewritten from some point on is intact in
+/// itself, but not equal to what the views saw.
+pub async fn compare_log_with_views(
+    live: &ReadStore,
+    store: &dyn EventStore,
+) -> Result<Option<Divergence>, ProjectionError> {
+    let mut tx = live.snapshot().await?;
+    let checkpoint = ReadStore::checkpoint_in(&mut tx, crate::runner::PROJECTION).await?;
+    let mut after: i64 = 0;
+    let divergence = loop {
+        let witnessed: Vec<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT position, hash FROM audit_index WHERE position > $1 AND position <= $2 \
+             ORDER BY position LIMIT $3",
+        )
+        .bind(after)
+        .bind(i64::try_from(checkpoint).expect("position fits"))
+        .bind(WITNESS_BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some(&(last, _)) = witnessed.last() else {
+            break None;
+        };
+        let logged: std::collections::HashMap<u64, String> = store
+            .read_all(u64::try_from(after).unwrap_or(0), witnessed.len())
+            .await?
+            .into_iter()
+            .map(|e| (e.position, e.hash))
+            .collect();
+        let found = witnessed.iter().find_map(|(position, seen)| {
+            let position = u64::try_from(*position).unwrap_or(0);
+            match (logged.get(&position), seen) {
+                (None, _) => Some(Divergence {
+                    position,
+                    reason: format!(
+                        "event {position}, which the views applied, is missing from the log"
+                    ),
+                }),
+                (Some(hash), Some(seen)) if hash != seen => Some(Divergence {
+                    position,
+                    reason: format!(
+                        "event {position} in the log is not the event the views applied (its hash was {seen}, it is now {hash})"
+                    ),
+                }),
+                _ => None,
+            }
+        });
+        if found.is_some() {
+            break found;
+        }
+        after = last;
+    };
+    tx.commit().await?;
+    Ok(divergence)
+}
+
 /// The outcome of comparing the live views with a replay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ViewCheck {

@@ -42,8 +42,8 @@ async fn audit_index(
         _ => None,
     };
     sqlx::query(
-        "INSERT INTO audit_index (position, event_type, account_id, shift_id, actor_id, department, recorded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO audit_index (position, event_type, account_id, shift_id, actor_id, department, recorded_at, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(i64::try_from(recorded.position).expect("position fits"))
     .bind(&recorded.event_type)
@@ -52,6 +52,7 @@ async fn audit_index(
     .bind(metadata.actor_id.map(|a| a.to_string()))
     .bind(department)
     .bind(format_time(recorded.recorded_at))
+    .bind(&recorded.hash)
     .execute(conn)
     .await?;
     Ok(())

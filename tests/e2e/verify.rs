@@ -100,6 +100,20 @@ async fn verify_passes_untouched_and_locates_tampering() {
             report.contains(&format!("BROKEN at position {events}")),
             "{report}"
         );
+        // The last event removed (the head row left alone): named by the views' record.
+        pg(
+            &url,
+            &format!("DELETE FROM events WHERE position = {events}"),
+        )
+        .await;
+        let (ok, report) = verify();
+        assert!(!ok, "{report}");
+        assert!(
+            report.contains(&format!(
+                "event {events}, which the views applied, is missing from the log"
+            )),
+            "{report}"
+        );
         return;
     }
 
@@ -129,9 +143,105 @@ async fn verify_passes_untouched_and_locates_tampering() {
     sql(log.clone(), &format!("UPDATE events SET payload = replace(payload, '1.34', '12.34') WHERE position = {position}")).await;
     assert!(yika_verify(data.path()).0, "restored");
 
-    // An event deleted by hand is located too.
+    // A chain rewritten from an edited event on (its metadata given another correlation id,
+    // every later hash recomputed) is intact in itself, but not what the views applied: the
+    // first rewritten position is named.
+    let originals = read_log(&log).await;
+    let mut previous = yika_store::hash::parse_hex(&originals[1].hash).expect("a hash");
+    for event in &originals[2..] {
+        let mut forged = event.clone();
+        if forged.position == 3 {
+            let mut metadata: serde_json::Value =
+                serde_json::from_str(&forged.metadata).expect("JSON metadata");
+            metadata["correlation_id"] = json!(uuid::Uuid::now_v7());
+            forged.metadata = metadata.to_string();
+        }
+        previous = yika_store::hash::event_hash(&previous, &forged);
+        set_event(
+            &log,
+            forged.position,
+            &forged.metadata,
+            &hex::encode(previous),
+        )
+        .await;
+    }
+    let (ok, report) = yika_verify(data.path());
+    assert!(!ok, "{report}");
+    assert!(report.contains("hash chain: intact"), "{report}");
+    assert!(report.contains("log: BROKEN at position 3"), "{report}");
+    assert!(
+        report.contains("event 3 in the log is not the event the views applied"),
+        "{report}"
+    );
+    for event in &originals[2..] {
+        set_event(&log, event.position, &event.metadata, &event.hash).await;
+    }
+    assert!(yika_verify(data.path()).0, "restored");
+
+    // The last event deleted by hand: the chain of what is left is intact, but the views
+    // applied one more event; verify names it, and a server refuses to project new events
+    // onto views built from a log that has lost some.
+    sql(
+        log.clone(),
+        &format!("DELETE FROM events WHERE position = {events}"),
+    )
+    .await;
+    let (ok, report) = yika_verify(data.path());
+    assert!(!ok, "{report}");
+    assert!(
+        report.contains(&format!("log: BROKEN at position {events}")),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "event {events}, which the views applied, is missing from the log"
+        )),
+        "{report}"
+    );
+    let serve = data
+        .yika(&["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .expect("yika serve runs");
+    assert!(
+        !serve.status.success(),
+        "a server on a cut log must not start"
+    );
+    assert!(
+        String::from_utf8_lossy(&serve.stderr).contains("missing from the log"),
+        "{}",
+        String::from_utf8_lossy(&serve.stderr)
+    );
+
+    // An event deleted by hand in the middle is located too.
     sql(log, "DELETE FROM events WHERE position = 3").await;
     let (ok, report) = yika_verify(data.path());
     assert!(!ok, "{report}");
     assert!(report.contains("BROKEN at position 3"), "{report}");
+}
+
+/// Every event of the SQLite log at `path` (no server may be running on it).
+async fn read_log(path: &std::path::Path) -> Vec<yika_store::RecordedEvent> {
+    use yika_store::EventStore as _;
+    let store = yika_store::SqliteEventStore::open(path)
+        .await
+        .expect("the log opens");
+    let events = store.read_all(0, 10_000).await.expect("the log reads");
+    store.close().await;
+    events
+}
+
+/// Overwrites an event's metadata and hash in the SQLite log at `path`.
+async fn set_event(path: &std::path::Path, position: u64, metadata: &str, hash: &str) {
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .connect()
+        .await
+        .expect("the file opens");
+    sqlx::query("UPDATE events SET metadata = ?, hash = ? WHERE position = ?")
+        .bind(metadata)
+        .bind(hash)
+        .bind(i64::try_from(position).expect("small"))
+        .execute(&mut conn)
+        .await
+        .expect("the update runs");
 }

@@ -514,7 +514,7 @@ impl ReportQuery {
         let verdict = crate::verify::verify(app(ctx)?).await?;
         Ok(Verification {
             events_checked: i64::try_from(verdict.events_checked).unwrap_or(i64::MAX),
-            chain_intact: verdict.first_broken_position.is_none(),
+            chain_intact: verdict.chain_intact,
             first_broken_position: verdict
                 .first_broken_position
                 .map(|p| i64::try_from(p).unwrap_or(i64::MAX)),

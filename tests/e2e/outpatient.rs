@@ -142,6 +142,28 @@ async fn outpatient_flow(server: Server) {
         types,
         ["AccountOpened", "DepositReceived", "ChargeDeducted"]
     );
+    // A null page size is the contract's default (first: Int = 100): all eight on one page.
+    let all = server
+        .ok(&cast.cashier.token, "query($id: UUID!, $first: Int) { account(id: $id) { statement(first: $first) { edges { cursor } } } }", json!({ "id": card, "first": null }))
+        .await;
+    assert_eq!(
+        all["account"]["statement"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
+    // A department may not read what other departments charged to the patient.
+    assert_eq!(
+        server
+            .refused(
+                Some(&cast.lab.token),
+                "query($id: UUID!) { account(id: $id) { statement { totalCount } } }",
+                json!({ "id": card })
+            )
+            .await,
+        "FORBIDDEN"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -112,13 +112,22 @@ impl Account {
     async fn revision(&self) -> i64 {
         self.0.revision
     }
-    /// The account's events, oldest first, from the event log itself.
+    /// The account's events, oldest first, from the event log itself. Finance and audit roles,
+    /// and a CASHIER (who prints it for the patient at the window, decision 0021); a DEPARTMENT
+    /// may not read what other departments charged.
     async fn statement(
         &self,
         ctx: &Context<'_>,
         #[graphql(default_with = "Some(super::DEFAULT_EVENT_PAGE)")] first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<EventConnection> {
+        let actor = super::actor(ctx)?;
+        if !(super::reports::is_finance(actor) || actor.role == yika_domain::Role::Cashier) {
+            return Err(ApiError::Forbidden(
+                "a statement is for finance and audit roles and cashiers".to_owned(),
+            )
+            .into());
+        }
         let first = page_size(first, super::DEFAULT_EVENT_PAGE)?;
         let after = parse_cursor(after.as_deref())?.unwrap_or(0);
         let app = app(ctx)?;

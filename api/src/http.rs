@@ -39,6 +39,8 @@ const STAFF_CATCH_UP: Duration = Duration::from_secs(5);
 pub const MAX_LIVE_CONNECTIONS: usize = 1_024;
 /// The largest WebSocket message accepted from a client.
 pub const MAX_WS_MESSAGE_BYTES: usize = 64 * 1024;
+/// How long a WebSocket may stay open without an accepted connection_init.
+pub const WS_INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -172,7 +174,9 @@ async fn graphiql_asset(Path(file): Path<String>) -> Response {
 
 /// Subscriptions: graphql-transport-ws (and the legacy subscriptions-transport-ws). The token
 /// comes in the connection_init payload (`{"Authorization": "Bearer …"}`, as GraphiQL sends
-/// its headers, or `{"token": "…"}`); without a valid one the connection is closed (4403).
+/// its headers, or `{"token": "…"}`); without a valid one the connection is closed (with 1002,
+/// async-graphql's code for a refused connection_init), and without an accepted one within
+/// [`WS_INIT_TIMEOUT`] it is dropped.
 async fn graphql_ws(
     State(state): State<HttpState>,
     protocol: GraphQLProtocol,
@@ -190,10 +194,25 @@ async fn graphql_ws(
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(MAX_WS_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(move |payload| connection_init(app, payload))
-                .serve()
-                .await;
+            let initialized = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = initialized.clone();
+            let serve = GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let data = connection_init(app, payload).await?;
+                    flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                    Ok(data)
+                })
+                .serve();
+            tokio::pin!(serve);
+            // A connection that has not authenticated in time gives its slot back.
+            tokio::select! {
+                () = &mut serve => {}
+                () = tokio::time::sleep(WS_INIT_TIMEOUT) => {
+                    if initialized.load(std::sync::atomic::Ordering::SeqCst) {
+                        serve.await;
+                    }
+                }
+            }
             drop(slot);
         })
         .into_response()

@@ -17,6 +17,17 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// Opens /graphql/ws with the graphql-transport-ws subprotocol and sends connection_init.
 async fn connect(server: &Server, payload: Value) -> Socket {
+    let mut socket = open(server).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": payload }),
+    )
+    .await;
+    socket
+}
+
+/// Opens /graphql/ws with the graphql-transport-ws subprotocol.
+async fn open(server: &Server) -> Socket {
     let url = server.url.replace("http://", "ws://") + "/ws";
     let mut request = url.into_client_request().expect("a WebSocket request");
     request.headers_mut().insert(
@@ -33,11 +44,6 @@ async fn connect(server: &Server, payload: Value) -> Socket {
             .and_then(|v| v.to_str().ok()),
         Some("graphql-transport-ws")
     );
-    send(
-        &mut socket,
-        json!({ "type": "connection_init", "payload": payload }),
-    )
-    .await;
     socket
 }
 
@@ -72,6 +78,38 @@ async fn next(socket: &mut Socket) -> Option<Value> {
             _ => continue,
         }
     }
+}
+
+/// Returns once every subscription sent so far on `socket` has started. A last subscription,
+/// "probe", follows the whole ledger; cards are opened until it reports one. The server starts
+/// a connection's new subscriptions together, before any of them can deliver, so when the
+/// probe delivers, the earlier ones had started before the card that it reports was opened.
+/// The probe's messages keep coming: readers skip id "probe".
+async fn until_live(server: &Server, socket: &mut Socket, cashier: &StaffMember) {
+    subscribe(
+        socket,
+        "probe",
+        "subscription { ledgerEvents(filter: { eventTypes: [\"AccountOpened\"] }) { position } }",
+        json!({}),
+    )
+    .await;
+    for attempt in 0..50 {
+        open_card(server, cashier, &format!("PROBE-{attempt}")).await;
+        match tokio::time::timeout(Duration::from_millis(200), socket.next()).await {
+            Err(_) => continue,
+            Ok(message) => {
+                let text = message
+                    .expect("open")
+                    .expect("readable")
+                    .into_text()
+                    .expect("text");
+                let value: Value = serde_json::from_str(&text).expect("JSON");
+                assert_eq!(value["id"], "probe", "{value}");
+                return;
+            }
+        }
+    }
+    panic!("the subscriptions did not start");
 }
 
 async fn subscribe(socket: &mut Socket, id: &str, query: &str, variables: Value) {
@@ -121,27 +159,33 @@ async fn a_dashboard_sees_another_clients_deposit_live() {
         json!({ "s": shift }),
     )
     .await;
-    // Subscriptions follow from the moment they start: give the server a moment to start them.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Subscriptions follow from the moment they start: wait until they have.
+    until_live(&server, &mut dashboard, &cast.cashier).await;
 
-    // Another client: the cashier deposits over plain HTTP.
-    deposit(&server, &cast.cashier, &account, &shift, "120.50").await;
-
+    // Another client: the cashier deposits over plain HTTP, while the dashboard listens (so a
+    // message may arrive before the cashier has its answer).
+    let paid = deposit(&server, &cast.cashier, &account, &shift, "120.50");
     let mut seen = std::collections::BTreeMap::new();
-    while seen.len() < 3 {
-        let message = next(&mut dashboard).await.expect("the socket stays open");
-        assert_eq!(message["type"], "next", "{message}");
-        let id = message["id"].as_str().expect("an id").to_owned();
-        let data = message["payload"]["data"].clone();
-        if id == "balance" && !seen.contains_key("balance") {
-            // Delivered after the view has the change: a query right now sees it.
-            let now = server
-                .ok(&controller.token, ACCOUNT, json!({ "id": account }))
-                .await;
-            assert_eq!(now["account"]["balance"], "120.50");
+    let listen = async {
+        while seen.len() < 3 {
+            let message = next(&mut dashboard).await.expect("the socket stays open");
+            assert_eq!(message["type"], "next", "{message}");
+            if message["id"] == "probe" {
+                continue;
+            }
+            let id = message["id"].as_str().expect("an id").to_owned();
+            let data = message["payload"]["data"].clone();
+            if id == "balance" && !seen.contains_key("balance") {
+                // Delivered after the view has the change: a query right now sees it.
+                let now = server
+                    .ok(&controller.token, ACCOUNT, json!({ "id": account }))
+                    .await;
+                assert_eq!(now["account"]["balance"], "120.50");
+            }
+            seen.entry(id).or_insert(data);
         }
-        seen.entry(id).or_insert(data);
-    }
+    };
+    tokio::join!(paid, listen);
     assert_eq!(
         seen["balance"]["balanceChanged"],
         json!({ "id": account, "balance": "120.50", "deposited": "120.50" })
@@ -162,6 +206,7 @@ async fn a_dashboard_sees_another_clients_deposit_live() {
     let mut balances = Vec::new();
     while balances.is_empty() {
         let message = next(&mut dashboard).await.expect("open");
+        assert_eq!(message["type"], "next", "{message}");
         if message["id"] == "balance" {
             balances.push(message["payload"]["data"]["balanceChanged"]["balance"].clone());
         } else if message["id"] == "events" {
@@ -254,4 +299,22 @@ async fn refusal(socket: &mut Socket, id: &str) -> String {
     let complete = next(socket).await.expect("open");
     assert_eq!(complete, json!({ "type": "complete", "id": id }));
     code
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_that_never_authenticates_is_dropped() {
+    // Goal: a WebSocket that sends no connection_init does not hold one of the server's live
+    // connection slots for ever: the server ends it after its init timeout (10 s).
+    let server = Server::start();
+    let mut idle = open(&server).await;
+    let end = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match idle.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "the server ended the idle socket");
 }

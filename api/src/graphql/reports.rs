@@ -508,9 +508,18 @@ impl ReportQuery {
     }
 
     /// Recomputes the hash chain over the whole log and compares every view with a fresh
-    /// replay (AUDITOR, CONTROLLER, SUPERVISOR, ADMIN). Expensive: it reads the whole log.
+    /// replay (AUDITOR, CONTROLLER, SUPERVISOR, ADMIN). Expensive: it reads the whole log, so
+    /// one runs at a time in a server (LIMIT_EXCEEDED while another is running).
     async fn verify_ledger(&self, ctx: &Context<'_>) -> GqlResult<Verification> {
+        static VERIFYING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
         require_finance(actor(ctx)?)?;
+        let Ok(_running) = VERIFYING.try_acquire() else {
+            return Err(ApiError::LimitExceeded(
+                "a verification is already running on this server; try again when it ends"
+                    .to_owned(),
+            )
+            .into());
+        };
         let verdict = crate::verify::verify(app(ctx)?).await?;
         Ok(Verification {
             events_checked: i64::try_from(verdict.events_checked).unwrap_or(i64::MAX),

@@ -63,14 +63,19 @@ impl Locations {
     }
 }
 
-/// A store URL without its user and password, for logs and banners.
+/// A store URL without its user, password or query parameters (which may hold a password),
+/// for logs and banners.
 #[must_use]
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((base, _)) => (base, "?…"),
+        None => (url, ""),
+    };
+    match (base.find("://"), base.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
-            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+            format!("{}://…@{}{query}", &base[..scheme], &base[at + 1..])
         }
-        _ => url.to_owned(),
+        _ => format!("{base}{query}"),
     }
 }
 
@@ -146,7 +151,11 @@ pub async fn open_stores(locations: &Locations) -> anyhow_like::Result<Stores> {
         ),
     };
     let read = match &locations.read_store {
-        Some(url) => ReadStore::connect(url).await,
+        // `sqlite://PATH` creates the file, as the event store's does.
+        Some(url) => match url.strip_prefix("sqlite://") {
+            Some(path) if !path.contains('?') => ReadStore::open(Path::new(path)).await,
+            _ => ReadStore::connect(url).await,
+        },
         None => ReadStore::open(&data.join(READ_FILE)).await,
     };
     let read = match read {
@@ -173,4 +182,30 @@ pub fn application(stores: &Stores) -> (app::App, ProjectionRunner) {
 pub mod anyhow_like {
     /// A CLI-level result with a human-readable error.
     pub type Result<T> = std::result::Result<T, String>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redact_drops_credentials_and_query_parameters() {
+        // Goal: no user, password or query parameter (which may carry a password) reaches a log line.
+        assert_eq!(
+            redact("postgres://yika:s3cret@db.internal:5432/yika"),
+            "postgres://…@db.internal:5432/yika"
+        );
+        assert_eq!(
+            redact("postgres://db.internal/yika?user=yika&password=s3cret"),
+            "postgres://db.internal/yika?…"
+        );
+        assert_eq!(
+            redact("kurrentdb://admin:changeit@n1:2113,n2:2113?tls=true"),
+            "kurrentdb://…@n1:2113,n2:2113?…"
+        );
+        assert_eq!(
+            redact("sqlite:///var/lib/yika/events.db"),
+            "sqlite:///var/lib/yika/events.db"
+        );
+    }
 }

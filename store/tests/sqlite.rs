@@ -45,95 +45,19 @@ async fn raw(path: &Path) -> SqliteConnection {
 
 // ----- conformance -----
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_append_and_read_back() {
-    // Goal: appended events read back unchanged by position, stream and id, positions and revisions dense from 1.
-    run(append_and_read_back).await;
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                // Goal: the conformance check of the same name holds on a SQLite file.
+                run(conformance::$name).await;
+            }
+        )*
+    };
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_expected_revisions() {
-    // Goal: wrong expected revisions are Conflicts with the actual revision, atomically across streams and guards.
-    run(expected_revisions).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_concurrent_conflicts() {
-    // Goal: 50 concurrent appends at one expected revision: one winner, 49 Conflicts, per revision.
-    run(concurrent_conflicts).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_concurrent_retry_loop() {
-    // Goal: 20 tasks x 10 events with reload-and-retry end with exactly 200 events at revisions 1..=200.
-    run(concurrent_retry_loop).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_gap_free_positions() {
-    // Goal: 16 writers x 200 appends while a reader polls: every read is a dense prefix; 3200 events in the end.
-    run(gap_free_positions).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_idempotent_event_ids() {
-    // Goal: an append retried with the same event ids is AlreadyCommitted at the first positions, writing nothing.
-    run(idempotent_event_ids).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_concurrent_retry_same_event_ids() {
-    // Goal: the same append sent by 20 tasks at once (a retry racing the first try) commits once and every copy succeeds.
-    run(concurrent_retry_same_event_ids).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_idempotency_keys() {
-    // Goal: same key + same fingerprint is AlreadyCommitted, same key + other fingerprint is IdempotencyMismatch.
-    run(idempotency_keys).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_concurrent_idempotency_key() {
-    // Goal: one idempotency key sent from 20 tasks at once writes exactly once.
-    run(concurrent_idempotency_key).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_batch_reads() {
-    // Goal: paging through 5,000 events (read_all by 700, read_stream by 300) is ordered, complete and bounded.
-    run(batch_reads).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_read_batch_cap() {
-    // Goal: no read returns more than MAX_READ_BATCH events; concurrent 1,000-event appends get dense disjoint ranges.
-    run(read_batch_cap).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_hash_chain() {
-    // Goal: the chain over the whole log verifies, and the verifier catches edits, removals and swaps.
-    run(hash_chain).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_live_wake_up() {
-    // Goal: subscribe() receivers are woken with the new head position after an append.
-    run(live_wake_up).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_invalid_appends() {
-    // Goal: empty appends and appends over MAX_EVENTS_PER_APPEND are Invalid and write nothing.
-    run(invalid_appends).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_malformed_append_is_refused_alone() {
-    // Goal: a malformed append (event id twice, schema version 0) fails alone, not the group commit it shares.
-    run(malformed_append_is_refused_alone).await;
-}
+crate::every_check!(conformance);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance_import_copies_a_log() {

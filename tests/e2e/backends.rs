@@ -193,3 +193,48 @@ async fn bench_measures_appends_on_each_backend() {
         }
     }
 }
+
+#[test]
+fn sqlite_urls_name_files_anywhere_and_create_them() {
+    // Goal: `--event-store sqlite://PATH` and `--read-store sqlite://PATH` create both files
+    // where named (not in --data), and the ledger there verifies.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let events = dir.path().join("log").join("ledger-events.db");
+    let views = dir.path().join("ledger-views.db");
+    std::fs::create_dir_all(events.parent().unwrap()).unwrap();
+    let data = dir.path().join("data");
+    let yika = |args: &[&str]| {
+        let output = std::process::Command::new(YIKA)
+            .arg("--data")
+            .arg(&data)
+            .arg("--event-store")
+            .arg(format!("sqlite://{}", events.display()))
+            .arg("--read-store")
+            .arg(format!("sqlite://{}", views.display()))
+            .args(args)
+            .env("RUST_LOG", "off")
+            .env_remove("YIKA_EVENT_STORE")
+            .env_remove("YIKA_READ_STORE")
+            .output()
+            .expect("yika runs");
+        assert!(
+            output.status.success(),
+            "yika {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
+    yika(&[
+        "staff",
+        "add",
+        "--staff-no",
+        "A1",
+        "--name",
+        "Admin",
+        "--role",
+        "ADMIN",
+    ]);
+    assert!(yika(&["verify"]).contains("events checked: 1\n"));
+    assert!(events.exists() && views.exists());
+    assert!(!data.join("events.db").exists() && !data.join("read.db").exists());
+}

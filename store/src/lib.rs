@@ -1,4 +1,5 @@
-//! Yika's event store: the [`EventStore`] port and its embedded SQLite backend.
+//! Yika's event store: the [`EventStore`] port and its backends: embedded SQLite, PostgreSQL
+//! and KurrentDB/EventStoreDB (feature `kurrentdb`, on by default).
 //!
 //! Guarantees every backend gives (the conformance tests in `tests/` check them):
 //! - an append is atomic across all the streams it writes or guards, and each stream's expected

@@ -488,6 +488,12 @@ async fn verify(locations: &Locations) -> Result<()> {
             "views: equal to a replay of the log up to position {}",
             verdict.views_position
         );
+        if verdict.views_position < verdict.events_checked {
+            println!(
+                "views: behind the log ({} of {} events applied): the events after {} were checked by the chain only; start a server on this ledger to apply them, then verify again",
+                verdict.views_position, verdict.events_checked, verdict.views_position
+            );
+        }
     } else {
         for mismatch in &verdict.mismatches {
             println!("views: MISMATCH {mismatch}");

@@ -26,12 +26,32 @@ pub const VIEW_TABLES: [&str; 14] = [
     "checkpoints",
 ];
 
-/// Walks the whole log in batches and checks the hash chain from the first event.
+/// Walks the whole log in batches and checks the hash chain from the first event. A row that
+/// no longer reads as an event (an edited time, id or number that does not parse) is a break
+/// where it stands: the batch is read again one event at a time up to it.
 pub async fn verify_chain(store: &dyn EventStore) -> Result<ChainCheck, ProjectionError> {
     let mut verifier = ChainVerifier::default();
     let mut after = 0;
     loop {
-        let batch = store.read_all(after, 1_000).await?;
+        let batch = match store.read_all(after, 1_000).await {
+            Ok(batch) => batch,
+            Err(yika_store::StoreError::Corrupt(_)) => {
+                loop {
+                    match store.read_all(after, 1).await {
+                        Ok(one) if !one.is_empty() => {
+                            verifier.push(&one[0]);
+                            after = one[0].position;
+                        }
+                        Ok(_) => return Ok(verifier.finish()),
+                        Err(yika_store::StoreError::Corrupt(_)) => break,
+                        Err(error) => return Err(error.into()),
+                    }
+                }
+                verifier.unreadable();
+                return Ok(verifier.finish());
+            }
+            Err(error) => return Err(error.into()),
+        };
         let Some(last) = batch.last().map(|e| e.position) else {
             return Ok(verifier.finish());
         };
@@ -80,12 +100,37 @@ pub async fn compare_log_with_views(
         let Some(&(last, _)) = witnessed.last() else {
             break None;
         };
-        let logged: std::collections::HashMap<u64, String> = store
+        let logged: std::collections::HashMap<u64, String> = match store
             .read_all(u64::try_from(after).unwrap_or(0), witnessed.len())
-            .await?
-            .into_iter()
-            .map(|e| (e.position, e.hash))
-            .collect();
+            .await
+        {
+            Ok(events) => events.into_iter().map(|e| (e.position, e.hash)).collect(),
+            // A row that no longer reads: find it among the witnessed positions.
+            Err(yika_store::StoreError::Corrupt(problem)) => {
+                let mut readable = std::collections::HashMap::new();
+                for (position, _) in &witnessed {
+                    let position = u64::try_from(*position).unwrap_or(0);
+                    match yika_store::read_at(store, position).await {
+                        Ok(Some(event)) => {
+                            readable.insert(position, event.hash);
+                        }
+                        Ok(None) => {}
+                        Err(yika_store::StoreError::Corrupt(_)) => {
+                            tx.commit().await?;
+                            return Ok(Some(Divergence {
+                                position,
+                                reason: format!(
+                                    "event {position} can no longer be read from the log ({problem})"
+                                ),
+                            }));
+                        }
+                        Err(error) => return Err(error.into()),
+                    }
+                }
+                readable
+            }
+            Err(error) => return Err(error.into()),
+        };
         let found = witnessed.iter().find_map(|(position, seen)| {
             let position = u64::try_from(*position).unwrap_or(0);
             match (logged.get(&position), seen) {

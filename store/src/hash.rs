@@ -95,6 +95,14 @@ impl ChainVerifier {
         self.next_position += 1;
     }
 
+    /// The next event cannot be read at all (a stored field no longer parses): the chain breaks
+    /// at the position that should come next, unless it broke before.
+    pub fn unreadable(&mut self) {
+        if self.check.first_broken_position.is_none() {
+            self.check.first_broken_position = Some(self.next_position);
+        }
+    }
+
     /// The verdict so far.
     #[must_use]
     pub fn finish(self) -> ChainCheck {

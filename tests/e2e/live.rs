@@ -34,7 +34,7 @@ async fn open(server: &Server) -> Socket {
         "Sec-WebSocket-Protocol",
         "graphql-transport-ws".parse().expect("a header value"),
     );
-    let (mut socket, response) = tokio_tungstenite::connect_async(request)
+    let (socket, response) = tokio_tungstenite::connect_async(request)
         .await
         .expect("the WebSocket upgrade succeeds");
     assert_eq!(

@@ -178,6 +178,30 @@ async fn verify_passes_untouched_and_locates_tampering() {
     }
     assert!(yika_verify(data.path()).0, "restored");
 
+    // An event whose stored time no longer parses is a break where it stands, not a crash.
+    sql(
+        log.clone(),
+        "UPDATE events SET recorded_at = 'yesterday' WHERE position = 3",
+    )
+    .await;
+    let (ok, report) = yika_verify(data.path());
+    assert!(!ok, "{report}");
+    assert!(report.contains("hash chain: BROKEN"), "{report}");
+    assert!(report.contains("log: BROKEN at position 3"), "{report}");
+    assert!(
+        report.contains("event 3 can no longer be read from the log"),
+        "{report}"
+    );
+    sql(
+        log.clone(),
+        &format!(
+            "UPDATE events SET recorded_at = '{}' WHERE position = 3",
+            yika_store::sqlite::format_time(originals[2].recorded_at)
+        ),
+    )
+    .await;
+    assert!(yika_verify(data.path()).0, "restored");
+
     // The last event deleted by hand: the chain of what is left is intact, but the views
     // applied one more event; verify names it, and a server refuses to project new events
     // onto views built from a log that has lost some.

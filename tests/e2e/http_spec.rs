@@ -110,6 +110,31 @@ async fn deep_queries_are_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_nested_in_pages_are_refused() {
+    // Goal: a page's selection weighs once per item it may hold: a full page of accounts with
+    // every field passes validation (and is then refused only for want of a token), a page of
+    // statements inside a page of accounts is refused as too complex before anything runs.
+    let server = Server::start();
+    let full_page = "{ accounts(first: 200) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id kind status patientId cardNo insuranceScheme balance deposited deducted reversed refunded inArrears lastActivityAt revision } } } }";
+    let answer = server.gql(None, full_page, serde_json::json!({})).await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{answer}"
+    );
+    let nested = "query($n: Int) { accounts(first: 200) { edges { node { statement(first: $n) { edges { node { type position } } } } } } }";
+    let answer = server
+        .gql(None, nested, serde_json::json!({ "n": 200 }))
+        .await;
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too complex"),
+        "{answer}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphql_http_audit_reports_no_must_failure() {
     // Goal: the graphql-http project's auditServer finds no MUST failure. Needs node and
     // `npm ci` in tests/graphql-http-audit (done by .ci/run); YIKA_REQUIRE_AUDIT=1 makes a

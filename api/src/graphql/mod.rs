@@ -26,8 +26,9 @@ pub type YikaSchema = Schema<Query, Mutation, live::Live>;
 
 /// The deepest query accepted.
 pub const MAX_DEPTH: usize = 12;
-/// The most complex query accepted (fields counted, lists weighted by async-graphql).
-pub const MAX_COMPLEXITY: usize = 2_000;
+/// The most complex query accepted: fields counted, a page's selection counted once per item
+/// it may hold (`first`), so pages nested in pages are refused.
+pub const MAX_COMPLEXITY: usize = 10_000;
 
 /// Builds the schema; `app` is `None` only to export the SDL.
 #[must_use]
@@ -71,6 +72,11 @@ pub(crate) const DEFAULT_PAGE: i32 = 50;
 pub(crate) const DEFAULT_EVENT_PAGE: i32 = 100;
 /// A deduction's quantity when absent or null.
 const DEFAULT_QUANTITY: i32 = 1;
+
+/// The weight of a page's selection in the query's complexity: the items it may hold.
+pub(crate) fn page_weight(first: Option<i32>, default: i32) -> usize {
+    usize::try_from(first.unwrap_or(default)).map_or(1, |n| n.clamp(1, MAX_PAGE))
+}
 
 /// Checks a page size against the limit; an absent or null `first` is the field's default
 /// (the contract's `first: Int = N` is nullable, so a client may pass a null variable).
@@ -150,6 +156,7 @@ impl CoreQuery {
     }
 
     /// Accounts in the order they were opened, filtered, in pages of at most 200.
+    #[graphql(complexity = "page_weight(first, DEFAULT_PAGE) * child_complexity")]
     async fn accounts(
         &self,
         ctx: &Context<'_>,

@@ -300,6 +300,7 @@ pub struct ReportQuery;
 #[Object]
 impl ReportQuery {
     /// Shift reports, in the order they were opened. A cashier sees only their own shifts.
+    #[graphql(complexity = "super::page_weight(first, super::DEFAULT_PAGE) * child_complexity")]
     async fn shifts(
         &self,
         ctx: &Context<'_>,
@@ -466,6 +467,9 @@ impl ReportQuery {
     /// Every event with its actor, time, type, stream, position, hash and payload, in log order,
     /// filtered; cursors are positions, so pages walk every event once while new ones arrive.
     /// Finance and audit roles; a cashier only for one of their own shifts (`shiftId`).
+    #[graphql(
+        complexity = "super::page_weight(first, super::DEFAULT_EVENT_PAGE) * child_complexity"
+    )]
     async fn audit_trail(
         &self,
         ctx: &Context<'_>,

@@ -115,6 +115,9 @@ impl Account {
     /// The account's events, oldest first, from the event log itself. Finance and audit roles,
     /// and a CASHIER (who prints it for the patient at the window, decision 0021); a DEPARTMENT
     /// may not read what other departments charged.
+    #[graphql(
+        complexity = "super::page_weight(first, super::DEFAULT_EVENT_PAGE) * child_complexity"
+    )]
     async fn statement(
         &self,
         ctx: &Context<'_>,

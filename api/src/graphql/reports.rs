@@ -487,13 +487,15 @@ impl ReportQuery {
             app.read.audit_positions(&view_filter, first, after).await?;
         let has_next_page = positions.len() > first;
         positions.truncate(first);
-        let mut edges = Vec::with_capacity(positions.len());
-        for position in positions {
-            edges.push(EventEdge {
+        let edges = super::types::logged_events(app, &positions)
+            .await?
+            .into_iter()
+            .zip(&positions)
+            .map(|(node, position)| EventEdge {
                 cursor: position.to_string(),
-                node: super::types::logged_event(app, position).await?,
-            });
-        }
+                node,
+            })
+            .collect();
         Ok(EventConnection::page(edges, has_next_page, total_count))
     }
 

@@ -271,6 +271,41 @@ impl EventConnection {
     }
 }
 
+/// The events at `positions` (ascending) of the log, which an index of the views has pointed
+/// at. Positions close together are read in one range (a dense filter reads a page in one or a
+/// few reads); each gap of more than [`RANGE_GAP`] starts another read.
+pub(super) async fn logged_events(
+    app: &crate::app::App,
+    positions: &[u64],
+) -> GqlResult<Vec<LedgerEvent>> {
+    const RANGE_GAP: u64 = 8;
+    let mut events = Vec::with_capacity(positions.len());
+    let mut rest = positions;
+    while let Some(&start) = rest.first() {
+        let run = rest
+            .windows(2)
+            .position(|w| w[1] <= w[0] || w[1] - w[0] > RANGE_GAP)
+            .map_or(rest.len(), |i| i + 1);
+        let end = rest[run - 1];
+        let span = usize::try_from(end - start + 1).unwrap_or(usize::MAX);
+        let read = app.store.read_all(start.saturating_sub(1), span).await?;
+        for &position in &rest[..run] {
+            let event = read
+                .iter()
+                .find(|e| e.position == position)
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::Internal(format!(
+                        "event {position} is in the index but not in the log"
+                    ))
+                })?;
+            events.push(LedgerEvent(event));
+        }
+        rest = &rest[run..];
+    }
+    Ok(events)
+}
+
 /// The event at `position` of the log, which an index of the views has pointed at.
 pub(super) async fn logged_event(app: &crate::app::App, position: u64) -> GqlResult<LedgerEvent> {
     yika_store::read_at(app.store.as_ref(), position)

@@ -72,23 +72,23 @@ impl ProjectionRunner {
         if room == 0 {
             return Ok(0);
         }
-        let events = self
+        // The batch is read from the checkpoint's own event on, which must be the event the
+        // views applied there: if the log lost it, or was rewritten, or is another ledger's log
+        // altogether (a replica pointed at another event store), new events must never be
+        // projected onto these views.
+        let mut events = self
             .store
-            .read_all(checkpoint, BATCH_EVENTS.min(room))
+            .read_all(
+                checkpoint.saturating_sub(1),
+                BATCH_EVENTS.min(room) + usize::from(checkpoint > 0),
+            )
             .await?;
+        if checkpoint > 0 {
+            self.check_applied(&mut tx, checkpoint, events.first())
+                .await?;
+            events.remove(0);
+        }
         let Some(last) = events.last().map(|e| e.position) else {
-            // Nothing after the checkpoint. If the log now ends before it, events the views
-            // were built from have been removed: never project new events onto those views.
-            if checkpoint > 0 {
-                let head = self.store.head_position().await?;
-                if head < checkpoint {
-                    return Err(ProjectionError::Corrupt(format!(
-                        "the log ends at position {head} but the views were built from {checkpoint} events: \
-                         events {}..={checkpoint} are missing from the log (run `yika verify`)",
-                        head + 1
-                    )));
-                }
-            }
             return Ok(0);
         };
         for (offset, recorded) in events.iter().enumerate() {
@@ -120,6 +120,37 @@ impl ProjectionRunner {
         tx.commit().await?;
         self.read.applied_to(last);
         Ok(events.len() as u64)
+    }
+
+    /// Checks that `logged`, read from the log at the views' checkpoint, is the event the views
+    /// applied there (by the hash the audit index recorded; views built before it recorded
+    /// hashes are not checked).
+    async fn check_applied(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        checkpoint: u64,
+        logged: Option<&yika_store::RecordedEvent>,
+    ) -> Result<(), ProjectionError> {
+        let Some(logged) = logged.filter(|e| e.position == checkpoint) else {
+            return Err(ProjectionError::Corrupt(format!(
+                "event {checkpoint}, the last the views applied, is missing from the log: \
+                 events were removed from it (run `yika verify`)"
+            )));
+        };
+        let seen: Option<Option<String>> =
+            sqlx::query_scalar("SELECT hash FROM audit_index WHERE position = $1")
+                .bind(i64::try_from(checkpoint).expect("position fits"))
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(Some(seen)) = seen
+            && seen != logged.hash
+        {
+            return Err(ProjectionError::Corrupt(format!(
+                "event {checkpoint} in the log is not the event the views applied there: the views \
+                 were built from another log, or this one was rewritten (run `yika verify`)"
+            )));
+        }
+        Ok(())
     }
 
     /// Runs until the process ends: catch up, then wait for the store's wake-up (or the poll

@@ -1,6 +1,8 @@
 //! Store selection by URL, for every subcommand: flags and environment variables, the
 //! KurrentDB client behind `kurrentdb://`/`esdb://`, and `yika bench` on each backend.
 
+use serde_json::json;
+
 use crate::support::*;
 
 /// A local port with nothing listening on it.
@@ -51,7 +53,8 @@ fn kurrentdb_urls_reach_the_kurrentdb_client_in_every_subcommand() {
                         .env_remove("YIKA_EVENT_STORE")
                         .args(["--event-store", &url]);
                 }
-                let output = command.args(subcommand).output().expect("yika runs");
+                command.args(subcommand);
+                let output = output_of_ending(command);
                 let stderr = String::from_utf8_lossy(&output.stderr);
                 assert!(
                     !output.status.success(),
@@ -237,4 +240,43 @@ fn sqlite_urls_name_files_anywhere_and_create_them() {
     assert!(yika(&["verify"]).contains("events checked: 1\n"));
     assert!(events.exists() && views.exists());
     assert!(!data.join("events.db").exists() && !data.join("read.db").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn views_are_never_applied_from_another_ledgers_log() {
+    // Goal: a server pointed at views built from one ledger and the log of another (a replica
+    // misconfigured with another event store) refuses to start instead of projecting the other
+    // log's events onto those views; with its own log it starts.
+    let server = Server::start_in(Ledger::sqlite_dir(
+        tempfile::tempdir().expect("a temporary directory"),
+    ));
+    let admin = server.staff_add("A1", "Admin", "ADMIN", None);
+    // A request that authenticates waits for the views: they now hold the registration.
+    server
+        .ok(&admin.token, "{ me { staffNo } }", json!({}))
+        .await;
+    let first = server.stop();
+    let other = Ledger::sqlite_dir(tempfile::tempdir().expect("a temporary directory"));
+    staff_add_to(&other, "B1", "Someone else", "ADMIN", None);
+    let views = format!("sqlite://{}", first.path().join("read.db").display());
+    let mut command = std::process::Command::new(YIKA);
+    command
+        .arg("--data")
+        .arg(other.path())
+        .args(["--read-store", &views, "serve", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "off")
+        .env_remove("YIKA_EVENT_STORE")
+        .env_remove("YIKA_READ_STORE");
+    let output = output_of_ending(command);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the server must not start");
+    assert!(
+        stderr.contains("is not the event the views applied there"),
+        "{stderr}"
+    );
+    // The views' own ledger still serves.
+    let again = Server::start_in(first);
+    again
+        .ok(&admin.token, "{ me { staffNo } }", json!({}))
+        .await;
 }

@@ -567,3 +567,26 @@ pub fn utc_in(offset_secs: i64) -> String {
         secs % 60
     )
 }
+
+/// Runs a `yika` command that must end by itself (a refusal to start, say) and returns its
+/// output; fails the test, killing it, when it runs for a minute (a server that started).
+pub fn output_of_ending(mut command: Command) -> std::process::Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("yika starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().expect("waitable").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("its output");
+            panic!(
+                "{command:?} did not end: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("its output")
+}

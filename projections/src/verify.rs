@@ -193,9 +193,13 @@ pub async fn compare_views(
                     let live_digest = digest(&mut tx, table).await?;
                     let replay_digest = digest(&mut replayed, table).await?;
                     if live_digest != replay_digest {
+                        let at = first_difference(&mut tx, &mut replayed, table).await?;
                         mismatches.push(format!(
-                            "{table}: the live rows differ from a replay of the log ({} live, {} replayed)",
-                            live_digest.rows, replay_digest.rows
+                            "{table}: the live rows differ from a replay of the log ({} live, {} replayed){}",
+                            live_digest.rows,
+                            replay_digest.rows,
+                            at.map(|at| format!("; first difference: {at}"))
+                                .unwrap_or_default()
                         ));
                     }
                 }
@@ -219,10 +223,100 @@ struct Digest {
     sum: [u64; 4],
 }
 
+/// A row as its cells (column name, value as `i<n>`, `t<len>:<text>` or `null`), by name.
+fn cells(row: &sqlx::any::AnyRow) -> Result<Vec<(String, String)>, ProjectionError> {
+    use sqlx::{Column as _, Row as _};
+    let mut cells: Vec<(String, String)> = Vec::with_capacity(row.len());
+    for (i, column) in row.columns().iter().enumerate() {
+        let value = if let Ok(number) = row.try_get::<Option<i64>, _>(i) {
+            number.map_or_else(|| "null".to_owned(), |n| format!("i{n}"))
+        } else {
+            let text: Option<String> = row.try_get(i)?;
+            text.map_or_else(|| "null".to_owned(), |t| format!("t{}:{t}", t.len()))
+        };
+        cells.push((column.name().to_owned(), value));
+    }
+    cells.sort();
+    Ok(cells)
+}
+
+/// The first row where two copies of a table differ, both read in the same order (by every
+/// column, by name, nulls first), described by its first column and the cells that differ.
+async fn first_difference(
+    live: &mut sqlx::AnyConnection,
+    replayed: &mut sqlx::AnyConnection,
+    table: &str,
+) -> Result<Option<String>, ProjectionError> {
+    use futures::TryStreamExt as _;
+    let one = format!("SELECT * FROM {table} LIMIT 1");
+    let sample = match sqlx::query(sqlx::AssertSqlSafe(one.clone()))
+        .fetch_optional(&mut *live)
+        .await?
+    {
+        Some(row) => Some(row),
+        None => {
+            sqlx::query(sqlx::AssertSqlSafe(one))
+                .fetch_optional(&mut *replayed)
+                .await?
+        }
+    };
+    let Some(sample) = sample else {
+        return Ok(None);
+    };
+    // Rows are named by the table's first column (its key, in every view table).
+    let key_name = {
+        use sqlx::{Column as _, Row as _};
+        sample.columns().first().map(|c| c.name().to_owned())
+    };
+    let names: Vec<String> = cells(&sample)?.into_iter().map(|(name, _)| name).collect();
+    let order = names
+        .iter()
+        .map(|n| format!("\"{n}\" NULLS FIRST"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("SELECT * FROM {table} ORDER BY {order}");
+    let mut left = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).fetch(&mut *live);
+    let mut right = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *replayed);
+    loop {
+        let (l, r) = (left.try_next().await?, right.try_next().await?);
+        let (l, r) = match (l, r) {
+            (None, None) => return Ok(None),
+            (l, r) => (
+                l.as_ref().map(cells).transpose()?,
+                r.as_ref().map(cells).transpose()?,
+            ),
+        };
+        if l == r {
+            continue;
+        }
+        let key = |c: &Vec<(String, String)>| {
+            c.iter()
+                .find(|(n, _)| Some(n) == key_name.as_ref())
+                .map(|(n, v)| format!("{n} = {v}"))
+                .unwrap_or_default()
+        };
+        return Ok(Some(match (l, r) {
+            (Some(l), None) => format!("a live row the replay does not have ({})", key(&l)),
+            (None, Some(r)) => format!("a replayed row the live views do not have ({})", key(&r)),
+            (Some(l), Some(r)) => {
+                let differing: Vec<String> = l
+                    .iter()
+                    .zip(&r)
+                    .filter(|(a, b)| a != b)
+                    .map(|((name, live), (_, replay))| {
+                        format!("{name} live {live}, replayed {replay}")
+                    })
+                    .collect();
+                format!("row {} ({})", key(&l), differing.join("; "))
+            }
+            (None, None) => unreachable!("handled above"),
+        }));
+    }
+}
+
 async fn digest(conn: &mut sqlx::AnyConnection, table: &str) -> Result<Digest, ProjectionError> {
     use futures::TryStreamExt as _;
     use sha2::{Digest as _, Sha256};
-    use sqlx::{Column as _, Row as _};
     let mut digest = Digest {
         rows: 0,
         sum: [0; 4],
@@ -230,17 +324,7 @@ async fn digest(conn: &mut sqlx::AnyConnection, table: &str) -> Result<Digest, P
     let sql = format!("SELECT * FROM {table}");
     let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *conn);
     while let Some(row) = rows.try_next().await? {
-        let mut cells: Vec<(String, String)> = Vec::with_capacity(row.len());
-        for (i, column) in row.columns().iter().enumerate() {
-            let value = if let Ok(number) = row.try_get::<Option<i64>, _>(i) {
-                number.map_or_else(|| "null".to_owned(), |n| format!("i{n}"))
-            } else {
-                let text: Option<String> = row.try_get(i)?;
-                text.map_or_else(|| "null".to_owned(), |t| format!("t{}:{t}", t.len()))
-            };
-            cells.push((column.name().to_owned(), value));
-        }
-        cells.sort();
+        let cells = cells(&row)?;
         let mut hasher = Sha256::new();
         for (name, value) in &cells {
             hasher.update(name.as_bytes());

@@ -92,6 +92,10 @@ async fn verify_passes_untouched_and_locates_tampering() {
         pg(&url, "UPDATE accounts SET balance_fen = balance_fen + 1").await;
         let (ok, report) = verify();
         assert!(!ok && report.contains("MISMATCH accounts"), "{report}");
+        assert!(
+            report.contains("balance_fen live i6767, replayed i6766"),
+            "{report}"
+        );
         pg(&url, "UPDATE accounts SET balance_fen = balance_fen - 1").await;
         pg(&url, &format!("UPDATE events SET payload = replace(payload, '12.34', '1.34') WHERE position = {events}")).await;
         let (ok, report) = verify();
@@ -127,6 +131,15 @@ async fn verify_passes_untouched_and_locates_tampering() {
     let (ok, report) = yika_verify(data.path());
     assert!(!ok, "{report}");
     assert!(report.contains("MISMATCH accounts"), "{report}");
+    // …and located: the card's row, and the cell that differs.
+    assert!(
+        report.contains(&format!("first difference: row account_id = t36:{card}")),
+        "{report}"
+    );
+    assert!(
+        report.contains("balance_fen live i6767, replayed i6766"),
+        "{report}"
+    );
     sql(read, "UPDATE accounts SET balance_fen = balance_fen - 1").await;
     assert!(yika_verify(data.path()).0);
 

@@ -202,3 +202,35 @@ async fn reopen() {
     .await;
     database.drop_now().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_refuses_updates_deletes_and_truncation() {
+    // Goal: an UPDATE, DELETE or TRUNCATE of events, by mistake or by hand, is refused by the append-only triggers and changes nothing; appends go on.
+    let Some(database) = Database::create("the_log_refuses_updates_deletes_and_truncation").await
+    else {
+        return;
+    };
+    let store = Arc::new(PostgresEventStore::connect(&database.url).await.unwrap());
+    fill(&*store, 5).await;
+    {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::PgConnection::connect(&database.url).await.unwrap();
+        for statement in [
+            "UPDATE events SET payload = '{}' WHERE position = 2",
+            "DELETE FROM events WHERE position = 5",
+            "TRUNCATE events",
+        ] {
+            let error = sqlx::query(sqlx::AssertSqlSafe(statement))
+                .execute(&mut conn)
+                .await
+                .expect_err(statement);
+            assert!(error.to_string().contains("append-only"), "{error}");
+        }
+        conn.close().await.unwrap();
+    }
+    assert_chain_intact(&*store, 5).await;
+    fill(&*store, 2).await;
+    assert_chain_intact(&*store, 7).await;
+    store.close().await;
+    database.drop_now().await;
+}

@@ -36,11 +36,49 @@ where
     store.close().await;
 }
 
-/// A plain connection to the file, outside the store (as an attacker or a DBA would have).
+/// A plain connection to the file, outside the store, by someone set on changing the log: the
+/// append-only triggers are dropped first.
 async fn raw(path: &Path) -> SqliteConnection {
+    let mut conn = guarded(path).await;
+    sqlx::raw_sql(
+        "DROP TRIGGER events_append_only_update; DROP TRIGGER events_append_only_delete;",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("the triggers are dropped");
+    conn
+}
+
+/// A plain connection to the file, outside the store, with the log's triggers in place.
+async fn guarded(path: &Path) -> SqliteConnection {
     SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
         .await
         .expect("raw connection")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_refuses_updates_and_deletes() {
+    // Goal: an UPDATE or DELETE of an event in the file, by mistake or by hand, is refused by the
+    // append-only triggers and changes nothing; appends go on.
+    let (_dir, path, store) = fresh().await;
+    fill(&*store, 5).await;
+    let mut conn = guarded(&path).await;
+    for statement in [
+        "UPDATE events SET payload = '{}' WHERE position = 2",
+        "DELETE FROM events WHERE position = 5",
+        "DELETE FROM events",
+    ] {
+        let error = sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&mut conn)
+            .await
+            .expect_err(statement);
+        assert!(error.to_string().contains("append-only"), "{error}");
+    }
+    conn.close().await.unwrap();
+    assert_chain_intact(&*store, 5).await;
+    fill(&*store, 2).await;
+    assert_chain_intact(&*store, 7).await;
+    store.close().await;
 }
 
 // ----- conformance -----
@@ -81,22 +119,6 @@ async fn conformance_reopen() {
 }
 
 // ----- SQLite only -----
-
-/// Appends `count` events over three streams, one event per append.
-async fn fill(store: &dyn EventStore, count: u64) {
-    for n in 0..count {
-        let stream = format!("fill-{}", n % 3);
-        committed(
-            store
-                .append(single(
-                    &stream,
-                    ExpectedRevision::Any,
-                    numbered(&stream, n, 1),
-                ))
-                .await,
-        );
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edited_payload_breaks_the_chain_at_its_position() {

@@ -20,25 +20,38 @@ fn yika_verify(data: &std::path::Path) -> (bool, String) {
     )
 }
 
+/// Runs `statement` on a SQLite file, as someone set on changing it: the log's append-only
+/// triggers are dropped first.
 async fn sql(path: std::path::PathBuf, statement: &str) {
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(path)
         .connect()
         .await
         .expect("the file opens");
+    sqlx::raw_sql(
+        "DROP TRIGGER IF EXISTS events_append_only_update; \
+         DROP TRIGGER IF EXISTS events_append_only_delete;",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("the triggers are dropped");
     sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
         .execute(&mut conn)
         .await
         .expect("the statement runs");
 }
 
+/// Runs `statement` on the PostgreSQL database as its owner set on changing it: the log's
+/// append-only triggers are disabled first.
 async fn pg(url: &str, statement: &str) {
     use sqlx::Connection as _;
     let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
-        .execute(&mut conn)
-        .await
-        .expect("the statement runs");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER TABLE events DISABLE TRIGGER USER; {statement}"
+    )))
+    .execute(&mut conn)
+    .await
+    .expect("the statement runs");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -271,6 +284,13 @@ async fn set_event(path: &std::path::Path, position: u64, metadata: &str, hash: 
         .connect()
         .await
         .expect("the file opens");
+    sqlx::raw_sql(
+        "DROP TRIGGER IF EXISTS events_append_only_update; \
+         DROP TRIGGER IF EXISTS events_append_only_delete;",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("the triggers are dropped");
     sqlx::query("UPDATE events SET metadata = ?, hash = ? WHERE position = ?")
         .bind(metadata)
         .bind(hash)

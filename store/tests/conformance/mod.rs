@@ -71,6 +71,24 @@ pub fn numbered(stream: &str, from: u64, count: u64) -> Vec<NewEvent> {
         .collect()
 }
 
+/// Appends `count` events over three streams, one event per append (used by the SQLite and
+/// PostgreSQL tests of what only they have: tampering with the tables).
+#[allow(dead_code)]
+pub async fn fill(store: &dyn EventStore, count: u64) {
+    for n in 0..count {
+        let stream = format!("fill-{}", n % 3);
+        committed(
+            store
+                .append(single(
+                    &stream,
+                    ExpectedRevision::Any,
+                    numbered(&stream, n, 1),
+                ))
+                .await,
+        );
+    }
+}
+
 /// A write of `events` to `stream`.
 pub fn write(stream: &str, expected: ExpectedRevision, events: Vec<NewEvent>) -> StreamWrite {
     StreamWrite {

@@ -5,6 +5,17 @@ use serde_json::json;
 
 use crate::support::*;
 
+/// Runs a `yika` command that must succeed and returns what it printed.
+fn stdout_of_success(mut command: std::process::Command) -> String {
+    let output = command.env("RUST_LOG", "off").output().expect("yika runs");
+    assert!(
+        output.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
 /// A local port with nothing listening on it.
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
@@ -87,21 +98,14 @@ fn the_stores_can_be_chosen_by_environment_variables() {
     let url = ledger.postgres_url().expect("a PostgreSQL ledger");
     let elsewhere = tempfile::tempdir().expect("a temporary directory");
     let yika = |args: &[&str]| {
-        let output = std::process::Command::new(YIKA)
+        let mut command = std::process::Command::new(YIKA);
+        command
             .arg("--data")
             .arg(elsewhere.path())
             .args(args)
-            .env("RUST_LOG", "off")
             .env("YIKA_EVENT_STORE", &url)
-            .env("YIKA_READ_STORE", &url)
-            .output()
-            .expect("yika runs");
-        assert!(
-            output.status.success(),
-            "yika {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("UTF-8")
+            .env("YIKA_READ_STORE", &url);
+        stdout_of_success(command)
     };
     yika(&[
         "staff",
@@ -207,7 +211,8 @@ fn sqlite_urls_name_files_anywhere_and_create_them() {
     std::fs::create_dir_all(events.parent().unwrap()).unwrap();
     let data = dir.path().join("data");
     let yika = |args: &[&str]| {
-        let output = std::process::Command::new(YIKA)
+        let mut command = std::process::Command::new(YIKA);
+        command
             .arg("--data")
             .arg(&data)
             .arg("--event-store")
@@ -215,17 +220,9 @@ fn sqlite_urls_name_files_anywhere_and_create_them() {
             .arg("--read-store")
             .arg(format!("sqlite://{}", views.display()))
             .args(args)
-            .env("RUST_LOG", "off")
             .env_remove("YIKA_EVENT_STORE")
-            .env_remove("YIKA_READ_STORE")
-            .output()
-            .expect("yika runs");
-        assert!(
-            output.status.success(),
-            "yika {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("UTF-8")
+            .env_remove("YIKA_READ_STORE");
+        stdout_of_success(command)
     };
     yika(&[
         "staff",

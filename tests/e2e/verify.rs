@@ -20,9 +20,9 @@ fn yika_verify(data: &std::path::Path) -> (bool, String) {
     )
 }
 
-/// Runs `statement` on a SQLite file, as someone set on changing it: the log's append-only
-/// triggers are dropped first.
-async fn sql(path: std::path::PathBuf, statement: &str) {
+/// A connection to a SQLite file by someone set on changing it: the log's append-only triggers
+/// are dropped first.
+async fn tampering(path: &std::path::Path) -> sqlx::SqliteConnection {
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(path)
         .connect()
@@ -35,6 +35,12 @@ async fn sql(path: std::path::PathBuf, statement: &str) {
     .execute(&mut conn)
     .await
     .expect("the triggers are dropped");
+    conn
+}
+
+/// Runs `statement` on a SQLite file, as someone set on changing it.
+async fn sql(path: std::path::PathBuf, statement: &str) {
+    let mut conn = tampering(&path).await;
     sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
         .execute(&mut conn)
         .await
@@ -279,18 +285,7 @@ async fn read_log(path: &std::path::Path) -> Vec<yika_store::RecordedEvent> {
 
 /// Overwrites an event's metadata and hash in the SQLite log at `path`.
 async fn set_event(path: &std::path::Path, position: u64, metadata: &str, hash: &str) {
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(path)
-        .connect()
-        .await
-        .expect("the file opens");
-    sqlx::raw_sql(
-        "DROP TRIGGER IF EXISTS events_append_only_update; \
-         DROP TRIGGER IF EXISTS events_append_only_delete;",
-    )
-    .execute(&mut conn)
-    .await
-    .expect("the triggers are dropped");
+    let mut conn = tampering(path).await;
     sqlx::query("UPDATE events SET metadata = ?, hash = ? WHERE position = ?")
         .bind(metadata)
         .bind(hash)

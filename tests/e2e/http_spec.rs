@@ -181,6 +181,14 @@ async fn health_readiness_and_metrics() {
     server
         .refused(Some(&cast.lab.token), named, serde_json::json!({}))
         .await;
+    // A stranger's operation names are not counted one by one.
+    server
+        .refused(
+            None,
+            "query Stranger1 { me { staffNo } }",
+            serde_json::json!({}),
+        )
+        .await;
     let base = server.url.trim_end_matches("/graphql");
     let client = reqwest::Client::new();
     let health = client.get(format!("{base}/healthz")).send().await.unwrap();
@@ -219,4 +227,9 @@ async fn health_readiness_and_metrics() {
         value("yika_graphql_requests_total{operation=\"OpenShift\",outcome=\"error\"}"),
         1.0
     );
+    assert_eq!(
+        value("yika_graphql_requests_total{operation=\"unauthenticated\",outcome=\"error\"}"),
+        1.0
+    );
+    assert!(!text.contains("Stranger1"), "{text}");
 }

@@ -218,6 +218,9 @@ async fn run(cli: Cli) -> Result<()> {
             settlement_time,
             read_only,
         } => {
+            if !read_only {
+                crate::refuse_writes_to_a_replay(&locations)?;
+            }
             let settlement_time = chrono::NaiveTime::parse_from_str(&settlement_time, "%H:%M")
                 .map_err(|_| format!("--settlement-time must be HH:MM, got {settlement_time:?}"))?;
             serve(
@@ -256,6 +259,7 @@ async fn run(cli: Cli) -> Result<()> {
                     json,
                 },
         } => {
+            crate::refuse_writes_to_a_replay(&locations)?;
             let stores = open_stores(&locations).await?;
             let (app, _runner) = application(&stores);
             let input = RegisterStaff {
@@ -450,6 +454,16 @@ async fn replay(
     .await;
     stores.close().await;
     let replayed = replayed?;
+    let marker = into.join(crate::REPLAY_MARKER);
+    std::fs::write(
+        &marker,
+        format!(
+            "positions 1..={} of {} (made by yika replay)\n",
+            replayed.position,
+            locations.describe()
+        ),
+    )
+    .map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
     println!(
         "replayed positions 1..={} of {} into {}{}",
         replayed.position,

@@ -22,6 +22,24 @@ use yika_store::{EventStore, PostgresEventStore, SqliteEventStore};
 pub const EVENTS_FILE: &str = "events.db";
 /// The read store file inside a data directory.
 pub const READ_FILE: &str = "read.db";
+/// The file that marks a data directory made by `yika replay`: the ledger as it stood, which
+/// nothing may append to.
+pub const REPLAY_MARKER: &str = "REPLAY";
+
+/// Refuses to write to a data directory made by `yika replay` (its log must stay the source's
+/// prefix, or it proves nothing about the past).
+pub fn refuse_writes_to_a_replay(locations: &Locations) -> anyhow_like::Result<()> {
+    let marker = locations.data.join(REPLAY_MARKER);
+    if locations.event_store.is_none() && marker.exists() {
+        let what = std::fs::read_to_string(&marker).unwrap_or_default();
+        return Err(format!(
+            "{} holds a replay ({}): it is read-only; serve it with --read-only",
+            locations.data.display(),
+            what.trim()
+        ));
+    }
+    Ok(())
+}
 
 /// Where a ledger's stores are: a data directory (the embedded default: `events.db` and
 /// `read.db` in it), or server URLs for either store.

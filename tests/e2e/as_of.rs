@@ -151,6 +151,32 @@ async fn replay_until_a_time_gives_the_balances_of_then() {
         "a second replay into the same directory"
     );
 
+    // Nothing may append to the past: staff add and a writable server are refused there.
+    let refused = |args: &[&str]| {
+        let mut command = std::process::Command::new(YIKA);
+        command
+            .arg("--data")
+            .arg(&into)
+            .args(args)
+            .env("RUST_LOG", "off");
+        let output = output_of_ending(command);
+        assert!(!output.status.success(), "{args:?} on a replay");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(stderr.contains("it is read-only"), "{stderr}");
+    };
+    refused(&[
+        "staff",
+        "add",
+        "--staff-no",
+        "X1",
+        "--name",
+        "Late",
+        "--role",
+        "AUDITOR",
+    ]);
+    refused(&["serve", "--listen", "127.0.0.1:0"]);
+    assert_eq!(event_count(&into).await, copied);
+
     let as_of_dir = tempfile::TempDir::new_in(scratch.path()).expect("a directory");
     std::fs::remove_dir(as_of_dir.path()).expect("empty");
     std::fs::rename(&into, as_of_dir.path()).expect("move the replay");

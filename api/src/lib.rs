@@ -169,11 +169,7 @@ pub async fn open_stores(locations: &Locations) -> anyhow_like::Result<Stores> {
         ),
     };
     let read = match &locations.read_store {
-        // `sqlite://PATH` creates the file, as the event store's does.
-        Some(url) => match url.strip_prefix("sqlite://") {
-            Some(path) if !path.contains('?') => ReadStore::open(Path::new(path)).await,
-            _ => ReadStore::connect(url).await,
-        },
+        Some(url) => ReadStore::connect(url).await,
         None => ReadStore::open(&data.join(READ_FILE)).await,
     };
     let read = match read {

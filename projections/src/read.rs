@@ -284,7 +284,7 @@ fn sqlite_url(path: &Path) -> Result<String, ProjectionError> {
         .replace('?', "%3F")
         .replace('#', "%23")
         .replace(' ', "%20");
-    Ok(format!("sqlite://{escaped}?mode=rwc"))
+    Ok(format!("sqlite://{escaped}"))
 }
 
 impl ReadStore {
@@ -293,7 +293,8 @@ impl ReadStore {
         ReadStore::connect(&sqlite_url(path)?).await
     }
 
-    /// Opens the read store at `url`: `sqlite://…` or `postgres://…` (`postgresql://…`), and
+    /// Opens the read store at `url`: `sqlite://…` (the file is created, as the event store's
+    /// is, unless the URL names another `mode`) or `postgres://…` (`postgresql://…`), and
     /// applies its migrations (on PostgreSQL tracked in `_yika_read_migrations`, so the event
     /// store may share the database).
     pub async fn connect(url: &str) -> Result<ReadStore, ProjectionError> {
@@ -306,6 +307,14 @@ impl ReadStore {
             return Err(ProjectionError::Corrupt(format!(
                 "a read store URL starts with sqlite:// or postgres://, got {url:?}"
             )));
+        };
+        let url = match backend {
+            Backend::Sqlite => match url.split_once('?') {
+                None => format!("{url}?mode=rwc"),
+                Some((_, query)) if !query.contains("mode=") => format!("{url}&mode=rwc"),
+                Some(_) => url.to_owned(),
+            },
+            _ => url.to_owned(),
         };
         let options = AnyPoolOptions::new().max_connections(8);
         let pool = match backend {
@@ -323,7 +332,7 @@ impl ReadStore {
             }),
             Backend::Postgres => options,
         }
-        .connect(url)
+        .connect(&url)
         .await?;
         match backend {
             Backend::Sqlite => SQLITE_MIGRATOR.run(&pool).await?,

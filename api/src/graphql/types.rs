@@ -308,15 +308,8 @@ pub(super) async fn logged_events(
 
 /// The event at `position` of the log, which an index of the views has pointed at.
 pub(super) async fn logged_event(app: &crate::app::App, position: u64) -> GqlResult<LedgerEvent> {
-    yika_store::read_at(app.store.as_ref(), position)
-        .await?
-        .map(LedgerEvent)
-        .ok_or_else(|| {
-            ApiError::Internal(format!(
-                "event {position} is in the index but not in the log"
-            ))
-            .into()
-        })
+    let mut events = logged_events(app, &[position]).await?;
+    Ok(events.remove(0))
 }
 
 /// A deposit or a refund at a window.

@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::anyhow_like::Result;
-use crate::app::RegisterStaff;
+use crate::application::RegisterStaff;
+use crate::calendar::Calendar;
 use crate::{Locations, application, graphql, http, open_stores};
 
 /// Yika: an event-sourced ledger for a hospital's prepaid patient card and inpatient deposits.
@@ -226,7 +227,7 @@ async fn run(cli: Cli) -> Result<()> {
             serve(
                 &locations,
                 listen,
-                graphql::reports::Calendar {
+                Calendar {
                     time_zone,
                     settlement_time,
                 },
@@ -268,7 +269,7 @@ async fn run(cli: Cli) -> Result<()> {
                 role: role.into(),
                 department,
             };
-            let result = app.register_staff_offline(input).await;
+            let result = app.offline().register_staff(None, input).await;
             stores.close().await;
             let (staff_id, token) = result.map_err(|e| e.to_string())?;
             if json {
@@ -293,10 +294,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Export {
             what: ExportCommand::Schema,
         } => {
-            print!(
-                "{}",
-                graphql::schema(None, graphql::reports::Calendar::default()).sdl()
-            );
+            print!("{}", graphql::schema(None, Calendar::default()).sdl());
             Ok(())
         }
         Command::Bench { writers, events } => crate::bench::run(&locations, &writers, events).await,
@@ -306,7 +304,7 @@ async fn run(cli: Cli) -> Result<()> {
 async fn serve(
     locations: &Locations,
     listen: SocketAddr,
-    calendar: graphql::reports::Calendar,
+    calendar: Calendar,
     read_only: bool,
 ) -> Result<()> {
     let stores = open_stores(locations).await?;
@@ -381,11 +379,12 @@ async fn report_workload(
         .catch_up()
         .await
         .map_err(|e| format!("bringing the views up to date: {e}"))?;
-    let calendar = graphql::reports::Calendar {
+    let calendar = Calendar {
         time_zone,
         ..Default::default()
     };
-    let (table, _) = graphql::workload::table(&app, calendar, first, last)
+    let (table, _) = app
+        .workload_table(calendar, first, last)
         .await
         .map_err(|e| e.to_string())?;
     let separator = if csv { "," } else { "\t" };

@@ -62,7 +62,10 @@ fn domain_code(error: &DomainError) -> &'static str {
         | DomainError::InvalidDepartment { .. }
         | DomainError::BalanceNotZero(_)
         | DomainError::ReversalExceedsRemaining { .. } => "VALIDATION",
-        DomainError::AccountNotFound | DomainError::DeductionNotFound(_) => "NOT_FOUND",
+        DomainError::AccountNotFound
+        | DomainError::DeductionNotFound(_)
+        | DomainError::ShiftNotFound(_)
+        | DomainError::StaffNotFound(_) => "NOT_FOUND",
         DomainError::AccountAlreadyExists(_)
         | DomainError::CardAlreadyIssued { .. }
         | DomainError::StaffNoTaken(_)
@@ -73,9 +76,11 @@ fn domain_code(error: &DomainError) -> &'static str {
         DomainError::InsufficientBalance { .. } | DomainError::NothingToRefund(_) => {
             "INSUFFICIENT_BALANCE"
         }
-        DomainError::ReversalByOtherDepartment { .. } | DomainError::ShiftOfAnotherCashier(_) => {
-            "FORBIDDEN"
-        }
+        DomainError::ReversalByOtherDepartment { .. }
+        | DomainError::ShiftOfAnotherCashier(_)
+        | DomainError::RoleRequired(_)
+        | DomainError::ForAnotherDepartment
+        | DomainError::CountByOtherRole => "FORBIDDEN",
         DomainError::ShiftNotOpen(_) => "SHIFT_NOT_OPEN",
         DomainError::InsufficientCash { .. } => "INSUFFICIENT_CASH",
         DomainError::AlreadySettled(_) => "ALREADY_SETTLED",

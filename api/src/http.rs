@@ -27,13 +27,12 @@ use tokio::sync::Semaphore;
 use tracing::Instrument as _;
 use uuid::Uuid;
 
-use crate::app::{Actor, App, CORRELATION_ID, token_hash};
-use crate::graphql::{Caller, YikaSchema};
+use crate::application::{App, CORRELATION_ID};
+use crate::auth::Caller;
+use crate::graphql::YikaSchema;
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// How long an unknown token waits for the staff view to catch up (staff added by the CLI).
-const STAFF_CATCH_UP: Duration = Duration::from_secs(5);
 
 /// The most WebSocket connections served at once; more are answered 503.
 pub const MAX_LIVE_CONNECTIONS: usize = 1_024;
@@ -224,7 +223,7 @@ async fn connection_init(app: App, payload: Value) -> async_graphql::Result<asyn
         .find_map(|key| payload.get(*key).and_then(Value::as_str))
         .map(|v| v.strip_prefix("Bearer ").unwrap_or(v))
         .or_else(|| payload.get("token").and_then(Value::as_str));
-    match token_caller(&app, token).await {
+    match app.authenticate(token).await {
         Caller::Staff(actor) => {
             let mut data = async_graphql::Data::default();
             data.insert(Caller::Staff(actor));
@@ -301,51 +300,7 @@ async fn caller(app: &App, headers: &HeaderMap) -> Caller {
     if token.is_none() {
         return Caller::Invalid;
     }
-    token_caller(app, token).await
-}
-
-/// Resolves a token (without "Bearer ") to a staff member.
-async fn token_caller(app: &App, token: Option<&str>) -> Caller {
-    let Some(token) = token.map(str::trim) else {
-        return Caller::Anonymous;
-    };
-    if token.is_empty() || token.len() > 256 {
-        return Caller::Invalid;
-    }
-    let hash = token_hash(token);
-    for attempt in 0..2 {
-        match app.read.staff_by_token_hash(&hash).await {
-            Ok(Some(staff)) => {
-                return Caller::Staff(Actor {
-                    staff_id: staff.staff_id,
-                    staff_no: staff.staff_no,
-                    role: staff.role,
-                    department: staff.department,
-                });
-            }
-            Ok(None) if attempt == 0 => {
-                // Staff added by `yika staff add` beside this server: let the views reach the
-                // log's head, then look again. Look again even when they already have: the
-                // runner may have applied the registration between the lookup and now.
-                let Ok(head) = app.store.head_position().await else {
-                    return Caller::Invalid;
-                };
-                if !app.read.wait_for(head, STAFF_CATCH_UP).await {
-                    tracing::warn!(
-                        head,
-                        views = app.read.position(),
-                        "the views did not reach the log's head while looking up a token"
-                    );
-                }
-            }
-            Ok(None) => return Caller::Invalid,
-            Err(error) => {
-                tracing::error!(%error, "token lookup failed");
-                return Caller::Invalid;
-            }
-        }
-    }
-    Caller::Invalid
+    app.authenticate(token).await
 }
 
 /// Reads the GraphQL parameters from a JSON object (POST body or GET query string).

@@ -2,8 +2,10 @@
 
 #![deny(unsafe_code)]
 
-pub mod app;
+pub mod application;
+pub mod auth;
 pub mod bench;
+pub mod calendar;
 pub mod cli;
 pub mod error;
 pub mod graphql;
@@ -184,10 +186,10 @@ pub async fn open_stores(locations: &Locations) -> anyhow_like::Result<Stores> {
 
 /// The application over opened stores, with its projection runner (not yet running).
 #[must_use]
-pub fn application(stores: &Stores) -> (app::App, ProjectionRunner) {
+pub fn application(stores: &Stores) -> (application::App, ProjectionRunner) {
     let runner = ProjectionRunner::new(stores.events.clone(), stores.read.clone());
     (
-        app::App::new(stores.events.clone(), stores.read.clone()),
+        application::App::new(stores.events.clone(), stores.read.clone()),
         runner,
     )
 }

@@ -1,7 +1,7 @@
 //! `yika verify` and `verifyLedger`: the hash chain over the whole log, and every live view
 //! compared with a fresh replay.
 
-use crate::app::App;
+use crate::application::App;
 use crate::error::{ApiError, ApiResult};
 
 /// The verdict.

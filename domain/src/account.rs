@@ -1,6 +1,6 @@
 //! The patient account: an outpatient card (never below zero) or an inpatient deposit account
-//! (may run into arrears). Deposits and refunds go through a cashier's open shift; the shift rule
-//! itself is checked on the [`crate::Cashier`] aggregate by the application layer.
+//! (may run into arrears). Deposits, refunds and settlements go through a cashier's open shift;
+//! that rule, the drawer and the receipt are decided with the account in [`crate::window`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -112,7 +112,6 @@ pub enum AccountCommand {
         cashier_id: StaffId,
         receipt_no: String,
     },
-    /// Close the account at zero balance.
     /// Settle an inpatient stay at discharge (出院结算).
     SettleDischarge {
         insurance_scheme: InsuranceScheme,

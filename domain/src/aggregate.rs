@@ -25,3 +25,9 @@ pub trait Aggregate: Default {
         state
     }
 }
+
+/// The one event of a decision that decides exactly one.
+pub(crate) fn single(mut events: Vec<Event>) -> Event {
+    assert_eq!(events.len(), 1, "this decision decides exactly one event");
+    events.pop().expect("one event")
+}

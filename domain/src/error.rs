@@ -1,6 +1,7 @@
 //! One typed error per business rule. The API maps each to a contract error code.
 
-use crate::ids::{AccountId, DeductionId, ShiftId};
+use crate::Role;
+use crate::ids::{AccountId, DeductionId, ShiftId, StaffId};
 use crate::money::{Money, MoneyError};
 
 /// A command refused by a business rule. Refusals write nothing.
@@ -98,4 +99,20 @@ pub enum DomainError {
     /// The shift belongs to another cashier.
     #[error("shift {0} belongs to another cashier")]
     ShiftOfAnotherCashier(ShiftId),
+    /// No shift was opened with this id.
+    #[error("shift {0} does not exist")]
+    ShiftNotFound(ShiftId),
+
+    /// The act needs another role.
+    #[error("this needs the {0} role")]
+    RoleRequired(Role),
+    /// A department acts only for itself.
+    #[error("a department deducts only for itself")]
+    ForAnotherDepartment,
+    /// A drawer is counted by an AUDITOR (surprise) or by the shift's own CASHIER (routine).
+    #[error("a count is made by an AUDITOR or the shift's cashier")]
+    CountByOtherRole,
+    /// No staff member was registered with this id.
+    #[error("staff member {0} does not exist")]
+    StaffNotFound(StaffId),
 }

@@ -26,6 +26,46 @@ pub enum Role {
     Admin,
 }
 
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 6] = [
+        Role::Cashier,
+        Role::Department,
+        Role::Controller,
+        Role::Auditor,
+        Role::Supervisor,
+        Role::Admin,
+    ];
+
+    /// The stable wire name ("CASHIER").
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Cashier => "CASHIER",
+            Role::Department => "DEPARTMENT",
+            Role::Controller => "CONTROLLER",
+            Role::Auditor => "AUDITOR",
+            Role::Supervisor => "SUPERVISOR",
+            Role::Admin => "ADMIN",
+        }
+    }
+
+    /// Finance and audit roles: they read every report and every shift.
+    #[must_use]
+    pub fn is_finance(self) -> bool {
+        matches!(
+            self,
+            Role::Controller | Role::Auditor | Role::Supervisor | Role::Admin
+        )
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Outpatient one-card or inpatient deposit account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -11,11 +11,13 @@
 #![deny(unsafe_code)]
 
 pub mod account;
+pub mod actor;
 pub mod aggregate;
 pub mod card;
 pub mod cashier;
 pub mod error;
 pub mod event;
+pub mod execution;
 pub mod ids;
 pub mod money;
 pub mod postings;
@@ -23,9 +25,11 @@ pub mod shift;
 pub mod staff;
 pub mod testing;
 pub mod text;
+pub mod window;
 pub mod workload;
 
 pub use account::{Account, AccountCommand, DischargeSplit};
+pub use actor::Actor;
 pub use aggregate::Aggregate;
 pub use card::{Card, CardCommand};
 pub use cashier::{Cashier, CashierCommand};

@@ -92,6 +92,12 @@ impl Shift {
         opening_float + self.cash_in - self.cash_out
     }
 
+    /// The number the next receipt of this shift is issued under.
+    #[must_use]
+    pub fn next_receipt_no(&self, context: &ShiftContext) -> String {
+        self.next_receipt(context).1
+    }
+
     fn next_receipt(&self, context: &ShiftContext) -> (u64, String) {
         let sequence = context.first_receipt + self.receipts_used();
         (sequence, receipt_no(&context.series, sequence))

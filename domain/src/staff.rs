@@ -76,3 +76,16 @@ impl Aggregate for Staff {
         }])
     }
 }
+
+/// Registers a staff member: an ADMIN's act, or the command line's when `actor` is `None`
+/// (which is how the first ADMIN is made).
+pub fn register(
+    actor: Option<&crate::Actor>,
+    staff: &Staff,
+    command: &StaffCommand,
+) -> Result<Event, DomainError> {
+    if let Some(actor) = actor {
+        actor.require(Role::Admin)?;
+    }
+    Ok(crate::aggregate::single(staff.decide(command)?))
+}

@@ -360,3 +360,27 @@ pub fn workload_table(
         lines,
     }
 }
+
+/// A SUPERVISOR sets the difficulty coefficients in force from a date on.
+pub fn set_coefficients(
+    actor: &crate::Actor,
+    coefficients: &Coefficients,
+    command: &CoefficientsCommand,
+) -> Result<Event, DomainError> {
+    actor.require(crate::Role::Supervisor)?;
+    Ok(crate::aggregate::single(coefficients.decide(command)?))
+}
+
+/// A SUPERVISOR records a quality deduction against a registered staff member; `target` is the
+/// staff stream the deduction's staff id was registered on (default when no such id exists).
+pub fn record_quality_deduction(
+    actor: &crate::Actor,
+    target: &crate::Staff,
+    command: &RecordQualityDeduction,
+) -> Result<Event, DomainError> {
+    actor.require(crate::Role::Supervisor)?;
+    if target.staff_id != Some(command.staff_id) {
+        return Err(DomainError::StaffNotFound(command.staff_id));
+    }
+    Ok(crate::aggregate::single(Quality.decide(command)?))
+}

@@ -203,6 +203,11 @@ fn it_refuses_an_unknown_event_type() {
         let error = Event::decode(name, Event::SCHEMA_VERSION, &payload).expect_err("unknown type");
         assert_eq!(error.event_type, name);
         assert_eq!(error.schema_version, Event::SCHEMA_VERSION);
+        assert!(
+            error.reason.contains(&format!("unknown variant `{name}`")),
+            "the reason does not name the unknown type {name:?}: {}",
+            error.reason
+        );
     }
 }
 
@@ -210,7 +215,15 @@ fn it_refuses_an_unknown_event_type() {
 fn it_refuses_a_payload_of_another_type() {
     // Goal: a payload stored under the wrong type name does not decode.
     let payload = refunded("1.00").encode();
-    assert!(Event::decode("ChargeDeducted", Event::SCHEMA_VERSION, &payload).is_err());
+    let error = Event::decode("ChargeDeducted", Event::SCHEMA_VERSION, &payload)
+        .expect_err("a refund's payload is not a deduction");
+    assert_eq!(error.event_type, "ChargeDeducted");
+    assert_eq!(error.schema_version, Event::SCHEMA_VERSION);
+    assert!(
+        error.reason.contains("missing field `deduction_id`"),
+        "the reason does not name the missing field: {}",
+        error.reason
+    );
 }
 
 #[test]
@@ -222,19 +235,43 @@ fn it_refuses_malformed_payloads_and_invalid_money() {
         v[field] = value;
         v.to_string()
     };
+    // Each bad payload, with what the reason must name.
     let bad_payloads = [
-        "{not json".to_owned(),
-        with("amount", serde_json::json!("1.005")),
-        with("amount", serde_json::json!("0.00")),
-        with("amount", serde_json::json!("-1.00")),
-        with("amount", serde_json::json!(1.5)),
-        with("method", serde_json::json!("CHEQUE")),
-        with("account_id", serde_json::json!("not-a-uuid")),
+        ("{not json".to_owned(), "key must be a string"),
+        (
+            with("amount", serde_json::json!("1.005")),
+            "at most 2 decimal places",
+        ),
+        (
+            with("amount", serde_json::json!("0.00")),
+            "must be greater than 0.00, got 0.00",
+        ),
+        (
+            with("amount", serde_json::json!("-1.00")),
+            "must be greater than 0.00, got -1.00",
+        ),
+        (
+            with("amount", serde_json::json!(1.5)),
+            "invalid type: floating point `1.5`",
+        ),
+        (
+            with("method", serde_json::json!("CHEQUE")),
+            "unknown variant `CHEQUE`",
+        ),
+        (
+            with("account_id", serde_json::json!("not-a-uuid")),
+            "UUID parsing failed",
+        ),
     ];
-    for payload in bad_payloads {
+    for (payload, problem) in bad_payloads {
+        let error = Event::decode("DepositReceived", Event::SCHEMA_VERSION, &payload)
+            .expect_err(&format!("decoded a bad payload: {payload}"));
+        assert_eq!(error.event_type, "DepositReceived");
+        assert_eq!(error.schema_version, Event::SCHEMA_VERSION);
         assert!(
-            Event::decode("DepositReceived", Event::SCHEMA_VERSION, &payload).is_err(),
-            "decoded a bad payload: {payload}"
+            error.reason.contains(problem),
+            "the reason for {payload} does not say {problem:?}: {}",
+            error.reason
         );
     }
     let good_again = with("amount", serde_json::json!("1.00"));

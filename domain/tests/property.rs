@@ -174,6 +174,11 @@ fn error_label(error: &DomainError) -> &'static str {
         DomainError::NotInpatient => "refused:NotInpatient",
         DomainError::InsuranceExceedsCharges { .. } => "refused:InsuranceExceedsCharges",
         DomainError::SelfPayWithInsurance => "refused:SelfPayWithInsurance",
+        DomainError::ShiftNotFound(_) => "refused:ShiftNotFound",
+        DomainError::RoleRequired(_) => "refused:RoleRequired",
+        DomainError::ForAnotherDepartment => "refused:ForAnotherDepartment",
+        DomainError::CountByOtherRole => "refused:CountByOtherRole",
+        DomainError::StaffNotFound(_) => "refused:StaffNotFound",
     }
 }
 

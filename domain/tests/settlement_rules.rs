@@ -56,7 +56,7 @@ fn stay() -> Vec<Event> {
 #[test]
 fn it_refunds_a_self_pay_patient_whose_deposits_exceed_the_charges() {
     // Goal: self-pay, deposits 5,000.00, charges 3,000.00: 3,000.00 applied, 2,000.00 back (退).
-    let state = given::<Account>([
+    given::<Account>([
         inpatient(),
         deposited("5000.00"),
         deducted(D1, "3000.00", LAB),
@@ -66,20 +66,18 @@ fn it_refunds_a_self_pay_patient_whose_deposits_exceed_the_charges() {
         InsuranceScheme::SelfPay,
         ["3000.00", "0.00", "3000.00", "0.00", "2000.00"],
     )]);
-    assert!(state.balance.is_zero());
 }
 
 #[test]
 fn it_has_an_insured_patient_pay_the_rest() {
     // Goal: charges 6,200.00 net of reversals; the resident scheme pays 1,000.00; the patient's
     // share 5,200.00 takes all 5,000.00 of deposits and 200.00 more is paid in (补).
-    let state = given::<Account>(stay())
+    given::<Account>(stay())
         .when(settle(InsuranceScheme::ResidentBasic, "1000.00"))
         .then([settled(
             InsuranceScheme::ResidentBasic,
             ["6200.00", "1000.00", "5000.00", "200.00", "0.00"],
         )]);
-    assert!(state.balance.is_zero());
 }
 
 #[test]

@@ -5,7 +5,10 @@ mod common;
 use common::*;
 use uuid::Uuid;
 use yika_domain::testing::given;
-use yika_domain::{Card, CardCommand, DomainError, Event, Role, Staff, StaffCommand, StaffId};
+use yika_domain::{
+    Actor, Aggregate, Card, CardCommand, DomainError, Event, Role, Staff, StaffCommand, StaffId,
+    staff,
+};
 
 const STAFF: StaffId = StaffId(Uuid::from_u128(0x57af_0001));
 const OTHER_STAFF: StaffId = StaffId(Uuid::from_u128(0x57af_0002));
@@ -239,6 +242,66 @@ fn it_treats_a_token_hash_of_the_wrong_length_as_a_programming_error() {
         token_sha256: "secret-token".to_owned(),
     };
     let _ = given::<Staff>([]).when(command);
+}
+
+// ----- who registers (staff::register) -----
+
+const ADMIN: StaffId = StaffId(Uuid::from_u128(0xad_0001));
+
+fn actor(staff_id: StaffId, role: Role) -> Actor {
+    Actor {
+        staff_id,
+        staff_no: "A-1".to_owned(),
+        role,
+        department: (role == Role::Department).then(|| LAB.to_owned()),
+    }
+}
+
+#[test]
+fn an_admin_registers_a_staff_member() {
+    // Goal: registering staff is an ADMIN's act; it records the registration decided.
+    assert_eq!(
+        staff::register(
+            Some(&actor(ADMIN, Role::Admin)),
+            &Staff::default(),
+            &register(Role::Cashier, None)
+        ),
+        Ok(registered(Role::Cashier, None))
+    );
+}
+
+#[test]
+fn only_an_admin_registers_staff() {
+    // Goal: every other role is RoleRequired(ADMIN), also for a staff number that is taken.
+    let taken = Staff::from_events(&[registered(Role::Cashier, None)]);
+    for (role, n) in Role::ALL.into_iter().zip(1_u128..) {
+        if role == Role::Admin {
+            continue;
+        }
+        let someone = actor(StaffId(Uuid::from_u128(0x0e_0000 + n)), role);
+        for number in [Staff::default(), taken.clone()] {
+            assert_eq!(
+                staff::register(Some(&someone), &number, &register(Role::Admin, None)),
+                Err(DomainError::RoleRequired(Role::Admin)),
+                "{role:?} registered staff"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_command_line_registers_without_an_actor() {
+    // Goal: with no actor (the command line), the first ADMIN is registered; the staff number's
+    // rules still hold.
+    assert_eq!(
+        staff::register(None, &Staff::default(), &register(Role::Admin, None)),
+        Ok(registered(Role::Admin, None))
+    );
+    let taken = Staff::from_events(&[registered(Role::Cashier, None)]);
+    assert_eq!(
+        staff::register(None, &taken, &register(Role::Admin, None)),
+        Err(DomainError::StaffNoTaken(STAFF_NO.to_owned()))
+    );
 }
 
 // ----- card -----

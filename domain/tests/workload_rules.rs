@@ -8,10 +8,12 @@ use common::*;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 use yika_domain::testing::given;
-use yika_domain::workload::{Act, CoefficientSet, business_type, workload_table};
+use yika_domain::workload::{
+    Act, CoefficientSet, business_type, record_quality_deduction, set_coefficients, workload_table,
+};
 use yika_domain::{
-    AccountKind, BusinessType as B, Coefficients, CoefficientsCommand, DomainError, Event,
-    InsuranceScheme, Quality, RecordQualityDeduction, StaffId,
+    AccountKind, Actor, Aggregate, BusinessType as B, Coefficients, CoefficientsCommand,
+    DomainError, Event, InsuranceScheme, Quality, RecordQualityDeduction, Role, Staff, StaffId,
 };
 
 fn d(text: &str) -> Decimal {
@@ -111,8 +113,15 @@ fn it_sets_coefficients_from_today_on_but_never_for_the_past() {
         &[(B::DischargeOutOfArea, "3.5"), (B::Deposit, "1")],
     );
     let events = given::<Coefficients>([]).when(valid).then_events();
-    assert!(
-        matches!(&events[0], Event::DifficultyCoefficientsSet { coefficients, .. } if coefficients[0].0 == B::Deposit)
+    assert_eq!(
+        events,
+        [Event::DifficultyCoefficientsSet {
+            effective_from: day(16),
+            base_ratio: d("0.7"),
+            coefficients: vec![(B::Deposit, d("1")), (B::DischargeOutOfArea, d("3.5"))],
+            set_by: staff(99),
+        }],
+        "the coefficients are stored sorted by business type"
     );
     given::<Coefficients>([])
         .when(command(day(14), day(15), "0.7", &[(B::Deposit, "1")]))
@@ -130,20 +139,35 @@ fn it_sets_coefficients_from_today_on_but_never_for_the_past() {
 
 #[test]
 fn it_refuses_nonsense_coefficients_and_ratios() {
-    // Goal: coefficients are above 0 and at most 100, each type once; the ratio in (0, 1].
-    for (ratio, coefficients) in [
-        ("0", vec![(B::Deposit, "1")]),
-        ("1.01", vec![(B::Deposit, "1")]),
-        ("0.7", vec![(B::Deposit, "0")]),
-        ("0.7", vec![(B::Deposit, "100.01")]),
-        ("0.7", vec![(B::Deposit, "1"), (B::Deposit, "2")]),
-        ("0.7", vec![]),
+    // Goal: coefficients are above 0 and at most 100, each type once; the ratio in (0, 1]; each
+    // refusal names the field at fault.
+    let ratio_error = DomainError::InvalidText {
+        field: "baseRatio",
+        reason: "must be above 0 and at most 1, with at most 4 places",
+    };
+    let coefficient_error = DomainError::InvalidText {
+        field: "coefficient",
+        reason: "must be above 0 and at most 100, with at most 4 places",
+    };
+    let list_error = DomainError::InvalidText {
+        field: "coefficients",
+        reason: "must list each business type at most once",
+    };
+    for (ratio, coefficients, error) in [
+        ("0", vec![(B::Deposit, "1")], &ratio_error),
+        ("1.01", vec![(B::Deposit, "1")], &ratio_error),
+        ("0.7", vec![(B::Deposit, "0")], &coefficient_error),
+        ("0.7", vec![(B::Deposit, "100.01")], &coefficient_error),
+        (
+            "0.7",
+            vec![(B::Deposit, "1"), (B::Deposit, "2")],
+            &list_error,
+        ),
+        ("0.7", vec![], &list_error),
     ] {
-        let result = yika_domain::Aggregate::decide(
-            &Coefficients::default(),
-            &command(day(1), day(1), ratio, &coefficients),
-        );
-        assert!(result.is_err(), "{ratio} {coefficients:?} was accepted");
+        given::<Coefficients>([])
+            .when(command(day(1), day(1), ratio, &coefficients))
+            .then_err(error.clone());
     }
 }
 
@@ -164,9 +188,20 @@ fn it_records_quality_deductions_within_bounds() {
             reason: "服务态度 complaint".to_owned(),
             recorded_by: staff(99),
         }]);
-    assert!(yika_domain::Aggregate::decide(&Quality, &record("0", "x")).is_err());
-    assert!(yika_domain::Aggregate::decide(&Quality, &record("100.01", "x")).is_err());
-    assert!(yika_domain::Aggregate::decide(&Quality, &record("1", " ")).is_err());
+    for points in ["0", "100.01", "1.005"] {
+        given::<Quality>([])
+            .when(record(points, "x"))
+            .then_err(DomainError::InvalidText {
+                field: "points",
+                reason: "must be above 0 and at most 100, with at most 2 places",
+            });
+    }
+    given::<Quality>([])
+        .when(record("1", " "))
+        .then_err(DomainError::InvalidText {
+            field: "reason",
+            reason: "must not be empty",
+        });
 }
 
 #[test]
@@ -266,4 +301,130 @@ fn a_coefficient_change_mid_month_weights_acts_before_and_after_differently() {
         recomputed, november,
         "a later change never rewrites November"
     );
+}
+
+// ----- who sets coefficients and records quality deductions -----
+
+const SUPERVISOR: StaffId = StaffId(uuid::Uuid::from_u128(0x5_0099));
+
+fn actor(staff_id: StaffId, role: Role) -> Actor {
+    Actor {
+        staff_id,
+        staff_no: "S-1".to_owned(),
+        role,
+        department: (role == Role::Department).then(|| LAB.to_owned()),
+    }
+}
+
+fn supervisor() -> Actor {
+    actor(SUPERVISOR, Role::Supervisor)
+}
+
+/// One staff member of every role but SUPERVISOR.
+fn everyone_but_a_supervisor() -> Vec<Actor> {
+    Role::ALL
+        .into_iter()
+        .zip(1_u128..)
+        .filter(|(role, _)| *role != Role::Supervisor)
+        .map(|(role, n)| actor(StaffId(uuid::Uuid::from_u128(0x0e_0000 + n)), role))
+        .collect()
+}
+
+/// The staff stream of `staff_id`, registered as a cashier.
+fn registered(staff_id: StaffId) -> Staff {
+    Staff::from_events(&[Event::StaffRegistered {
+        staff_id,
+        staff_no: "C001".to_owned(),
+        name: "王芳".to_owned(),
+        role: Role::Cashier,
+        department: None,
+        token_sha256: chars('a', 64),
+    }])
+}
+
+fn quality_deduction(against: StaffId) -> RecordQualityDeduction {
+    RecordQualityDeduction {
+        staff_id: against,
+        points: d("2"),
+        reason: "complaint".to_owned(),
+        recorded_by: SUPERVISOR,
+    }
+}
+
+#[test]
+fn a_supervisor_sets_the_coefficients() {
+    // Goal: a SUPERVISOR's set is decided like any other: the event of the set.
+    assert_eq!(
+        set_coefficients(
+            &supervisor(),
+            &Coefficients::default(),
+            &command(day(16), day(15), "0.7", &[(B::Deposit, "1")])
+        ),
+        Ok(Event::DifficultyCoefficientsSet {
+            effective_from: day(16),
+            base_ratio: d("0.7"),
+            coefficients: vec![(B::Deposit, d("1"))],
+            set_by: staff(99),
+        })
+    );
+}
+
+#[test]
+fn only_a_supervisor_sets_the_coefficients() {
+    // Goal: every other role is RoleRequired(SUPERVISOR).
+    for actor in everyone_but_a_supervisor() {
+        assert_eq!(
+            set_coefficients(
+                &actor,
+                &Coefficients::default(),
+                &command(day(16), day(15), "0.7", &[(B::Deposit, "1")])
+            ),
+            Err(DomainError::RoleRequired(Role::Supervisor)),
+            "{:?} set coefficients",
+            actor.role
+        );
+    }
+}
+
+#[test]
+fn a_supervisor_records_a_quality_deduction_against_a_registered_staff_member() {
+    // Goal: the deduction is recorded against the staff member registered under its id.
+    assert_eq!(
+        record_quality_deduction(
+            &supervisor(),
+            &registered(staff(1)),
+            &quality_deduction(staff(1))
+        ),
+        Ok(Event::QualityDeductionRecorded {
+            staff_id: staff(1),
+            points: d("2"),
+            reason: "complaint".to_owned(),
+            recorded_by: SUPERVISOR,
+        })
+    );
+}
+
+#[test]
+fn only_a_supervisor_records_a_quality_deduction() {
+    // Goal: every other role is RoleRequired(SUPERVISOR).
+    for actor in everyone_but_a_supervisor() {
+        assert_eq!(
+            record_quality_deduction(&actor, &registered(staff(1)), &quality_deduction(staff(1))),
+            Err(DomainError::RoleRequired(Role::Supervisor)),
+            "{:?} recorded a quality deduction",
+            actor.role
+        );
+    }
+}
+
+#[test]
+fn a_quality_deduction_against_an_unregistered_staff_id_is_staff_not_found() {
+    // Goal: a staff id that no one was registered under, or a staff stream of someone else, is
+    // StaffNotFound naming the id.
+    for target in [Staff::default(), registered(staff(2))] {
+        assert_eq!(
+            record_quality_deduction(&supervisor(), &target, &quality_deduction(staff(1))),
+            Err(DomainError::StaffNotFound(staff(1)))
+        );
+    }
 }

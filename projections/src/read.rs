@@ -701,10 +701,10 @@ impl ReadStore {
             if let Some((from, to)) = filter.opened_between {
                 query
                     .push(" AND opened_at >= ")
-                    .push_bind(yika_store::sqlite::format_time(from));
+                    .push_bind(yika_store::time::format_time(from));
                 query
                     .push(" AND opened_at < ")
-                    .push_bind(yika_store::sqlite::format_time(to));
+                    .push_bind(yika_store::time::format_time(to));
             }
         }
         let (rows, has_next_page, total_count) = self
@@ -745,8 +745,8 @@ impl ReadStore {
              AND (closed_at IS NULL OR closed_at > $3)",
         )
         .bind(shift.cashier_id.to_string())
-        .bind(yika_store::sqlite::format_time(to))
-        .bind(yika_store::sqlite::format_time(shift.opened_at))
+        .bind(yika_store::time::format_time(to))
+        .bind(yika_store::time::format_time(shift.opened_at))
         .fetch_one(&self.pool)
         .await?;
         Ok(count)

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use yika_domain::{Money, PaymentMethod};
-use yika_store::sqlite::format_time;
+use yika_store::time::format_time;
 
 use crate::read::{parse_enum, parse_time, parse_uuid};
 use crate::{ProjectionError, ReadStore};

@@ -8,24 +8,6 @@ use yika_store::hash::{ChainCheck, ChainVerifier};
 
 use crate::{ProjectionError, ProjectionRunner, ReadStore};
 
-/// Every view table, compared row by row.
-pub const VIEW_TABLES: [&str; 14] = [
-    "staff",
-    "accounts",
-    "deductions",
-    "shifts",
-    "shift_methods",
-    "movements",
-    "receipts",
-    "cash_counts",
-    "journal",
-    "workload_acts",
-    "coefficient_sets",
-    "quality_deductions",
-    "audit_index",
-    "checkpoints",
-];
-
 /// Walks the whole log in batches and checks the hash chain from the first event. A row that
 /// no longer reads as an event (an edited time, id or number that does not parse) is a break
 /// where it stands: the batch is read again one event at a time up to it.
@@ -189,7 +171,7 @@ pub async fn compare_views(
             Err(error) => mismatches.push(format!("the replay failed: {error}")),
             Ok(_) => {
                 let mut replayed = replay.pool().acquire().await?;
-                for table in VIEW_TABLES {
+                for table in crate::views::compared_tables() {
                     let live_digest = digest(&mut tx, table).await?;
                     let replay_digest = digest(&mut replayed, table).await?;
                     if live_digest != replay_digest {
@@ -214,6 +196,22 @@ pub async fn compare_views(
     .await;
     replay.close().await;
     result
+}
+
+/// The tables among `tables` whose rows differ between two read stores (compared as multisets
+/// of rows, like [`compare_views`]).
+pub async fn differing_tables(
+    left: &mut sqlx::AnyConnection,
+    right: &mut sqlx::AnyConnection,
+    tables: impl IntoIterator<Item = &'static str>,
+) -> Result<Vec<&'static str>, ProjectionError> {
+    let mut differing = Vec::new();
+    for table in tables {
+        if digest(left, table).await? != digest(right, table).await? {
+            differing.push(table);
+        }
+    }
+    Ok(differing)
 }
 
 /// An order-independent digest of a table: row count and the sum of the rows' hashes.

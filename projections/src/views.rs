@@ -1,39 +1,224 @@
-//! The projectors: one function per view, each turning one event into row changes. They run
-//! inside the runner's transaction, in log order, exactly once per event.
+//! The views, each a projector behind one trait, registered once in [`VIEWS`]: the order in
+//! which the runner applies them, the tables `yika verify` compares, and the events the live
+//! subscriptions follow all come from that list. Projectors run inside the runner's
+//! transaction, in log order, exactly once per event.
 
+use futures::future::BoxFuture;
 use yika_domain::{Event, Metadata, PaymentMethod};
 use yika_store::RecordedEvent;
-use yika_store::sqlite::format_time;
+use yika_store::time::format_time;
 
 use crate::ProjectionError;
 
 use crate::views_enum as enum_text;
 
-/// Applies one event to every view.
+/// What a projector is given for one event.
+pub struct Applied<'a> {
+    /// The event as stored.
+    pub recorded: &'a RecordedEvent,
+    /// The event, decoded.
+    pub event: &'a Event,
+    /// Its envelope.
+    pub metadata: &'a Metadata,
+}
+
+/// A view: the tables it owns and how an event changes them.
+pub trait Projector: Sync {
+    /// Its name, in logs.
+    fn name(&self) -> &'static str;
+    /// The tables it owns; `yika verify` compares each with a fresh replay.
+    fn tables(&self) -> &'static [&'static str];
+    /// The event types that change its rows (`None`: every event). Only these are applied to
+    /// it, and a live subscription that follows the view listens to them.
+    fn events(&self) -> Option<&'static [&'static str]>;
+    /// Applies one event to its rows.
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut sqlx::AnyConnection,
+        applied: &'a Applied<'a>,
+    ) -> BoxFuture<'a, Result<(), ProjectionError>>;
+
+    /// Whether events of this type change its rows.
+    fn listens_to(&self, event_type: &str) -> bool {
+        self.events()
+            .is_none_or(|types| types.contains(&event_type))
+    }
+}
+
+/// Declares a projector: a unit struct, its tables, the events it listens to and the function
+/// that applies one event.
+macro_rules! projector {
+    ($(#[$doc:meta])* $name:ident, $label:literal, tables: $tables:expr, events: $events:expr, apply: $apply:ident) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl Projector for $name {
+            fn name(&self) -> &'static str {
+                $label
+            }
+            fn tables(&self) -> &'static [&'static str] {
+                $tables
+            }
+            fn events(&self) -> Option<&'static [&'static str]> {
+                $events
+            }
+            fn apply<'a>(
+                &'a self,
+                conn: &'a mut sqlx::AnyConnection,
+                applied: &'a Applied<'a>,
+            ) -> BoxFuture<'a, Result<(), ProjectionError>> {
+                Box::pin($apply(conn, applied))
+            }
+        }
+    };
+}
+
+projector!(
+    /// Staff members, their roles and token hashes (the token index of authentication).
+    Staff, "staff", tables: &["staff"], events: Some(&["StaffRegistered"]), apply: staff
+);
+projector!(
+    /// One row per account with its running sums.
+    Balances, "balances",
+    tables: &["accounts"],
+    events: Some(&[
+        "AccountOpened",
+        "DepositReceived",
+        "ChargeDeducted",
+        "DeductionReversed",
+        "BalanceRefunded",
+        "DischargeSettled",
+        "AccountClosed",
+    ]),
+    apply: balances
+);
+projector!(
+    /// One row per deduction with what was reversed of it.
+    Deductions, "deductions",
+    tables: &["deductions"],
+    events: Some(&["ChargeDeducted", "DeductionReversed"]),
+    apply: deductions
+);
+projector!(
+    /// The shift report: float, money in and out per method, receipts, counts, hand-over.
+    Shifts, "shifts",
+    tables: &["shifts", "shift_methods", "receipts", "cash_counts"],
+    events: Some(&[
+        "ShiftOpened",
+        "DepositReceived",
+        "BalanceRefunded",
+        "DischargeSettled",
+        "ShiftClosed",
+        "ReceiptIssued",
+        "ReceiptVoided",
+        "CashCounted",
+        "CashHandedOver",
+    ]),
+    apply: shifts
+);
+projector!(
+    /// One row per money movement, for period reports and department revenue.
+    Movements, "movements",
+    tables: &["movements"],
+    events: Some(&[
+        "DepositReceived",
+        "ChargeDeducted",
+        "DeductionReversed",
+        "BalanceRefunded",
+        "DischargeSettled",
+    ]),
+    apply: movements
+);
+projector!(
+    /// Each event's balanced double-entry postings, one row per leg.
+    Journal, "journal",
+    tables: &["journal"],
+    events: Some(&[
+        "DepositReceived",
+        "ChargeDeducted",
+        "DeductionReversed",
+        "BalanceRefunded",
+        "DischargeSettled",
+        "ShiftOpened",
+        "CashHandedOver",
+    ]),
+    apply: journal
+);
+projector!(
+    /// Acts attributed to the staff member who acted, coefficient sets, quality deductions.
+    /// It reads an account's kind from the balances view, so it is applied after it.
+    Workload, "workload",
+    tables: &["workload_acts", "coefficient_sets", "quality_deductions"],
+    events: Some(&[
+        "AccountOpened",
+        "DepositReceived",
+        "BalanceRefunded",
+        "DischargeSettled",
+        "AccountClosed",
+        "DifficultyCoefficientsSet",
+        "QualityDeductionRecorded",
+    ]),
+    apply: workload
+);
+projector!(
+    /// What the audit trail filters on, and each event's hash (the views' witness of the log).
+    AuditIndex, "audit index", tables: &["audit_index"], events: None, apply: audit_index
+);
+
+/// Every view, in the order the runner applies them.
+pub static VIEWS: [&dyn Projector; 8] = [
+    &Staff,
+    &Balances,
+    &Deductions,
+    &Shifts,
+    &Movements,
+    &Journal,
+    &Workload,
+    &AuditIndex,
+];
+
+/// Tables the runner keeps beside the views: the checkpoint, which a replay must reach too,
+/// and so is compared like a view's.
+pub const RUNNER_TABLES: [&str; 1] = ["checkpoints"];
+
+/// Every table `yika verify` compares with a fresh replay: the views' and the runner's.
+pub fn compared_tables() -> impl Iterator<Item = &'static str> {
+    VIEWS
+        .iter()
+        .flat_map(|view| view.tables().iter().copied())
+        .chain(RUNNER_TABLES)
+}
+
+/// Applies one event to every view that listens to it, in registry order.
 pub async fn apply(
     conn: &mut sqlx::AnyConnection,
     recorded: &RecordedEvent,
     event: &Event,
     metadata: &Metadata,
 ) -> Result<(), ProjectionError> {
-    staff(conn, recorded, event).await?;
-    balances(conn, recorded, event).await?;
-    deductions(conn, recorded, event, metadata).await?;
-    shifts(conn, recorded, event).await?;
-    movements(conn, recorded, event).await?;
-    journal(conn, recorded, event).await?;
-    workload(conn, recorded, event, metadata).await?;
-    audit_index(conn, recorded, event, metadata).await?;
+    let applied = Applied {
+        recorded,
+        event,
+        metadata,
+    };
+    for view in VIEWS {
+        if view.listens_to(&recorded.event_type) {
+            view.apply(conn, &applied).await?;
+        }
+    }
     Ok(())
 }
 
 /// The audit index: what the audit trail filters on, per event.
 async fn audit_index(
     conn: &mut sqlx::AnyConnection,
-    recorded: &RecordedEvent,
-    event: &Event,
-    metadata: &Metadata,
+    applied: &Applied<'_>,
 ) -> Result<(), ProjectionError> {
+    let Applied {
+        recorded,
+        event,
+        metadata,
+    } = *applied;
     let department = match event {
         Event::ChargeDeducted { department, .. } | Event::DeductionReversed { department, .. } => {
             Some(department.as_str())
@@ -62,10 +247,13 @@ async fn audit_index(
 /// quality deductions.
 async fn workload(
     conn: &mut sqlx::AnyConnection,
-    recorded: &RecordedEvent,
-    event: &Event,
-    metadata: &Metadata,
+    applied: &Applied<'_>,
 ) -> Result<(), ProjectionError> {
+    let Applied {
+        recorded,
+        event,
+        metadata,
+    } = *applied;
     let position = i64::try_from(recorded.position).expect("position fits");
     let at = format_time(recorded.recorded_at);
     match event {
@@ -136,9 +324,11 @@ async fn workload(
 /// The journal: each event's balanced postings, one row per leg.
 async fn journal(
     conn: &mut sqlx::AnyConnection,
-    recorded: &RecordedEvent,
-    event: &Event,
+    applied: &Applied<'_>,
 ) -> Result<(), ProjectionError> {
+    let Applied {
+        recorded, event, ..
+    } = *applied;
     let legs = yika_domain::postings(event);
     let sum: i64 = legs.iter().map(|p| p.amount.fen()).sum();
     if sum != 0 {
@@ -186,9 +376,11 @@ type MovementRow<'a> = (
 
 async fn movements(
     conn: &mut sqlx::AnyConnection,
-    recorded: &RecordedEvent,
-    event: &Event,
+    applied: &Applied<'_>,
 ) -> Result<(), ProjectionError> {
+    let Applied {
+        recorded, event, ..
+    } = *applied;
     // (kind, amount, method, shift, department) rows of this event.
     let mut rows: Vec<MovementRow<'_>> = Vec::new();
     let account_id = match event {
@@ -305,9 +497,11 @@ async fn movements(
 
 async fn staff(
     conn: &mut sqlx::AnyConnection,
-    recorded: &RecordedEvent,
-    event: &Event,
+    applied: &Applied<'_>,
 ) -> Result<(), ProjectionError> {
+    let Applied {
+        recorded, event, ..
+    } = *applied;
     if let Event::StaffRegistered {
         staff_id,
         staff_no,
@@ -337,9 +531,11 @@ async fn staff(
 /// The balances view: one row per account with its running sums.
 async fn balances(
     conn: &mut sqlx::AnyConnection,
-    recorded: &RecordedEvent,
-    event: &Event,
+    applied: &Applied<'_>,
 ) -> Result<(), ProjectionError> {
+    let Applied {
+        recorded, event, ..
+    } = *applied;
     let at = format_time(recorded.recorded_at);
     let revision = i64::try_from(recorded.revision).expect("revision fits");
     // (deposited, deducted, reversed, refunded) deltas in fen.
@@ -440,10 +636,13 @@ async fn balances(
 
 async fn deductions(
     conn: &mut sqlx::AnyConnection,
-    recorded: &RecordedEvent,
-    event: &Event,
-    metadata: &Metadata,
+    applied: &Applied<'_>,
 ) -> Result<(), ProjectionError> {
+    let Applied {
+        recorded,
+        event,
+        metadata,
+    } = *applied;
     match event {
         Event::ChargeDeducted {
             account_id,
@@ -518,9 +717,11 @@ async fn shift_method(
 /// The shift report: float, money in and out per method, counted cash at close.
 async fn shifts(
     conn: &mut sqlx::AnyConnection,
-    recorded: &RecordedEvent,
-    event: &Event,
+    applied: &Applied<'_>,
 ) -> Result<(), ProjectionError> {
+    let Applied {
+        recorded, event, ..
+    } = *applied;
     let at = format_time(recorded.recorded_at);
     match event {
         Event::ShiftOpened {

@@ -7,6 +7,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::RecordedEvent;
+use crate::time::format_time;
 
 /// The hash before the first event.
 pub const GENESIS: [u8; 32] = [0; 32];
@@ -31,10 +32,7 @@ pub fn event_hash(previous: &[u8; 32], event: &RecordedEvent) -> [u8; 32] {
     hasher.update(event.schema_version.to_be_bytes());
     field(&mut hasher, event.payload.as_bytes());
     field(&mut hasher, event.metadata.as_bytes());
-    field(
-        &mut hasher,
-        crate::sqlite::format_time(event.recorded_at).as_bytes(),
-    );
+    field(&mut hasher, format_time(event.recorded_at).as_bytes());
     hasher.finalize().into()
 }
 

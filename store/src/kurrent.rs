@@ -37,7 +37,7 @@ use uuid::Uuid;
 
 use crate::hash::{GENESIS, check_continuation, parse_hex};
 use crate::plan::{Planned, Verdict, plan};
-use crate::sqlite::{format_time, parse_time};
+use crate::time::{as_stored, format_time, parse_time};
 use crate::{
     AppendOutcome, AppendRequest, EventStore, MAX_IMPORT_BATCH, MAX_READ_BATCH, RecordedEvent,
     StoreError,
@@ -473,7 +473,7 @@ impl EventStore for KurrentEventStore {
                 .events()
                 .filter_map(|e| index.ids.get(&e.event_id).map(|p| (e.event_id, *p)))
                 .collect();
-            let now = parse_time(&format_time(Utc::now()))?;
+            let now = as_stored(Utc::now())?;
             let recorded_at = match index.last_recorded {
                 Some(last) if last > now => last,
                 _ => now,
@@ -509,11 +509,13 @@ impl EventStore for KurrentEventStore {
                 Verdict::Write {
                     first_position,
                     last_position,
+                    recorded_at,
                 } => {
                     if self.write(&mut index, &rows, &claims).await? {
                         return Ok(AppendOutcome::Committed {
                             first_position,
                             last_position,
+                            recorded_at,
                         });
                     }
                 }

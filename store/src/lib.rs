@@ -19,6 +19,7 @@ pub mod kurrent;
 mod plan;
 pub mod postgres;
 pub mod sqlite;
+pub mod time;
 mod writer;
 
 use chrono::{DateTime, Utc};
@@ -120,10 +121,12 @@ impl AppendRequest {
 /// The result of an append that did not fail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AppendOutcome {
-    /// The events were written at these positions.
+    /// The events were written at these positions, recorded at this time (one time for the
+    /// whole append, as stored: whole microseconds).
     Committed {
         first_position: u64,
         last_position: u64,
+        recorded_at: DateTime<Utc>,
     },
     /// The same append (same event ids, or same idempotency key and input) had already been
     /// committed at these positions; nothing new was written.
@@ -141,6 +144,7 @@ impl AppendOutcome {
             AppendOutcome::Committed {
                 first_position,
                 last_position,
+                ..
             }
             | AppendOutcome::AlreadyCommitted {
                 first_position,

@@ -18,6 +18,7 @@ pub(crate) enum Verdict {
     Write {
         first_position: u64,
         last_position: u64,
+        recorded_at: DateTime<Utc>,
     },
 }
 
@@ -142,6 +143,7 @@ pub(crate) fn plan<'a>(
         verdicts.push(Verdict::Write {
             first_position,
             last_position: position,
+            recorded_at,
         });
     }
     Planned {

@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use crate::hash::{GENESIS, check_continuation, parse_hex};
 use crate::plan::{Planned, Verdict, plan};
-use crate::sqlite::{format_time, parse_time};
+use crate::time::{as_stored, format_time, parse_time};
 use crate::writer::{Job, Queue};
 use crate::{AppendOutcome, AppendRequest, EventStore, MAX_READ_BATCH, RecordedEvent, StoreError};
 
@@ -328,7 +328,7 @@ impl PostgresWriter {
         }
 
         // recorded_at never goes backwards, even if a clock does (several servers may write).
-        let now = parse_time(&format_time(Utc::now()))?;
+        let now = as_stored(Utc::now())?;
         let recorded_at = match last_recorded {
             Some(last) if last > now => last,
             _ => now,

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -26,6 +26,7 @@ use uuid::Uuid;
 
 use crate::hash::{GENESIS, check_continuation, parse_hex};
 use crate::plan::{Planned, Verdict, plan};
+use crate::time::{as_stored, format_time, parse_time};
 use crate::writer::{Job, MAX_BATCH_EVENTS, Queue};
 use crate::{
     AppendOutcome, AppendRequest, EventStore, MAX_EVENTS_PER_APPEND, MAX_READ_BATCH, RecordedEvent,
@@ -42,18 +43,6 @@ const MAX_ROWS_PER_COMMIT: usize = MAX_BATCH_EVENTS + MAX_EVENTS_PER_APPEND;
 const IN_LIST_MAX: usize = 500;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite/events");
-
-/// Formats a time the way it is stored and hashed: RFC 3339, microseconds, `Z`.
-#[must_use]
-pub fn format_time(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Corrupt(format!("recorded_at {text:?}: {e}")))
-}
 
 /// Connection options shared by the writer and the readers.
 fn options(path: &Path) -> SqliteConnectOptions {
@@ -452,8 +441,7 @@ impl SqliteWriter {
             Some(last) if last > now => last,
             _ => now,
         };
-        let recorded_text = format_time(recorded_at);
-        let recorded_at = parse_time(&recorded_text)?;
+        let recorded_at = as_stored(recorded_at)?;
 
         let Planned {
             verdicts,

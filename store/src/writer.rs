@@ -174,9 +174,11 @@ async fn commit_batch<W: Writer>(writer: &mut W, jobs: Vec<Job>) {
                     Verdict::Write {
                         first_position,
                         last_position,
+                        recorded_at,
                     } => Ok(AppendOutcome::Committed {
                         first_position,
                         last_position,
+                        recorded_at,
                     }),
                 };
                 let _ = job.reply.send(answer);

@@ -19,6 +19,7 @@ mod refusals;
 mod replay;
 mod replicas;
 mod reports;
+mod repository;
 mod schema;
 mod verify;
 mod workload;

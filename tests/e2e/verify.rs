@@ -228,7 +228,7 @@ async fn verify_passes_untouched_and_locates_tampering() {
         log.clone(),
         &format!(
             "UPDATE events SET recorded_at = '{}' WHERE position = 3",
-            yika_store::sqlite::format_time(originals[2].recorded_at)
+            yika_store::time::format_time(originals[2].recorded_at)
         ),
     )
     .await;

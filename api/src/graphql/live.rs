@@ -15,26 +15,18 @@ use tokio::sync::watch;
 use uuid::Uuid;
 use yika_domain::{AccountId, ShiftId};
 use yika_projections::reports::{AuditFilter, AuditRow};
+use yika_projections::views::{Balances, Projector as _};
 
-use super::reports::{EventFilter, audit_filter, is_finance};
-use super::types::{Account, LedgerEvent, Shift};
-use super::{actor, app, may_read_shift};
-use crate::app::App;
+use super::accounts::Account;
+use super::audit::{EventFilter, LedgerEvent, audit_filter, logged_event};
+use super::context::{actor, app};
+use super::shifts::Shift;
+use crate::application::App;
+use crate::auth::{is_finance, may_read_shift};
 use crate::error::{ApiError, GqlError, GqlResult};
 
 /// Audit rows read per query while a subscription catches up.
 const FOLLOW_BATCH: usize = 500;
-
-/// The events that change an account's row in the balances view.
-const ACCOUNT_EVENTS: [&str; 7] = [
-    "AccountOpened",
-    "DepositReceived",
-    "ChargeDeducted",
-    "DeductionReversed",
-    "BalanceRefunded",
-    "DischargeSettled",
-    "AccountClosed",
-];
 
 /// What a following stream keeps between items.
 struct Follow {
@@ -106,7 +98,13 @@ impl Live {
         }
         let filter = AuditFilter {
             account_id: Some(account_id.to_string()),
-            event_types: ACCOUNT_EVENTS.map(str::to_owned).to_vec(),
+            // The events that change an account's row: those the balances view listens to.
+            event_types: Balances
+                .events()
+                .unwrap_or_default()
+                .iter()
+                .map(|t| (*t).to_owned())
+                .collect(),
             ..AuditFilter::default()
         };
         Ok(follow(app.clone(), filter).then(move |rows| {
@@ -204,7 +202,7 @@ impl Live {
         });
         Ok(positions.then(move |position| {
             let app = app.clone();
-            async move { super::types::logged_event(&app, position?).await }
+            async move { logged_event(&app, position?).await }
         }))
     }
 }

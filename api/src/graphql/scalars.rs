@@ -1,6 +1,7 @@
 //! The contract's scalars and enums, and their mapping to domain types.
 
 use async_graphql::{Enum, InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use chrono::NaiveDate;
 use yika_domain::Money;
 
 /// `Money`: a decimal string with at most 2 places ("1234.50"). Integers are accepted as input;
@@ -33,6 +34,28 @@ impl ScalarType for MoneyScalar {
 impl From<Money> for MoneyScalar {
     fn from(money: Money) -> Self {
         MoneyScalar(money)
+    }
+}
+
+/// `Date`: a calendar day, "2026-11-22".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateScalar(pub NaiveDate);
+
+#[Scalar(name = "Date")]
+impl ScalarType for DateScalar {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(DateScalar)
+                .map_err(|_| {
+                    InputValueError::custom(format!("a Date is YYYY-MM-DD, got {text:?}"))
+                }),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
     }
 }
 

@@ -7,13 +7,12 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use std::str::FromStr;
 use uuid::Uuid;
-use yika_domain::workload::{Act, WorkloadTable, workload_table};
 use yika_domain::{Event, Role as DomainRole, StaffId};
 
-use super::reports::{Calendar, DateScalar, calendar};
-use super::types::{Staff, staff_by_id};
-use super::{actor, app};
-use crate::app::{Actor, App};
+use super::context::{actor, app, calendar};
+use super::scalars::DateScalar;
+use super::staff::{Staff, known_staff};
+use crate::auth::{Actor, require_any};
 use crate::error::{ApiError, ApiResult, GqlResult};
 
 /// What a staff member did, as a supervisor counts it.
@@ -132,9 +131,7 @@ impl QualityDeduction {
         self.id
     }
     async fn staff(&self, ctx: &Context<'_>) -> GqlResult<Staff> {
-        staff_by_id(ctx, self.staff_id)
-            .await?
-            .ok_or_else(|| ApiError::Internal("unknown staff".to_owned()).into())
+        known_staff(ctx, self.staff_id, "quality deduction").await
     }
     async fn points(&self) -> f64 {
         float(self.points)
@@ -189,62 +186,16 @@ pub struct HourBucket {
 }
 
 fn require_reader(actor: &Actor) -> ApiResult<()> {
-    if matches!(
-        actor.role,
-        DomainRole::Supervisor | DomainRole::Controller | DomainRole::Auditor | DomainRole::Admin
-    ) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "workload figures are for supervisors, finance and audit".to_owned(),
-        ))
-    }
-}
-
-/// The longest period a workload table covers.
-const MAX_DAYS: i64 = 366;
-
-/// The staff's acts in the local dates `[from, to]`, the sets and the deductions.
-pub async fn table(
-    app: &App,
-    calendar: Calendar,
-    from: chrono::NaiveDate,
-    to: chrono::NaiveDate,
-) -> ApiResult<(
-    WorkloadTable,
-    Vec<(yika_domain::BusinessType, DateTime<Utc>)>,
-)> {
-    if to < from {
-        return Err(ApiError::Validation(
-            "to must not be before from".to_owned(),
-        ));
-    }
-    if (to - from).num_days() >= MAX_DAYS {
-        return Err(ApiError::LimitExceeded(format!(
-            "a workload table covers at most {MAX_DAYS} days"
-        )));
-    }
-    let (start, _) = calendar.day(from);
-    let (_, end) = calendar.day(to);
-    let rows = app.read.workload_acts(start, end).await?;
-    let sets = app.read.coefficient_sets().await?;
-    let quality = app.read.quality_deductions(start, end).await?;
-    let acts: Vec<Act> = rows
-        .iter()
-        .map(|r| Act {
-            staff: r.staff_id,
-            date: r
-                .recorded_at
-                .with_timezone(&calendar.time_zone)
-                .date_naive(),
-            business_type: r.business_type,
-        })
-        .collect();
-    let times = rows
-        .iter()
-        .map(|r| (r.business_type, r.recorded_at))
-        .collect();
-    Ok((workload_table(&acts, &sets, &quality, to), times))
+    require_any(
+        actor,
+        &[
+            DomainRole::Supervisor,
+            DomainRole::Controller,
+            DomainRole::Auditor,
+            DomainRole::Admin,
+        ],
+        "workload figures are for supervisors, finance and audit",
+    )
 }
 
 fn counts(map: impl IntoIterator<Item = (yika_domain::BusinessType, u64)>) -> Vec<BusinessCount> {
@@ -270,12 +221,12 @@ impl WorkloadQuery {
         to: DateScalar,
     ) -> GqlResult<WorkloadReport> {
         require_reader(actor(ctx)?)?;
-        let (table, _) = table(app(ctx)?, calendar(ctx), from.0, to.0).await?;
+        let (table, _) = app(ctx)?
+            .workload_table(calendar(ctx), from.0, to.0)
+            .await?;
         let mut rows = Vec::with_capacity(table.lines.len());
         for line in table.lines {
-            let staff = staff_by_id(ctx, line.staff)
-                .await?
-                .ok_or_else(|| ApiError::Internal("unknown staff".to_owned()))?;
+            let staff = known_staff(ctx, line.staff, "workload").await?;
             rows.push(WorkloadRow {
                 staff,
                 counts: counts(line.counts),
@@ -305,7 +256,7 @@ impl WorkloadQuery {
     ) -> GqlResult<Vec<HourBucket>> {
         require_reader(actor(ctx)?)?;
         let calendar = calendar(ctx);
-        let (_, times) = table(app(ctx)?, calendar, from.0, to.0).await?;
+        let (_, times) = app(ctx)?.workload_table(calendar, from.0, to.0).await?;
         let mut hours: Vec<std::collections::BTreeMap<yika_domain::BusinessType, u64>> =
             vec![Default::default(); 24];
         for (business_type, at) in times {
@@ -358,7 +309,7 @@ impl WorkloadMutation {
             "baseRatio",
             4,
         )?;
-        let written = app(ctx)?
+        let set = app(ctx)?
             .set_coefficients(
                 actor,
                 input.effective_from.0,
@@ -367,17 +318,14 @@ impl WorkloadMutation {
                 coefficients,
             )
             .await?;
-        let set = written.events.iter().find_map(|(_, e)| match e {
-            Event::DifficultyCoefficientsSet {
-                effective_from,
-                coefficients,
-                ..
-            } => Some((*effective_from, coefficients.clone())),
-            _ => None,
-        });
-        let (from, coefficients) = set.ok_or_else(|| {
-            ApiError::Internal("no coefficients among the written events".to_owned())
-        })?;
+        let Event::DifficultyCoefficientsSet {
+            effective_from: from,
+            coefficients,
+            ..
+        } = set.event
+        else {
+            return Err(ApiError::Internal("a coefficient set that is not one".to_owned()).into());
+        };
         Ok(coefficients
             .into_iter()
             .map(|(t, c)| Coefficient {
@@ -398,21 +346,18 @@ impl WorkloadMutation {
         let actor = actor(ctx)?;
         let points = exact(input.points, "points", 2)?;
         let staff_id = StaffId(input.staff_id);
-        let written = app(ctx)?
+        let recorded = app(ctx)?
             .record_quality_deduction(actor, staff_id, points, &input.reason)
             .await?;
-        let deduction = written.events.iter().find_map(|(recorded, e)| match e {
-            Event::QualityDeductionRecorded { points, reason, .. } => Some(QualityDeduction {
+        match recorded.event {
+            Event::QualityDeductionRecorded { points, reason, .. } => Ok(QualityDeduction {
                 id: recorded.event_id,
                 staff_id,
-                points: *points,
-                reason: reason.clone(),
+                points,
+                reason,
                 recorded_at: recorded.recorded_at,
             }),
-            _ => None,
-        });
-        Ok(deduction.ok_or_else(|| {
-            ApiError::Internal("no deduction among the written events".to_owned())
-        })?)
+            _ => Err(ApiError::Internal("a quality deduction that is not one".to_owned()).into()),
+        }
     }
 }

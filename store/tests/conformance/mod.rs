@@ -184,11 +184,20 @@ pub fn assert_stream_dense(events: &[RecordedEvent]) {
 
 /// The positions of a fresh commit, or a panic.
 pub fn committed(result: Result<AppendOutcome, StoreError>) -> (u64, u64) {
+    let (first, last, _) = committed_at(result);
+    (first, last)
+}
+
+/// The positions and recorded time of a fresh commit, or a panic.
+pub fn committed_at(
+    result: Result<AppendOutcome, StoreError>,
+) -> (u64, u64, chrono::DateTime<Utc>) {
     match result {
         Ok(AppendOutcome::Committed {
             first_position,
             last_position,
-        }) => (first_position, last_position),
+            recorded_at,
+        }) => (first_position, last_position, recorded_at),
         other => panic!("expected a fresh commit, got {other:?}"),
     }
 }
@@ -268,7 +277,8 @@ pub async fn append_and_read_back(store: Store) {
         ],
         idempotency: None,
     };
-    assert_eq!(committed(store.append(two_streams).await), (8, 10));
+    let (first, last, two_streams_at) = committed_at(store.append(two_streams).await);
+    assert_eq!((first, last), (8, 10));
     let after = Utc::now();
 
     // The expected log, in append order: (stream, revision, event).
@@ -319,6 +329,14 @@ pub async fn append_and_read_back(store: Store) {
         all.windows(2).all(|w| w[0].recorded_at <= w[1].recorded_at),
         "recorded_at goes backwards"
     );
+    // A commit tells its recorded time: the one every event of the append was stored with.
+    for recorded in &all[7..] {
+        assert_eq!(
+            recorded.recorded_at, two_streams_at,
+            "the commit's recorded_at is position {}'s",
+            recorded.position
+        );
+    }
     let hashes: HashSet<&str> = all.iter().map(|e| e.hash.as_str()).collect();
     assert_eq!(hashes.len(), all.len(), "every event has its own hash");
 
@@ -575,6 +593,7 @@ pub async fn concurrent_conflicts(store: Store) {
                 Ok(AppendOutcome::Committed {
                     first_position,
                     last_position,
+                    ..
                 }) => {
                     winners.push((id, first_position, last_position));
                 }
@@ -803,13 +822,7 @@ pub async fn idempotent_event_ids(store: Store) {
         ],
         idempotency: None,
     };
-    assert_eq!(
-        store.append(request.clone()).await.unwrap(),
-        AppendOutcome::Committed {
-            first_position: 1,
-            last_position: 4
-        }
-    );
+    assert_eq!(committed(store.append(request.clone()).await), (1, 4));
     let log = read_everything(&*store).await;
     // The retry carries NoStream, which no longer holds: idempotency wins over the revision check.
     assert_eq!(
@@ -919,13 +932,7 @@ pub async fn idempotency_keys(store: Store) {
         )],
         idempotency: claim("deposit:K1", "f1"),
     };
-    assert_eq!(
-        store.append(first).await.unwrap(),
-        AppendOutcome::Committed {
-            first_position: 1,
-            last_position: 2
-        }
-    );
+    assert_eq!(committed(store.append(first).await), (1, 2));
     assert_eq!(
         store.idempotency_claim("deposit:K1").await.unwrap(),
         Some(("f1".to_owned(), 1, 2))

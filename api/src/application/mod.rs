@@ -1,0 +1,427 @@
+//! The application layer: one pipeline that every command goes through, and one module per
+//! capability that says, for each command, which aggregates to load and which pure domain
+//! decision to take on them.
+//!
+//! The pipeline ([`App::execute`]): queue behind this process's other commands on the same
+//! stream, load the aggregates from the event store, decide (in `yika_domain`), append the
+//! decided events with the revisions they were decided at (atomically across streams), retry
+//! the whole load-decide-append on a concurrency conflict, and answer a retried idempotent
+//! command with its first result. Commands never read the read store to decide; a mutation only
+//! waits for the views afterwards so that its answer reflects its own write.
+
+pub mod accounts;
+pub mod settlement;
+pub mod shifts;
+pub mod staff;
+pub mod workload;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+use yika_domain::text::bounded;
+use yika_domain::{Actor, Aggregate, Event, Metadata};
+use yika_projections::ReadStore;
+use yika_store::{
+    AppendOutcome, AppendRequest, EventStore, ExpectedRevision, IdempotencyClaim, NewEvent,
+    StreamWrite,
+};
+
+use crate::auth::Tokens;
+use crate::error::{ApiError, ApiResult};
+
+pub use accounts::{Deduct, Deposit, OpenAccount, Refund, Reverse};
+pub use settlement::SettleDischarge;
+pub use staff::RegisterStaff;
+
+/// How often a command is retried after losing a race for a stream.
+const MAX_ATTEMPTS: u32 = 10;
+/// How long a mutation waits for the views to include its own write.
+const READ_YOUR_WRITES: Duration = Duration::from_secs(5);
+/// Striped locks that queue this process's commands per stream instead of letting them race.
+const LOCK_STRIPES: usize = 1_024;
+/// The longest idempotency key.
+const MAX_KEY_CHARS: usize = 128;
+
+/// The application: the event store for decisions, the read store for answers.
+#[derive(Clone)]
+pub struct App {
+    /// The event store.
+    pub store: Arc<dyn EventStore>,
+    /// The read store.
+    pub read: ReadStore,
+    locks: Arc<Vec<tokio::sync::Mutex<()>>>,
+    /// Whether a projection runner follows this store (false for the CLI's one-off commands).
+    views_follow: bool,
+    /// Refuses every command (`yika serve --read-only`, for an as-of replay).
+    read_only: bool,
+    /// Counters for /metrics.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Tokens already checked against the log.
+    pub(crate) tokens: Arc<Tokens>,
+}
+
+tokio::task_local! {
+    /// The correlation id of the request being served: the HTTP layer sets it for the whole
+    /// request, and every event a command writes carries it in its metadata.
+    pub static CORRELATION_ID: Uuid;
+}
+
+/// The current request's correlation id, or a fresh one outside a request (the CLI).
+#[must_use]
+pub fn correlation_id() -> Uuid {
+    CORRELATION_ID
+        .try_with(|id| *id)
+        .unwrap_or_else(|_| Uuid::now_v7())
+}
+
+/// An event as a command wrote it (or, for a retried command, as its first run wrote it).
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// Its id.
+    pub event_id: Uuid,
+    /// When the store committed it.
+    pub recorded_at: DateTime<Utc>,
+    /// The event.
+    pub event: Event,
+}
+
+/// The events a command wrote, in append order.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// The events.
+    pub events: Vec<Stored>,
+    /// The last position, for read-your-writes.
+    pub last_position: u64,
+}
+
+impl Written {
+    /// The first written event that `pick` recognizes.
+    pub fn find<T>(&self, pick: impl Fn(&Stored) -> Option<T>) -> ApiResult<T> {
+        self.events.iter().find_map(pick).ok_or_else(|| {
+            ApiError::Internal("the command's events are not what it decided".to_owned())
+        })
+    }
+
+    /// The first written event of type `event_type`.
+    pub fn take(mut self, event_type: &str) -> ApiResult<Stored> {
+        let index = self
+            .events
+            .iter()
+            .position(|s| s.event.event_type() == event_type)
+            .ok_or_else(|| {
+                ApiError::Internal(format!("the command wrote no {event_type} event"))
+            })?;
+        Ok(self.events.swap_remove(index))
+    }
+}
+
+/// One stream a command writes, or only guards (no events): it must still be at `revision`
+/// when the append commits.
+pub(crate) struct Write {
+    stream_id: String,
+    revision: u64,
+    events: Vec<(Uuid, Event)>,
+}
+
+impl Write {
+    /// `events` on `stream_id`, loaded at `revision`, each with a fresh id.
+    pub(crate) fn new(
+        stream_id: impl Into<String>,
+        revision: u64,
+        events: impl IntoIterator<Item = Event>,
+    ) -> Write {
+        Write {
+            stream_id: stream_id.into(),
+            revision,
+            events: events.into_iter().map(|e| (Uuid::now_v7(), e)).collect(),
+        }
+    }
+
+    /// One event under an id chosen before the decision (the id of what it creates).
+    pub(crate) fn with_id(
+        stream_id: impl Into<String>,
+        revision: u64,
+        event_id: Uuid,
+        event: Event,
+    ) -> Write {
+        Write {
+            stream_id: stream_id.into(),
+            revision,
+            events: vec![(event_id, event)],
+        }
+    }
+
+    /// A guard: `stream_id` must not move from `revision` before the append commits.
+    pub(crate) fn guard(stream_id: impl Into<String>, revision: u64) -> Write {
+        Write::new(stream_id, revision, [])
+    }
+}
+
+/// An aggregate as loaded, with its stream's revision (an empty stream is the default).
+#[derive(Default)]
+pub(crate) struct Loaded<A> {
+    pub state: A,
+    pub revision: u64,
+}
+
+impl App {
+    /// An application over these stores.
+    #[must_use]
+    pub fn new(store: Arc<dyn EventStore>, read: ReadStore) -> App {
+        let locks = (0..LOCK_STRIPES)
+            .map(|_| tokio::sync::Mutex::new(()))
+            .collect();
+        App {
+            store,
+            read,
+            locks: Arc::new(locks),
+            views_follow: true,
+            read_only: false,
+            metrics: Arc::default(),
+            tokens: Arc::default(),
+        }
+    }
+
+    /// The same application, refusing every command with FORBIDDEN: an auditor's server over
+    /// an as-of replay answers questions about the past and cannot add to it.
+    #[must_use]
+    pub fn read_only(self) -> App {
+        App {
+            read_only: true,
+            ..self
+        }
+    }
+
+    /// The same application for a one-off command of the CLI: no projection runner follows
+    /// the store, so commands do not wait for the views.
+    #[must_use]
+    pub fn offline(self) -> App {
+        App {
+            views_follow: false,
+            ..self
+        }
+    }
+
+    fn lock_for(&self, stream_id: &str) -> &tokio::sync::Mutex<()> {
+        let digest = Sha256::digest(stream_id.as_bytes());
+        let index = usize::from(u16::from_be_bytes([digest[0], digest[1]])) % LOCK_STRIPES;
+        &self.locks[index]
+    }
+
+    /// Loads an aggregate and its stream's revision from the event store.
+    pub(crate) async fn load<A: Aggregate>(&self, stream_id: &str) -> ApiResult<Loaded<A>> {
+        let recorded = yika_store::read_whole_stream(self.store.as_ref(), stream_id).await?;
+        let mut state = A::default();
+        for r in &recorded {
+            state.apply(&Event::decode(&r.event_type, r.schema_version, &r.payload)?);
+        }
+        Ok(Loaded {
+            state,
+            revision: recorded.last().map_or(0, |r| r.revision),
+        })
+    }
+
+    /// The stored event with id `id`, decoded, if it is an event of type `event_type`; with the
+    /// stream it is on.
+    pub(crate) async fn event_by_id(
+        &self,
+        id: Uuid,
+        event_type: &str,
+    ) -> ApiResult<Option<(String, Event)>> {
+        match self.store.find_event(id).await? {
+            Some(r) if r.event_type == event_type => {
+                let event = Event::decode(&r.event_type, r.schema_version, &r.payload)?;
+                Ok(Some((r.stream_id, event)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The events a command wrote at positions `first..=last` (a retried command's first run).
+    async fn written(&self, first: u64, last: u64) -> ApiResult<Written> {
+        let count = usize::try_from(last - first + 1).expect("one append's positions");
+        let recorded = self.store.read_all(first - 1, count).await?;
+        let mut events = Vec::with_capacity(recorded.len());
+        for r in recorded {
+            let event = Event::decode(&r.event_type, r.schema_version, &r.payload)?;
+            events.push(Stored {
+                event_id: r.event_id,
+                recorded_at: r.recorded_at,
+                event,
+            });
+        }
+        Ok(Written {
+            events,
+            last_position: last,
+        })
+    }
+
+    /// The first result of a command whose idempotency key is already claimed, if it is.
+    async fn first_result(&self, claim: &IdempotencyClaim) -> ApiResult<Option<Written>> {
+        match self.store.idempotency_claim(&claim.key).await? {
+            Some((fingerprint, _, _)) if fingerprint != claim.fingerprint => {
+                Err(ApiError::IdempotencyMismatch(claim.key.clone()))
+            }
+            Some((_, first, last)) => Ok(Some(self.written(first, last).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Runs a command: `attempt` loads what it needs and decides; its writes are appended with
+    /// the revisions they were decided at, and the whole attempt is retried when another writer
+    /// moved one of those streams first. A command carrying an idempotency `claim` that was
+    /// already committed answers with its first result, whether the store recognizes the claim
+    /// at the append or the attempt is refused by what the first run wrote (an order already
+    /// deducted, a card already issued). Then waits for the views to include the write.
+    /// `queue_on` names the stream that serializes this process's commands that race for it.
+    pub(crate) async fn execute<F, Fut>(
+        &self,
+        actor: Option<&Actor>,
+        queue_on: &str,
+        claim: Option<IdempotencyClaim>,
+        attempt: F,
+    ) -> ApiResult<Written>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = ApiResult<Vec<Write>>>,
+    {
+        if self.read_only {
+            return Err(ApiError::Forbidden(
+                "this server is read-only (yika serve --read-only): it answers questions about \
+                 the ledger as it stood and records nothing"
+                    .to_owned(),
+            ));
+        }
+        let _queued = self.lock_for(queue_on).lock().await;
+        let written = 'attempts: {
+            for _ in 0..MAX_ATTEMPTS {
+                let writes = match attempt().await {
+                    Ok(writes) => writes,
+                    Err(refusal) => {
+                        if let Some(claim) = &claim
+                            && let Some(first) = self.first_result(claim).await?
+                        {
+                            break 'attempts first;
+                        }
+                        return Err(refusal);
+                    }
+                };
+                let decided: Vec<(Uuid, Event)> = writes
+                    .iter()
+                    .flat_map(|w| w.events.iter().cloned())
+                    .collect();
+                let request = request(actor, writes, claim.clone());
+                let started = std::time::Instant::now();
+                let appended = self.store.append(request).await;
+                if appended.is_ok() {
+                    self.metrics.appended(started.elapsed());
+                }
+                match appended {
+                    Ok(AppendOutcome::Committed {
+                        last_position,
+                        recorded_at,
+                        ..
+                    }) => {
+                        break 'attempts Written {
+                            events: decided
+                                .into_iter()
+                                .map(|(event_id, event)| Stored {
+                                    event_id,
+                                    recorded_at,
+                                    event,
+                                })
+                                .collect(),
+                            last_position,
+                        };
+                    }
+                    Ok(AppendOutcome::AlreadyCommitted {
+                        first_position,
+                        last_position,
+                    }) => break 'attempts self.written(first_position, last_position).await?,
+                    Err(yika_store::StoreError::Conflict { .. }) => {
+                        self.metrics.conflicted();
+                        tokio::time::sleep(Duration::from_millis(jitter())).await;
+                    }
+                    Err(other) => return Err(other.into()),
+                }
+            }
+            return Err(ApiError::Conflict);
+        };
+        if self.views_follow
+            && !self
+                .read
+                .wait_for(written.last_position, READ_YOUR_WRITES)
+                .await
+        {
+            tracing::warn!(
+                position = written.last_position,
+                "views did not catch up in time"
+            );
+        }
+        Ok(written)
+    }
+}
+
+/// The append of a command's writes, with the envelope's metadata.
+fn request(
+    actor: Option<&Actor>,
+    writes: Vec<Write>,
+    idempotency: Option<IdempotencyClaim>,
+) -> AppendRequest {
+    let metadata = Metadata {
+        actor_id: actor.map(|a| a.staff_id),
+        actor_role: actor.map(|a| a.role),
+        terminal: None,
+        correlation_id: correlation_id(),
+        causation_id: None,
+        occurred_at: Utc::now(),
+    };
+    let metadata = serde_json::to_string(&metadata).expect("metadata serializes");
+    AppendRequest {
+        writes: writes
+            .into_iter()
+            .map(|w| StreamWrite {
+                stream_id: w.stream_id,
+                expected: ExpectedRevision::at(w.revision),
+                events: w
+                    .events
+                    .into_iter()
+                    .map(|(event_id, event)| NewEvent {
+                        event_id,
+                        event_type: event.event_type().to_owned(),
+                        schema_version: Event::SCHEMA_VERSION,
+                        payload: event.encode(),
+                        metadata: metadata.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        idempotency,
+    }
+}
+
+/// The idempotency claim of `command` under the client's `key`: the key namespaced by the
+/// command, and a fingerprint of the input (another input under the same key is refused).
+pub(crate) fn claim(
+    command: &str,
+    key: &str,
+    input: &impl Serialize,
+) -> ApiResult<IdempotencyClaim> {
+    let key = bounded("idempotencyKey", key, MAX_KEY_CHARS)?;
+    let bytes = serde_json::to_vec(input).expect("command inputs serialize");
+    Ok(IdempotencyClaim {
+        key: format!("{command}:{key}"),
+        fingerprint: hex::encode(Sha256::digest(bytes)),
+    })
+}
+
+/// A few milliseconds, so that writers who lost a race do not retry in lockstep.
+fn jitter() -> u64 {
+    let mut byte = [0u8; 1];
+    getrandom::fill(&mut byte).expect("the OS provides randomness");
+    1 + u64::from(byte[0] % 8)
+}

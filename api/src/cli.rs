@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::anyhow_like::Result;
 use crate::application::RegisterStaff;
 use crate::calendar::Calendar;
-use crate::{Locations, application, graphql, http, open_stores};
+use crate::startup::{Application, Settings};
+use crate::{Locations, application, graphql, open_stores};
 
 /// Yika: an event-sourced ledger for a hospital's prepaid patient card and inpatient deposits.
 #[derive(Parser, Debug)]
@@ -219,20 +220,17 @@ async fn run(cli: Cli) -> Result<()> {
             settlement_time,
             read_only,
         } => {
-            if !read_only {
-                crate::refuse_writes_to_a_replay(&locations)?;
-            }
             let settlement_time = chrono::NaiveTime::parse_from_str(&settlement_time, "%H:%M")
                 .map_err(|_| format!("--settlement-time must be HH:MM, got {settlement_time:?}"))?;
-            serve(
-                &locations,
+            serve(&Settings {
+                locations,
                 listen,
-                Calendar {
+                calendar: Calendar {
                     time_zone,
                     settlement_time,
                 },
                 read_only,
-            )
+            })
             .await
         }
         Command::Replay {
@@ -301,41 +299,21 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-async fn serve(
-    locations: &Locations,
-    listen: SocketAddr,
-    calendar: Calendar,
-    read_only: bool,
-) -> Result<()> {
-    let stores = open_stores(locations).await?;
-    let (app, runner) = application(&stores);
-    let app = if read_only { app.read_only() } else { app };
-    runner
-        .catch_up()
-        .await
-        .map_err(|e| format!("initial projection: {e}"))?;
-    let projections = tokio::spawn(runner.run());
-    let state = http::HttpState::new(graphql::schema(Some(app.clone()), calendar), app);
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let address = listener.local_addr().map_err(|e| e.to_string())?;
+async fn serve(settings: &Settings) -> Result<()> {
+    let server = Application::build(settings).await?;
+    let address = server.address();
     println!(
         "yika listening on http://{address}/graphql ({}{})",
-        locations.describe(),
-        if read_only { ", read-only" } else { "" }
+        settings.locations.describe(),
+        if settings.read_only {
+            ", read-only"
+        } else {
+            ""
+        }
     );
     let _ = std::io::stdout().flush();
-    tracing::info!(%address, stores = %locations.describe(), "serving");
-    axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server: {e}"))?;
-    // Stop following the log before the stores close under it.
-    projections.abort();
-    let _ = projections.await;
-    stores.close().await;
-    Ok(())
+    tracing::info!(%address, stores = %settings.locations.describe(), "serving");
+    server.run_until(shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

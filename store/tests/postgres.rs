@@ -91,6 +91,10 @@ macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_server),
+    ignore = "SKIPPED: no PostgreSQL server; set YIKA_TEST_POSTGRES_URL to run it"
+)]
             async fn $name() {
                 // Goal: the conformance check of the same name holds on PostgreSQL.
                 run(stringify!($name), conformance::$name).await;
@@ -102,6 +106,10 @@ macro_rules! conformance {
 crate::every_check!(conformance);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_server),
+    ignore = "SKIPPED: no PostgreSQL server; set YIKA_TEST_POSTGRES_URL to run it"
+)]
 async fn import_copies_a_log() {
     // Goal: import copies a log verbatim and refuses gaps, edits and repeats, on PostgreSQL.
     let Some(source_db) = Database::create("import_copies_a_log").await else {
@@ -120,6 +128,10 @@ async fn import_copies_a_log() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_server),
+    ignore = "SKIPPED: no PostgreSQL server; set YIKA_TEST_POSTGRES_URL to run it"
+)]
 async fn two_replicas_share_one_log() {
     // Goal: two stores on one database (two API replicas) interleave appends with dense positions, an intact chain and exact conflicts, and each wakes up for the other's appends (NOTIFY).
     let Some(database) = Database::create("two_replicas_share_one_log").await else {
@@ -188,6 +200,10 @@ async fn two_replicas_share_one_log() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_server),
+    ignore = "SKIPPED: no PostgreSQL server; set YIKA_TEST_POSTGRES_URL to run it"
+)]
 async fn reopen() {
     // Goal: a closed store reopened on the same database keeps head, revisions, claims and chain.
     let Some(database) = Database::create("reopen").await else {
@@ -204,6 +220,10 @@ async fn reopen() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_server),
+    ignore = "SKIPPED: no PostgreSQL server; set YIKA_TEST_POSTGRES_URL to run it"
+)]
 async fn the_log_refuses_updates_deletes_and_truncation() {
     // Goal: an UPDATE, DELETE or TRUNCATE of events, by mistake or by hand, is refused by the append-only triggers and changes nothing; appends go on.
     let Some(database) = Database::create("the_log_refuses_updates_deletes_and_truncation").await

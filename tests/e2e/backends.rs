@@ -88,6 +88,10 @@ fn kurrentdb_urls_reach_the_kurrentdb_client_in_every_subcommand() {
 }
 
 #[test]
+#[cfg_attr(
+    not(postgres_server),
+    ignore = "SKIPPED: no PostgreSQL server; set YIKA_TEST_POSTGRES_URL to run it"
+)]
 fn the_stores_can_be_chosen_by_environment_variables() {
     // Goal: YIKA_EVENT_STORE and YIKA_READ_STORE select the stores as the flags do: a staff
     // member added through them is in that ledger (verify counts its event there) and not in

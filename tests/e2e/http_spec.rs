@@ -135,6 +135,10 @@ async fn pages_nested_in_pages_are_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(graphql_http_audit),
+    ignore = "SKIPPED: run `npm ci` in tests/graphql-http-audit (node required)"
+)]
 async fn graphql_http_audit_reports_no_must_failure() {
     // Goal: the graphql-http project's auditServer finds no MUST failure. Needs node and
     // `npm ci` in tests/graphql-http-audit (done by .ci/run); YIKA_REQUIRE_AUDIT=1 makes a

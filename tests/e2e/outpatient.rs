@@ -12,6 +12,10 @@ async fn outpatient_flow_from_deposit_to_closed_card_and_shift() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_server),
+    ignore = "SKIPPED: no PostgreSQL server; set YIKA_TEST_POSTGRES_URL to run it"
+)]
 async fn outpatient_flow_on_postgresql_for_both_stores() {
     // Goal: the same outpatient flow, every figure the same, on a server started with PostgreSQL for the events and the views (skipped, saying so, without YIKA_TEST_POSTGRES_URL; a failure in CI, where YIKA_REQUIRE_POSTGRES=1).
     let Some(ledger) = Ledger::postgres("outpatient_flow_on_postgresql_for_both_stores") else {

@@ -5,6 +5,10 @@ use serde_json::json;
 use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_server),
+    ignore = "SKIPPED: no PostgreSQL server; set YIKA_TEST_POSTGRES_URL to run it"
+)]
 async fn two_replicas_share_one_ledger_and_one_read_store() {
     // Goal: two servers on one PostgreSQL database take deposits on the same card at once; no deposit is lost or applied twice to the shared views, each replica reads its own writes and the other's, and the views equal a replay of the log.
     let Some(ledger) = Ledger::postgres("two_replicas_share_one_ledger_and_one_read_store") else {

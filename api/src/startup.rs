@@ -1,0 +1,298 @@
+//! Starting Yika: where a ledger's stores are (a data directory, or server URLs), opening them,
+//! and [`Application::build`], which opens the stores, brings the views up to date, binds the
+//! listener and returns a server ready to run: `yika serve` runs one, and a test can start one
+//! in-process on port 0.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use yika_projections::{ProjectionRunner, ReadStore};
+use yika_store::{EventStore, PostgresEventStore, SqliteEventStore};
+
+use crate::anyhow_like::Result;
+use crate::application::App;
+use crate::calendar::Calendar;
+use crate::{graphql, http};
+
+/// The event store file inside a data directory.
+pub const EVENTS_FILE: &str = "events.db";
+/// The read store file inside a data directory.
+pub const READ_FILE: &str = "read.db";
+/// The file that marks a data directory made by `yika replay`: the ledger as it stood, which
+/// nothing may append to.
+pub const REPLAY_MARKER: &str = "REPLAY";
+
+/// Refuses to write to a data directory made by `yika replay` (its log must stay the source's
+/// prefix, or it proves nothing about the past).
+pub fn refuse_writes_to_a_replay(locations: &Locations) -> Result<()> {
+    let marker = locations.data.join(REPLAY_MARKER);
+    if locations.event_store.is_none() && marker.exists() {
+        let what = std::fs::read_to_string(&marker).unwrap_or_default();
+        return Err(format!(
+            "{} holds a replay ({}): it is read-only; serve it with --read-only",
+            locations.data.display(),
+            what.trim()
+        ));
+    }
+    Ok(())
+}
+
+/// Where a ledger's stores are: a data directory (the embedded default: `events.db` and
+/// `read.db` in it), or server URLs for either store.
+#[derive(Clone, Debug)]
+pub struct Locations {
+    /// The data directory, for whichever store has no URL.
+    pub data: PathBuf,
+    /// `postgres://…`, `kurrentdb://…`/`esdb://…` (events only), or `sqlite://PATH`.
+    pub event_store: Option<String>,
+    /// `postgres://…` or `sqlite://PATH`.
+    pub read_store: Option<String>,
+}
+
+impl Locations {
+    /// Both stores in the data directory `data`.
+    #[must_use]
+    pub fn data_dir(data: &Path) -> Locations {
+        Locations {
+            data: data.to_owned(),
+            event_store: None,
+            read_store: None,
+        }
+    }
+
+    /// A short description for logs and banners (no passwords).
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match (&self.event_store, &self.read_store) {
+            (None, None) => format!("data in {}", self.data.display()),
+            (events, read) => format!(
+                "events in {}, views in {}",
+                events
+                    .as_deref()
+                    .map_or_else(|| self.data.join(EVENTS_FILE).display().to_string(), redact),
+                read.as_deref()
+                    .map_or_else(|| self.data.join(READ_FILE).display().to_string(), redact),
+            ),
+        }
+    }
+}
+
+/// A store URL without its user, password or query parameters (which may hold a password),
+/// for logs and banners.
+#[must_use]
+pub fn redact(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, _)) => (base, "?…"),
+        None => (url, ""),
+    };
+    match (base.find("://"), base.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}{query}", &base[..scheme], &base[at + 1..])
+        }
+        _ => format!("{base}{query}"),
+    }
+}
+
+/// The stores, opened.
+pub struct Stores {
+    /// The event store.
+    pub events: Arc<dyn EventStore>,
+    /// The read store.
+    pub read: ReadStore,
+}
+
+impl Stores {
+    /// Closes both stores (appends already queued are answered first).
+    pub async fn close(&self) {
+        self.events.close().await;
+        self.read.close().await;
+    }
+}
+
+/// Opens an event store by URL.
+pub async fn open_event_store(url: &str) -> Result<Arc<dyn EventStore>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = PostgresEventStore::connect(url)
+            .await
+            .map_err(|e| format!("event store: {e}"))?;
+        return Ok(Arc::new(store));
+    }
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let store = SqliteEventStore::open(Path::new(path))
+            .await
+            .map_err(|e| format!("event store: {e}"))?;
+        return Ok(Arc::new(store));
+    }
+    if KURRENT_SCHEMES.iter().any(|scheme| url.starts_with(scheme)) {
+        return open_kurrent(url).await;
+    }
+    Err(format!(
+        "--event-store must be postgres://…, kurrentdb://…, esdb://… or sqlite://PATH, got {url:?}"
+    ))
+}
+
+/// The URL schemes of a KurrentDB/EventStoreDB cluster.
+const KURRENT_SCHEMES: [&str; 6] = [
+    "esdb://",
+    "esdb+discover://",
+    "kurrentdb://",
+    "kurrentdb+discover://",
+    "kurrent://",
+    "kurrent+discover://",
+];
+
+/// Connects to a KurrentDB/EventStoreDB cluster (yika-store's default `kurrentdb` feature).
+async fn open_kurrent(url: &str) -> Result<Arc<dyn EventStore>> {
+    let store = yika_store::KurrentEventStore::connect(url)
+        .await
+        .map_err(|e| format!("event store {}: {e}", redact(url)))?;
+    Ok(Arc::new(store))
+}
+
+/// Opens (creating) the stores.
+pub async fn open_stores(locations: &Locations) -> Result<Stores> {
+    let data = &locations.data;
+    if locations.event_store.is_none() || locations.read_store.is_none() {
+        std::fs::create_dir_all(data)
+            .map_err(|e| format!("cannot create data directory {}: {e}", data.display()))?;
+    }
+    let events: Arc<dyn EventStore> = match &locations.event_store {
+        Some(url) => open_event_store(url).await?,
+        None => Arc::new(
+            SqliteEventStore::open(&data.join(EVENTS_FILE))
+                .await
+                .map_err(|e| format!("event store: {e}"))?,
+        ),
+    };
+    let read = match &locations.read_store {
+        Some(url) => ReadStore::connect(url).await,
+        None => ReadStore::open(&data.join(READ_FILE)).await,
+    };
+    let read = match read {
+        Ok(read) => read,
+        Err(error) => {
+            events.close().await;
+            return Err(format!("read store: {error}"));
+        }
+    };
+    Ok(Stores { events, read })
+}
+
+/// The application over opened stores, with its projection runner (not yet running).
+#[must_use]
+pub fn application(stores: &Stores) -> (App, ProjectionRunner) {
+    let runner = ProjectionRunner::new(stores.events.clone(), stores.read.clone());
+    (App::new(stores.events.clone(), stores.read.clone()), runner)
+}
+
+/// What `yika serve` is asked to serve.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The ledger's stores.
+    pub locations: Locations,
+    /// The address to listen on (port 0: a free port).
+    pub listen: SocketAddr,
+    /// The hospital's calendar.
+    pub calendar: Calendar,
+    /// Refuse every command (an as-of replay served to auditors).
+    pub read_only: bool,
+}
+
+/// A server built and listening, not yet serving.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    address: SocketAddr,
+    router: axum::Router,
+    stores: Stores,
+    projections: tokio::task::JoinHandle<()>,
+}
+
+impl Application {
+    /// Opens the stores, applies to the views whatever the log holds beyond them, starts
+    /// following the log, and binds the listener.
+    pub async fn build(settings: &Settings) -> Result<Application> {
+        if !settings.read_only {
+            refuse_writes_to_a_replay(&settings.locations)?;
+        }
+        let stores = open_stores(&settings.locations).await?;
+        let (app, runner) = application(&stores);
+        let app = if settings.read_only {
+            app.read_only()
+        } else {
+            app
+        };
+        if let Err(error) = runner.catch_up().await {
+            stores.close().await;
+            return Err(format!("initial projection: {error}"));
+        }
+        let listener = match tokio::net::TcpListener::bind(settings.listen).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                stores.close().await;
+                return Err(format!("cannot listen on {}: {error}", settings.listen));
+            }
+        };
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        let projections = tokio::spawn(runner.run());
+        let schema = graphql::schema(Some(app.clone()), settings.calendar);
+        let router = http::router(http::HttpState::new(schema, app));
+        Ok(Application {
+            listener,
+            address,
+            router,
+            stores,
+            projections,
+        })
+    }
+
+    /// The address it listens on.
+    #[must_use]
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until `shutdown` completes, then stops following the log and closes the stores
+    /// (appends already queued are answered first).
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<()> {
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(|e| format!("server: {e}"));
+        // Stop following the log before the stores close under it.
+        self.projections.abort();
+        let _ = self.projections.await;
+        self.stores.close().await;
+        served
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redact_drops_credentials_and_query_parameters() {
+        // Goal: no user, password or query parameter (which may carry a password) reaches a log line.
+        assert_eq!(
+            redact("postgres://yika:s3cret@db.internal:5432/yika"),
+            "postgres://…@db.internal:5432/yika"
+        );
+        assert_eq!(
+            redact("postgres://db.internal/yika?user=yika&password=s3cret"),
+            "postgres://db.internal/yika?…"
+        );
+        assert_eq!(
+            redact("kurrentdb://admin:changeit@n1:2113,n2:2113?tls=true"),
+            "kurrentdb://…@n1:2113,n2:2113?…"
+        );
+        assert_eq!(
+            redact("sqlite:///var/lib/yika/events.db"),
+            "sqlite:///var/lib/yika/events.db"
+        );
+    }
+}

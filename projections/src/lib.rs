@@ -6,9 +6,11 @@
 
 #![deny(unsafe_code)]
 
+pub mod memory;
 pub mod read;
 pub mod reports;
 pub mod runner;
+pub mod sample;
 pub mod sql;
 pub mod verify;
 pub mod views;

@@ -12,7 +12,8 @@ use tokio::sync::Mutex;
 use yika_domain::{Event, Metadata};
 use yika_store::EventStore;
 
-use crate::{ProjectionError, ReadStore, views};
+use crate::views::{self, Applied};
+use crate::{ProjectionError, ReadStore};
 
 /// The most events applied in one read-store transaction.
 pub const BATCH_EVENTS: usize = 1_000;
@@ -91,6 +92,7 @@ impl ProjectionRunner {
         let Some(last) = events.last().map(|e| e.position) else {
             return Ok(0);
         };
+        let mut decoded = Vec::with_capacity(events.len());
         for (offset, recorded) in events.iter().enumerate() {
             // The store's log is dense; a hole means a row was removed from the file by hand.
             if recorded.position != checkpoint + 1 + offset as u64 {
@@ -107,8 +109,14 @@ impl ProjectionRunner {
             let metadata: Metadata = serde_json::from_str(&recorded.metadata).map_err(|e| {
                 ProjectionError::Corrupt(format!("metadata at {}: {e}", recorded.position))
             })?;
-            views::apply(&mut tx, recorded, &event, &metadata).await?;
+            decoded.push((event, metadata));
         }
+        let batch: Vec<Applied<'_>> = events
+            .iter()
+            .zip(&decoded)
+            .map(|(recorded, (event, metadata))| Applied::new(recorded, event, metadata))
+            .collect();
+        views::apply_batch(&mut tx, self.read.backend(), &batch).await?;
         sqlx::query(
             "INSERT INTO checkpoints (projection, position) VALUES ($1, $2) \
              ON CONFLICT (projection) DO UPDATE SET position = excluded.position",

@@ -28,6 +28,9 @@ pub struct Sql {
     text: String,
     arguments: AnyArguments,
     count: usize,
+    /// Plain `?` placeholders (SQLite): SQLite treats `$N` as a parameter *name* and looks each
+    /// one up among the statement's names, which is quadratic in a statement with thousands.
+    positional: bool,
 }
 
 impl Sql {
@@ -37,6 +40,16 @@ impl Sql {
         Sql {
             text: text.into(),
             ..Sql::default()
+        }
+    }
+
+    /// A statement for `backend` starting with `text`: `?` placeholders on SQLite, `$N` on
+    /// PostgreSQL. For statements with many parameters (the views' multi-row writes).
+    #[must_use]
+    pub fn for_backend(backend: Backend, text: impl Into<String>) -> Sql {
+        Sql {
+            positional: backend == Backend::Sqlite,
+            ..Sql::new(text)
         }
     }
 
@@ -52,7 +65,11 @@ impl Sql {
         T: Encode<'static, Any> + Type<Any>,
     {
         self.count += 1;
-        let _ = write!(self.text, "${}", self.count);
+        if self.positional {
+            self.text.push('?');
+        } else {
+            let _ = write!(self.text, "${}", self.count);
+        }
         self.arguments
             .add(value)
             .expect("Any encodes every value Yika binds");

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use yika_store::EventStore;
 use yika_store::hash::{ChainCheck, ChainVerifier};
 
+use crate::memory::{Digest, InMemory};
 use crate::{ProjectionError, ProjectionRunner, ReadStore};
 
 /// Walks the whole log in batches and checks the hash chain from the first event. A row that
@@ -149,49 +150,73 @@ pub struct ViewCheck {
     pub mismatches: Vec<String>,
 }
 
-/// Replays the log into a scratch SQLite read store at `scratch` (a new file) up to the live
-/// views' checkpoint and compares every view table with the live one, the live side read in one
-/// snapshot. Tables are compared as multisets of rows (each row as its columns' names and
-/// values, by name, so column order does not matter), through an order-independent digest:
-/// the sum of the rows' SHA-256 hashes and the row count, streamed, so any backend and any size
-/// compares in constant memory. A replay that fails (an event that no longer decodes, a hole)
-/// is reported as a mismatch.
+/// Replays the log in memory up to the live views' checkpoint and compares every compared table
+/// with the live one, the live side read in one snapshot. Tables are compared as multisets of
+/// rows (each row as its columns' names and values, by name, so column order does not matter),
+/// through an order-independent digest: the sum of the rows' SHA-256 hashes and the row count,
+/// streamed on the live side, so any backend and any size compares in bounded memory. Only when
+/// a table differs is the log replayed into a scratch SQLite read store at `scratch` (a new
+/// file), to name the first differing row. A replay that fails (an event that no longer
+/// decodes, a hole) is reported as a mismatch.
 pub async fn compare_views(
     live: &ReadStore,
     store: Arc<dyn EventStore>,
     scratch: &Path,
 ) -> Result<ViewCheck, ProjectionError> {
-    let replay = ReadStore::open(scratch).await?;
-    let result = async {
-        let mut tx = live.snapshot().await?;
-        let position = ReadStore::checkpoint_in(&mut tx, crate::runner::PROJECTION).await?;
-        let mut mismatches = Vec::new();
-        let runner = ProjectionRunner::new(store, replay.clone());
-        match runner.catch_up_until(position).await {
-            Err(error) => mismatches.push(format!("the replay failed: {error}")),
-            Ok(_) => {
-                let mut replayed = replay.pool().acquire().await?;
-                for table in crate::views::compared_tables() {
-                    let live_digest = digest(&mut tx, table).await?;
-                    let replay_digest = digest(&mut replayed, table).await?;
-                    if live_digest != replay_digest {
-                        let at = first_difference(&mut tx, &mut replayed, table).await?;
-                        mismatches.push(format!(
-                            "{table}: the live rows differ from a replay of the log ({} live, {} replayed){}",
-                            live_digest.rows,
-                            replay_digest.rows,
-                            at.map(|at| format!("; first difference: {at}"))
-                                .unwrap_or_default()
-                        ));
-                    }
+    let mut tx = live.snapshot().await?;
+    let position = ReadStore::checkpoint_in(&mut tx, crate::runner::PROJECTION).await?;
+    let mut mismatches = Vec::new();
+    match InMemory::replay(store.as_ref(), position).await {
+        Err(error) => mismatches.push(format!("the replay failed: {error}")),
+        Ok(memory) => {
+            let replayed = memory.digests();
+            let mut differing = Vec::new();
+            for table in crate::views::compared_tables() {
+                let live_digest = digest(&mut tx, table).await?;
+                let replay_digest = replayed.get(table).copied().unwrap_or_default();
+                if live_digest != replay_digest {
+                    differing.push((table, live_digest.rows, replay_digest.rows));
+                }
+            }
+            if !differing.is_empty() {
+                let located = locate(&mut tx, store, scratch, position, &differing).await?;
+                for ((table, live_rows, replay_rows), at) in differing.into_iter().zip(located) {
+                    mismatches.push(format!(
+                        "{table}: the live rows differ from a replay of the log ({live_rows} live, {replay_rows} replayed){}",
+                        at.map(|at| format!("; first difference: {at}"))
+                            .unwrap_or_default()
+                    ));
                 }
             }
         }
-        tx.commit().await?;
-        Ok::<_, ProjectionError>(ViewCheck {
-            position,
-            mismatches,
-        })
+    }
+    tx.commit().await?;
+    Ok(ViewCheck {
+        position,
+        mismatches,
+    })
+}
+
+/// The first differing row of each differing table, found by replaying the log up to
+/// `position` into a scratch SQLite read store and walking both copies in the same order.
+async fn locate(
+    live: &mut sqlx::AnyConnection,
+    store: Arc<dyn EventStore>,
+    scratch: &Path,
+    position: u64,
+    differing: &[(&'static str, u64, u64)],
+) -> Result<Vec<Option<String>>, ProjectionError> {
+    let replay = ReadStore::open(scratch).await?;
+    let result = async {
+        ProjectionRunner::new(store, replay.clone())
+            .catch_up_until(position)
+            .await?;
+        let mut replayed = replay.pool().acquire().await?;
+        let mut located = Vec::with_capacity(differing.len());
+        for (table, _, _) in differing {
+            located.push(first_difference(live, &mut replayed, table).await?);
+        }
+        Ok::<_, ProjectionError>(located)
     }
     .await;
     replay.close().await;
@@ -212,13 +237,6 @@ pub async fn differing_tables(
         }
     }
     Ok(differing)
-}
-
-/// An order-independent digest of a table: row count and the sum of the rows' hashes.
-#[derive(Debug, PartialEq, Eq)]
-struct Digest {
-    rows: u64,
-    sum: [u64; 4],
 }
 
 /// A row as its cells (column name, value as `i<n>`, `t<len>:<text>` or `null`), by name.
@@ -312,29 +330,17 @@ async fn first_difference(
     }
 }
 
-async fn digest(conn: &mut sqlx::AnyConnection, table: &str) -> Result<Digest, ProjectionError> {
+/// The digest of a table as a read store holds it.
+pub async fn digest(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+) -> Result<Digest, ProjectionError> {
     use futures::TryStreamExt as _;
-    use sha2::{Digest as _, Sha256};
-    let mut digest = Digest {
-        rows: 0,
-        sum: [0; 4],
-    };
+    let mut digest = Digest::default();
     let sql = format!("SELECT * FROM {table}");
     let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *conn);
     while let Some(row) = rows.try_next().await? {
-        let cells = cells(&row)?;
-        let mut hasher = Sha256::new();
-        for (name, value) in &cells {
-            hasher.update(name.as_bytes());
-            hasher.update([0]);
-            hasher.update(value.as_bytes());
-            hasher.update([0]);
-        }
-        let hash: [u8; 32] = hasher.finalize().into();
-        for (lane, chunk) in digest.sum.iter_mut().zip(hash.chunks_exact(8)) {
-            *lane = lane.wrapping_add(u64::from_be_bytes(chunk.try_into().expect("8 bytes")));
-        }
-        digest.rows += 1;
+        digest.add(&cells(&row)?);
     }
     Ok(digest)
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use yika_domain::{Event, Metadata};
-use yika_projections::views::{Applied, RUNNER_TABLES, VIEWS, compared_tables};
+use yika_projections::views::{Applied, RUNNER_TABLES, Rows, VIEWS, compared_tables};
 use yika_projections::{ProjectionRunner, ReadStore};
 use yika_store::{EventStore, SqliteEventStore};
 
@@ -80,7 +80,8 @@ fn the_runner_tables_are_not_a_views() {
 async fn applying_only_the_events_a_view_listens_to_changes_nothing() {
     // Goal: each view's event list (which the runner filters by and the live subscriptions
     // follow) names every event that changes its rows: a ledger holding every event type,
-    // projected by the runner, equals the same ledger with every event given to every view.
+    // projected by the runner (batch by batch, loading rows from the read store), equals the
+    // same ledger with every event folded into every view in one pass.
     let dir = tempfile::tempdir().expect("a temp dir");
     let store: Arc<dyn EventStore> = Arc::new(
         SqliteEventStore::open(&dir.path().join("events.db"))
@@ -113,26 +114,32 @@ async fn applying_only_the_events_a_view_listens_to_changes_nothing() {
     let everything = ReadStore::open(&dir.path().join("everything.db"))
         .await
         .expect("opens");
-    let mut tx = everything.pool().begin().await.expect("a transaction");
-    for recorded in &events {
-        let event = Event::decode(
-            &recorded.event_type,
-            recorded.schema_version,
-            &recorded.payload,
-        )
-        .expect("decodes");
-        let metadata: Metadata = serde_json::from_str(&recorded.metadata).expect("metadata");
-        let applied = Applied {
-            recorded,
-            event: &event,
-            metadata: &metadata,
-        };
+    let decoded: Vec<(Event, Metadata)> = events
+        .iter()
+        .map(|recorded| {
+            (
+                Event::decode(
+                    &recorded.event_type,
+                    recorded.schema_version,
+                    &recorded.payload,
+                )
+                .expect("decodes"),
+                serde_json::from_str(&recorded.metadata).expect("metadata"),
+            )
+        })
+        .collect();
+    let mut rows = Rows::default();
+    for (recorded, (event, metadata)) in events.iter().zip(&decoded) {
+        let applied = Applied::new(recorded, event, metadata);
         for view in VIEWS {
-            view.apply(&mut tx, &applied)
-                .await
+            view.fold(&mut rows, &applied)
                 .unwrap_or_else(|e| panic!("{} on {}: {e}", view.name(), recorded.event_type));
         }
     }
+    let mut tx = everything.pool().begin().await.expect("a transaction");
+    rows.flush(&mut tx, everything.backend())
+        .await
+        .expect("written");
     tx.commit().await.expect("committed");
 
     let view_tables = VIEWS.iter().flat_map(|v| v.tables().iter().copied());

@@ -1,0 +1,416 @@
+//! The rows of the view tables as the projectors build them: one record type per table (its
+//! columns, in order, and how many of the first ones are its key), the rows a batch of events
+//! adds or changes, loading the rows a batch needs, and writing back what it changed in a few
+//! multi-row statements. The same rows folded in memory, without a database, are the replay that
+//! `yika verify` compares the live views with.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::any::AnyRow;
+
+use crate::ProjectionError;
+use crate::sql::{Backend, Sql};
+
+/// One cell of a row: an integer or a text, either of which may be NULL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cell {
+    /// An INTEGER (BIGINT) column.
+    Int(Option<i64>),
+    /// A TEXT column.
+    Text(Option<String>),
+}
+
+impl Cell {
+    /// The cell as `yika verify` hashes it: `i<n>`, `t<len>:<text>` or `null`.
+    #[must_use]
+    pub fn canonical(&self) -> String {
+        match self {
+            Cell::Int(Some(n)) => format!("i{n}"),
+            Cell::Text(Some(t)) => format!("t{}:{t}", t.len()),
+            Cell::Int(None) | Cell::Text(None) => "null".to_owned(),
+        }
+    }
+
+    fn bind(self, sql: &mut Sql) {
+        match self {
+            Cell::Int(value) => sql.push_bind(value),
+            Cell::Text(value) => sql.push_bind(value),
+        };
+    }
+}
+
+/// A Rust type a column holds.
+pub trait Column: Sized {
+    /// As a cell.
+    fn cell(&self) -> Cell;
+    /// Read from a row's column `index`.
+    fn read(row: &AnyRow, index: usize) -> Result<Self, sqlx::Error>;
+}
+
+macro_rules! column {
+    ($ty:ty, $variant:ident, $to:expr) => {
+        impl Column for $ty {
+            fn cell(&self) -> Cell {
+                Cell::$variant($to(self))
+            }
+            fn read(row: &AnyRow, index: usize) -> Result<Self, sqlx::Error> {
+                use sqlx::Row as _;
+                row.try_get(index)
+            }
+        }
+    };
+}
+
+column!(i64, Int, |v: &i64| Some(*v));
+column!(Option<i64>, Int, |v: &Option<i64>| *v);
+column!(String, Text, |v: &String| Some(v.clone()));
+column!(Option<String>, Text, |v: &Option<String>| v.clone());
+
+/// The record of one table's row.
+pub trait Record: Clone {
+    /// The table.
+    const TABLE: &'static str;
+    /// Its columns, in order.
+    const COLUMNS: &'static [&'static str];
+    /// How many of the first columns make its primary key.
+    const KEY_COLUMNS: usize;
+    /// Its cells, in column order.
+    fn cells(&self) -> Vec<Cell>;
+    /// Reads it from a row that selected [`Record::COLUMNS`] in order.
+    fn read(row: &AnyRow) -> Result<Self, sqlx::Error>;
+}
+
+/// Declares a table's record: `Name = "table", key: N { column: Type, ... }`.
+macro_rules! record {
+    ($(#[$doc:meta])* $name:ident = $table:literal, key: $key:literal { $($column:ident: $ty:ty),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        #[allow(missing_docs)]
+        pub struct $name {
+            $(pub $column: $ty),+
+        }
+
+        impl $crate::views::rows::Record for $name {
+            const TABLE: &'static str = $table;
+            const COLUMNS: &'static [&'static str] = &[$(stringify!($column)),+];
+            const KEY_COLUMNS: usize = $key;
+
+            fn cells(&self) -> Vec<$crate::views::rows::Cell> {
+                use $crate::views::rows::Column as _;
+                vec![$(self.$column.cell()),+]
+            }
+
+            fn read(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+                use $crate::views::rows::Column as _;
+                let mut index = 0..;
+                Ok($name {
+                    $($column: <$ty>::read(row, index.next().expect("a column index"))?),+
+                })
+            }
+        }
+    };
+}
+pub(crate) use record;
+
+/// Rows a batch adds to a table that events only ever add to.
+#[derive(Debug)]
+pub struct Added<R> {
+    /// The new rows, in log order.
+    pub rows: Vec<R>,
+}
+
+impl<R> Default for Added<R> {
+    fn default() -> Self {
+        Added { rows: Vec::new() }
+    }
+}
+
+impl<R: Record> Added<R> {
+    /// Adds a row.
+    pub fn push(&mut self, row: R) {
+        self.rows.push(row);
+    }
+}
+
+/// Rows of a table that events change: those loaded from the read store and those created by
+/// the batch, by key; the ones created or changed are written back.
+#[derive(Debug)]
+pub struct Changed<R> {
+    rows: HashMap<String, (R, bool)>,
+}
+
+impl<R> Default for Changed<R> {
+    fn default() -> Self {
+        Changed {
+            rows: HashMap::new(),
+        }
+    }
+}
+
+impl<R: Record> Changed<R> {
+    /// The row with this key, if loaded or created.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&R> {
+        self.rows.get(key).map(|(row, _)| row)
+    }
+
+    /// The row with this key, to change (it is written back).
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut R> {
+        self.rows.get_mut(key).map(|(row, dirty)| {
+            *dirty = true;
+            row
+        })
+    }
+
+    /// A new row (written back).
+    pub fn insert(&mut self, key: String, row: R) {
+        self.rows.insert(key, (row, true));
+    }
+
+    /// A row as the read store holds it (written back only if changed).
+    fn loaded(&mut self, key: String, row: R) {
+        self.rows.entry(key).or_insert((row, false));
+    }
+
+    /// Every row held, changed or not.
+    pub fn all(&self) -> impl Iterator<Item = &R> {
+        self.rows.values().map(|(row, _)| row)
+    }
+
+    fn take_changed(&mut self) -> Vec<R> {
+        let mut changed = Vec::new();
+        for (row, dirty) in self.rows.values_mut() {
+            if *dirty {
+                *dirty = false;
+                changed.push(row.clone());
+            }
+        }
+        changed
+    }
+}
+
+/// The keys of the rows a batch needs from the read store before it is folded.
+#[derive(Debug, Default)]
+pub struct Keys {
+    /// Accounts.
+    pub accounts: HashSet<String>,
+    /// Deductions.
+    pub deductions: HashSet<String>,
+    /// Shifts (with their per-method rows).
+    pub shifts: HashSet<String>,
+}
+
+/// The most parameters one statement binds (SQLite allows 32,766, PostgreSQL 65,535; a
+/// statement's parse grows with its length, and a few thousand amortize the round trip).
+const MAX_PARAMETERS: usize = 4_000;
+/// The most keys one `IN (...)` list holds.
+const MAX_IN_LIST: usize = 500;
+
+/// Loads the rows of `table` whose key column is one of `keys`.
+async fn load<R: Record>(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    key_column: &str,
+    keys: &HashSet<String>,
+) -> Result<Vec<R>, ProjectionError> {
+    let keys: Vec<&String> = keys.iter().collect();
+    let mut loaded = Vec::new();
+    for chunk in keys.chunks(MAX_IN_LIST) {
+        let mut sql = Sql::for_backend(
+            backend,
+            format!(
+                "SELECT {} FROM {} WHERE \"{key_column}\" IN ",
+                quoted(R::COLUMNS),
+                R::TABLE
+            ),
+        );
+        sql.push_bind_list(chunk.iter().map(|k| (*k).clone()));
+        for row in sql.build().fetch_all(&mut *conn).await? {
+            loaded.push(R::read(&row)?);
+        }
+    }
+    Ok(loaded)
+}
+
+fn quoted(columns: &[&str]) -> String {
+    columns
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes `rows` into their table in multi-row statements; `upsert` replaces the rows whose
+/// key exists (every column but the key's).
+async fn write<R: Record>(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    rows: Vec<R>,
+    upsert: bool,
+) -> Result<(), ProjectionError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let per_statement = (MAX_PARAMETERS / R::COLUMNS.len()).max(1);
+    let head = format!("INSERT INTO {} ({}) VALUES ", R::TABLE, quoted(R::COLUMNS));
+    let tail = if upsert {
+        let key = quoted(&R::COLUMNS[..R::KEY_COLUMNS]);
+        let set = R::COLUMNS[R::KEY_COLUMNS..]
+            .iter()
+            .map(|c| format!("\"{c}\" = excluded.\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(" ON CONFLICT ({key}) DO UPDATE SET {set}")
+    } else {
+        String::new()
+    };
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut sql = Sql::for_backend(backend, head.clone());
+        for (n, row) in rows.by_ref().take(per_statement).enumerate() {
+            sql.push(if n == 0 { "(" } else { ", (" });
+            for (i, cell) in row.cells().into_iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                cell.bind(&mut sql);
+            }
+            sql.push(")");
+        }
+        sql.push(&tail);
+        sql.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+use super::tables::{
+    AccountRecord, AuditRecord, CashCountRecord, CoefficientSetRecord, DeductionRecord,
+    JournalRecord, MovementRecord, QualityDeductionRecord, ReceiptRecord, ShiftMethodRecord,
+    ShiftRecord, StaffRecord, WorkloadActRecord,
+};
+
+/// The rows of every view that a batch of events adds or changes.
+#[derive(Debug, Default)]
+pub struct Rows {
+    /// `staff`.
+    pub staff: Added<StaffRecord>,
+    /// `accounts`, by account id.
+    pub accounts: Changed<AccountRecord>,
+    /// `deductions`, by deduction id.
+    pub deductions: Changed<DeductionRecord>,
+    /// `shifts`, by shift id.
+    pub shifts: Changed<ShiftRecord>,
+    /// `shift_methods`, by "shift id/method".
+    pub shift_methods: Changed<ShiftMethodRecord>,
+    /// `receipts`.
+    pub receipts: Added<ReceiptRecord>,
+    /// `cash_counts`.
+    pub cash_counts: Added<CashCountRecord>,
+    /// `movements`.
+    pub movements: Added<MovementRecord>,
+    /// `journal`.
+    pub journal: Added<JournalRecord>,
+    /// `workload_acts`.
+    pub workload_acts: Added<WorkloadActRecord>,
+    /// `coefficient_sets`.
+    pub coefficient_sets: Added<CoefficientSetRecord>,
+    /// `quality_deductions`.
+    pub quality_deductions: Added<QualityDeductionRecord>,
+    /// `audit_index`.
+    pub audit_index: Added<AuditRecord>,
+}
+
+/// The key of a shift's per-method row.
+#[must_use]
+pub fn shift_method_key(shift_id: &str, method: &str) -> String {
+    format!("{shift_id}/{method}")
+}
+
+impl Rows {
+    /// Loads the rows `keys` names from the read store.
+    pub async fn load(
+        &mut self,
+        conn: &mut sqlx::AnyConnection,
+        backend: Backend,
+        keys: &Keys,
+    ) -> Result<(), ProjectionError> {
+        for row in load::<AccountRecord>(conn, backend, "account_id", &keys.accounts).await? {
+            self.accounts.loaded(row.account_id.clone(), row);
+        }
+        for row in load::<DeductionRecord>(conn, backend, "deduction_id", &keys.deductions).await? {
+            self.deductions.loaded(row.deduction_id.clone(), row);
+        }
+        for row in load::<ShiftRecord>(conn, backend, "shift_id", &keys.shifts).await? {
+            self.shifts.loaded(row.shift_id.clone(), row);
+        }
+        for row in load::<ShiftMethodRecord>(conn, backend, "shift_id", &keys.shifts).await? {
+            self.shift_methods
+                .loaded(shift_method_key(&row.shift_id, &row.method), row);
+        }
+        Ok(())
+    }
+
+    /// Writes every added and changed row to the read store.
+    pub async fn flush(
+        &mut self,
+        conn: &mut sqlx::AnyConnection,
+        backend: Backend,
+    ) -> Result<(), ProjectionError> {
+        write(conn, backend, std::mem::take(&mut self.staff.rows), false).await?;
+        write(conn, backend, self.accounts.take_changed(), true).await?;
+        write(conn, backend, self.deductions.take_changed(), true).await?;
+        write(conn, backend, self.shifts.take_changed(), true).await?;
+        write(conn, backend, self.shift_methods.take_changed(), true).await?;
+        write(
+            conn,
+            backend,
+            std::mem::take(&mut self.receipts.rows),
+            false,
+        )
+        .await?;
+        write(
+            conn,
+            backend,
+            std::mem::take(&mut self.cash_counts.rows),
+            false,
+        )
+        .await?;
+        write(
+            conn,
+            backend,
+            std::mem::take(&mut self.movements.rows),
+            false,
+        )
+        .await?;
+        write(conn, backend, std::mem::take(&mut self.journal.rows), false).await?;
+        write(
+            conn,
+            backend,
+            std::mem::take(&mut self.workload_acts.rows),
+            false,
+        )
+        .await?;
+        write(
+            conn,
+            backend,
+            std::mem::take(&mut self.coefficient_sets.rows),
+            false,
+        )
+        .await?;
+        write(
+            conn,
+            backend,
+            std::mem::take(&mut self.quality_deductions.rows),
+            false,
+        )
+        .await?;
+        write(
+            conn,
+            backend,
+            std::mem::take(&mut self.audit_index.rows),
+            false,
+        )
+        .await?;
+        Ok(())
+    }
+}

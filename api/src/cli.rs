@@ -94,14 +94,32 @@ enum Command {
         #[command(subcommand)]
         what: ExportCommand,
     },
-    /// Measure durable appends per second and commit latency on a fresh store.
+    /// Measure what users wait on (docs/performance.md): durable appends on the event store,
+    /// deductions over HTTP through a running server, rebuilding the views from a generated
+    /// ledger, or a command's cost on a long history.
     Bench {
-        /// Concurrent writers, one run each.
+        /// What to measure.
+        #[arg(long, value_enum, default_value = "appends")]
+        scenario: crate::bench::Scenario,
+        /// Concurrent writers, one run each (appends).
         #[arg(long, value_delimiter = ',', default_value = "1,64")]
         writers: Vec<usize>,
-        /// Events to append in each run.
+        /// Events: appended in each run (appends), generated (replay), or the long account's
+        /// earlier deductions (history).
         #[arg(long, default_value_t = 20_000)]
         events: usize,
+        /// Concurrent connections, each a department terminal (deductions).
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        /// Cards deducted from (deductions).
+        #[arg(long, default_value_t = 500)]
+        cards: usize,
+        /// Seconds of measured load, after two of warm-up (deductions).
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// The generated ledger's seed (replay).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -189,7 +207,9 @@ pub fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal, not for a log file or a collector.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     match cli.log_format {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().with_current_span(true).init(),
@@ -295,7 +315,26 @@ async fn run(cli: Cli) -> Result<()> {
             print!("{}", graphql::schema(None, Calendar::default()).sdl());
             Ok(())
         }
-        Command::Bench { writers, events } => crate::bench::run(&locations, &writers, events).await,
+        Command::Bench {
+            scenario,
+            writers,
+            events,
+            connections,
+            cards,
+            seconds,
+            seed,
+        } => {
+            let settings = crate::bench::Settings {
+                scenario,
+                writers,
+                events,
+                connections,
+                cards,
+                seconds,
+                seed,
+            };
+            crate::bench::run(&locations, &settings).await
+        }
     }
 }
 

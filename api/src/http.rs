@@ -97,20 +97,27 @@ async fn correlate(request: Request, next: Next) -> Response {
         .unwrap_or_else(Uuid::now_v7);
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let span = tracing::info_span!("request", correlation_id = %id, %method, %path);
+    let span = tracing::info_span!(
+        "request",
+        correlation_id = %id,
+        %method,
+        %path,
+        operation = tracing::field::Empty,
+        outcome = tracing::field::Empty
+    );
     let started = Instant::now();
     let mut response = CORRELATION_ID
         .scope(id, next.run(request))
         .instrument(span.clone())
         .await;
     let status = response.status().as_u16();
+    // One line per request (the GraphQL operation and its outcome are on the span).
     span.in_scope(|| {
-        if path != "/healthz" && path != "/readyz" && path != "/metrics" {
-            tracing::info!(
-                status,
-                duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-                "served"
-            );
+        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if path.starts_with("/graphql") {
+            tracing::info!(status, duration_ms, "graphql");
+        } else if path != "/healthz" && path != "/readyz" && path != "/metrics" {
+            tracing::info!(status, duration_ms, "served");
         }
     });
     if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
@@ -385,13 +392,17 @@ async fn execute(
     media: Media,
 ) -> Response {
     let caller = caller(&state.app, headers).await;
+    let mut request = request;
     // Only staff name the operations counted in /metrics (a bounded set of names): anyone else's
     // requests are counted together, so strangers cannot fill the set with names of their own.
+    // The document is parsed once: the request keeps it for execution.
     let operation = if !matches!(caller, Caller::Staff(_)) {
         "unauthenticated".to_owned()
     } else {
-        request.operation_name.clone().unwrap_or_else(|| {
-            async_graphql::parser::parse_query(&request.query)
+        match request.operation_name.clone() {
+            Some(name) => name,
+            None => request
+                .parsed_query()
                 .ok()
                 .and_then(|document| {
                     document
@@ -399,8 +410,8 @@ async fn execute(
                         .iter()
                         .find_map(|(name, _)| name.map(|n| n.to_string()))
                 })
-                .unwrap_or_else(|| "anonymous".to_owned())
-        })
+                .unwrap_or_else(|| "anonymous".to_owned()),
+        }
     };
     let response = state.schema.execute(request.data(caller)).await;
     let outcome = if response.errors.is_empty() {
@@ -409,7 +420,9 @@ async fn execute(
         "error"
     };
     state.app.metrics.request(&operation, outcome);
-    tracing::info!(operation = %operation, outcome, "graphql");
+    let span = tracing::Span::current();
+    span.record("operation", operation.as_str());
+    span.record("outcome", outcome);
     let mut body = serde_json::to_value(&response)
         .unwrap_or_else(|_| json!({ "errors": [{ "message": "internal error" }] }));
     // A request error (unparsable, invalid) never reached execution: no data entry at all.

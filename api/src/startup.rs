@@ -200,13 +200,55 @@ pub struct Settings {
     pub read_only: bool,
 }
 
+/// The projection runner following the log on a thread of its own, with a runtime of its own:
+/// under load the request handlers fill the main runtime's queues, and the runner, which every
+/// mutation waits for, must not queue behind them at each of its statements.
+struct Following {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Following {
+    fn start(runner: ProjectionRunner) -> Result<Following> {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("a runtime for the views: {e}"))?;
+        let thread = std::thread::Builder::new()
+            .name("yika-views".to_owned())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    tokio::select! {
+                        () = runner.run() => {}
+                        _ = stopped => {}
+                    }
+                });
+            })
+            .map_err(|e| format!("a thread for the views: {e}"))?;
+        Ok(Following {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+}
+
 /// A server built and listening, not yet serving.
 pub struct Application {
     listener: tokio::net::TcpListener,
     address: SocketAddr,
     router: axum::Router,
     stores: Stores,
-    projections: tokio::task::JoinHandle<()>,
+    projections: Following,
 }
 
 impl Application {
@@ -235,7 +277,7 @@ impl Application {
             }
         };
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        let projections = tokio::spawn(runner.run());
+        let projections = Following::start(runner)?;
         let schema = graphql::schema(Some(app.clone()), settings.calendar);
         let router = http::router(http::HttpState::new(schema, app));
         Ok(Application {
@@ -264,8 +306,7 @@ impl Application {
             .await
             .map_err(|e| format!("server: {e}"));
         // Stop following the log before the stores close under it.
-        self.projections.abort();
-        let _ = self.projections.await;
+        self.projections.stop().await;
         self.stores.close().await;
         served
     }

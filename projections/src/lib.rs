@@ -12,6 +12,7 @@ pub mod reports;
 pub mod runner;
 pub mod sample;
 pub mod sql;
+mod sqlite_writer;
 pub mod verify;
 pub mod views;
 
@@ -27,6 +28,9 @@ pub enum ProjectionError {
     /// The read store failed.
     #[error("read store error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The SQLite read store's writer failed.
+    #[error("read store error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// Migrations failed.
     #[error("read store migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

@@ -27,6 +27,8 @@ pub const MAX_PAGE: usize = 200;
 #[derive(Clone)]
 pub struct ReadStore {
     pool: AnyPool,
+    /// The SQLite read store's writer thread (the runner's batches go there).
+    sqlite: Option<Arc<crate::sqlite_writer::SqliteWriter>>,
     backend: Backend,
     applied: Arc<watch::Sender<u64>>,
 }
@@ -316,24 +318,7 @@ impl ReadStore {
             },
             _ => url.to_owned(),
         };
-        let options = AnyPoolOptions::new().max_connections(8);
-        let pool = match backend {
-            // The read store is rebuilt from the log after a crash, so NORMAL is enough here.
-            Backend::Sqlite => options.after_connect(|conn, _| {
-                Box::pin(async move {
-                    sqlx::raw_sql(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA busy_timeout = 10000;",
-                    )
-                    .execute(conn)
-                    .await
-                    .map(|_| ())
-                })
-            }),
-            Backend::Postgres => options,
-        }
-        .connect(&url)
-        .await?;
+        let pool = ReadStore::pool_of(backend, &url, 8, "-8192").await?;
         match backend {
             Backend::Sqlite => SQLITE_MIGRATOR.run(&pool).await?,
             Backend::Postgres => {
@@ -349,11 +334,49 @@ impl ReadStore {
         let checkpoint = ReadStore::checkpoint_in(&mut conn, crate::runner::PROJECTION).await?;
         drop(conn);
         let (applied, _) = watch::channel(checkpoint);
+        let sqlite = match backend {
+            Backend::Sqlite => {
+                let path = crate::sqlite_writer::sqlite_path(&url).ok_or_else(|| {
+                    ProjectionError::Corrupt(format!("a read store URL names no file: {url:?}"))
+                })?;
+                Some(Arc::new(crate::sqlite_writer::SqliteWriter::open(&path)?))
+            }
+            Backend::Postgres => None,
+        };
         Ok(ReadStore {
             pool,
+            sqlite,
             backend,
             applied: Arc::new(applied),
         })
+    }
+
+    /// A pool of `connections` to `url`; on SQLite each connection gets `cache_size` (negative:
+    /// KiB) of page cache, and checkpoints the WAL every ~40 MiB (the views are rebuilt from the
+    /// log after a crash, so NORMAL synchronization is enough here).
+    async fn pool_of(
+        backend: Backend,
+        url: &str,
+        connections: u32,
+        cache_size: &'static str,
+    ) -> Result<AnyPool, ProjectionError> {
+        let options = AnyPoolOptions::new().max_connections(connections);
+        let options = match backend {
+            Backend::Sqlite => options.after_connect(move |conn, _| {
+                Box::pin(async move {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 10000; PRAGMA cache_size = {cache_size}; \
+                         PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000;"
+                    )))
+                    .execute(conn)
+                    .await
+                    .map(|_| ())
+                })
+            }),
+            Backend::Postgres => options,
+        };
+        Ok(options.connect(url).await?)
     }
 
     /// Which database this is.
@@ -374,10 +397,15 @@ impl ReadStore {
         Ok(tx)
     }
 
-    /// The pool, for the runner's transactions.
+    /// The pool, for reads.
     #[must_use]
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The SQLite read store's writer thread.
+    pub(crate) fn sqlite_writer(&self) -> Option<&crate::sqlite_writer::SqliteWriter> {
+        self.sqlite.as_deref()
     }
 
     /// Closes the file.

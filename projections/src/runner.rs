@@ -3,20 +3,23 @@
 //! Each batch of events (at most [`BATCH_EVENTS`]) is applied to every view and the checkpoint
 //! is moved in the same read-store transaction, so a crash never applies an event twice or
 //! skips one. Positions are dense (the store guarantees it), so `position > checkpoint` never
-//! passes over an event that commits later.
+//! passes over an event that commits later. On SQLite the batch goes to the read store's writer
+//! thread (`sqlite_writer`); on PostgreSQL it is applied through the pool, with the checkpoint
+//! row locked, so several API replicas can share the views.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Mutex;
 use yika_domain::{Event, Metadata};
-use yika_store::EventStore;
+use yika_store::{EventStore, MAX_READ_BATCH, RecordedEvent};
 
+use crate::sqlite_writer::Batch;
 use crate::views::{self, Applied};
 use crate::{ProjectionError, ReadStore};
 
 /// The most events applied in one read-store transaction.
-pub const BATCH_EVENTS: usize = 1_000;
+pub const BATCH_EVENTS: usize = 5_000;
 /// How often the runner looks for appends made by other processes.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// The checkpoint's name.
@@ -29,6 +32,58 @@ pub struct ProjectionRunner {
     read: ReadStore,
     /// Serializes catch-ups, so an event is never applied by two callers at once.
     lock: Arc<Mutex<()>>,
+}
+
+/// Checks that `logged`, read from the log at the views' checkpoint, is the event the views
+/// applied there: `seen` is the hash the audit index recorded for it (views built before it
+/// recorded hashes are not checked).
+pub(crate) fn check_witness(
+    checkpoint: u64,
+    logged: Option<&RecordedEvent>,
+    seen: Option<Option<String>>,
+) -> Result<(), ProjectionError> {
+    let Some(logged) = logged.filter(|e| e.position == checkpoint) else {
+        return Err(ProjectionError::Corrupt(format!(
+            "event {checkpoint}, the last the views applied, is missing from the log: \
+             events were removed from it (run `yika verify`)"
+        )));
+    };
+    if let Some(Some(seen)) = seen
+        && seen != logged.hash
+    {
+        return Err(ProjectionError::Corrupt(format!(
+            "event {checkpoint} in the log is not the event the views applied there: the views \
+             were built from another log, or this one was rewritten (run `yika verify`)"
+        )));
+    }
+    Ok(())
+}
+
+/// Decodes a batch read after `checkpoint`, checking that its positions follow on densely.
+fn decode(
+    checkpoint: u64,
+    events: Vec<RecordedEvent>,
+) -> Result<Vec<(RecordedEvent, Event, Metadata)>, ProjectionError> {
+    let mut decoded = Vec::with_capacity(events.len());
+    for (offset, recorded) in events.into_iter().enumerate() {
+        // The store's log is dense; a hole means a row was removed from the file by hand.
+        let due = checkpoint + 1 + offset as u64;
+        if recorded.position != due {
+            return Err(ProjectionError::Corrupt(format!(
+                "event {due} is missing from the log"
+            )));
+        }
+        let event = Event::decode(
+            &recorded.event_type,
+            recorded.schema_version,
+            &recorded.payload,
+        )?;
+        let metadata: Metadata = serde_json::from_str(&recorded.metadata).map_err(|e| {
+            ProjectionError::Corrupt(format!("metadata at {}: {e}", recorded.position))
+        })?;
+        decoded.push((recorded, event, metadata));
+    }
+    Ok(decoded)
 }
 
 impl ProjectionRunner {
@@ -52,15 +107,77 @@ impl ProjectionRunner {
         let _guard = self.lock.lock().await;
         let mut applied = 0;
         loop {
-            let n = self.apply_batch(limit).await?;
+            let (n, more) = match self.read.sqlite_writer() {
+                Some(_) => self.apply_batch_sqlite(limit).await?,
+                None => self.apply_batch_pooled(limit).await?,
+            };
             applied += n;
-            if n < BATCH_EVENTS as u64 {
+            if !more {
                 return Ok(applied);
             }
         }
     }
 
-    async fn apply_batch(&self, limit: u64) -> Result<u64, ProjectionError> {
+    /// How many events to read after `checkpoint` for a batch up to `limit` (one read holds the
+    /// batch and the checkpoint's own event); `None` when there is no room.
+    fn asked(checkpoint: u64, limit: u64) -> Option<usize> {
+        let room = usize::try_from(limit.saturating_sub(checkpoint)).unwrap_or(usize::MAX);
+        (room > 0).then(|| BATCH_EVENTS.min(room).min(MAX_READ_BATCH - 1))
+    }
+
+    /// The batch after `checkpoint`, read from the checkpoint's own event on, which must be the
+    /// event the views applied there: if the log lost it, or was rewritten, or is another
+    /// ledger's log altogether (a replica pointed at another event store), new events must
+    /// never be projected onto these views. Returns the event at the checkpoint and the batch.
+    async fn read_after(
+        &self,
+        checkpoint: u64,
+        asked: usize,
+    ) -> Result<(Option<RecordedEvent>, Vec<RecordedEvent>), ProjectionError> {
+        let mut events = self
+            .store
+            .read_all(
+                checkpoint.saturating_sub(1),
+                asked + usize::from(checkpoint > 0),
+            )
+            .await?;
+        let at_checkpoint = if checkpoint > 0 && !events.is_empty() {
+            Some(events.remove(0))
+        } else {
+            None
+        };
+        Ok((at_checkpoint, events))
+    }
+
+    /// A batch through the SQLite read store's writer thread. This process is the views' only
+    /// writer: the checkpoint it last applied is the views' (the writer checks it).
+    async fn apply_batch_sqlite(&self, limit: u64) -> Result<(u64, bool), ProjectionError> {
+        let writer = self.read.sqlite_writer().expect("a SQLite read store");
+        let checkpoint = self.read.position();
+        let Some(asked) = Self::asked(checkpoint, limit) else {
+            return Ok((0, false));
+        };
+        let (at_checkpoint, events) = self.read_after(checkpoint, asked).await?;
+        if checkpoint > 0 && at_checkpoint.is_none() {
+            check_witness(checkpoint, None, None)?;
+        }
+        // Even with nothing new, the writer checks that the log still holds, at the checkpoint,
+        // the event the views applied there.
+        let count = events.len();
+        let last = events.last().map_or(checkpoint, |e| e.position);
+        writer
+            .apply(Batch {
+                checkpoint,
+                at_checkpoint,
+                events: decode(checkpoint, events)?,
+            })
+            .await?;
+        self.read.applied_to(last);
+        Ok((count as u64, count == asked))
+    }
+
+    /// A batch through the pool, the checkpoint row locked for it.
+    async fn apply_batch_pooled(&self, limit: u64) -> Result<(u64, bool), ProjectionError> {
         let mut tx = self.read.pool().begin().await?;
         // On PostgreSQL several API replicas may share the read store: the checkpoint row is
         // locked for the batch, so each event is applied once between them.
@@ -69,52 +186,26 @@ impl ProjectionRunner {
             // Another replica applied these; they are committed: announce them here too.
             self.read.applied_to(checkpoint);
         }
-        let room = usize::try_from(limit.saturating_sub(checkpoint)).unwrap_or(usize::MAX);
-        if room == 0 {
-            return Ok(0);
-        }
-        // The batch is read from the checkpoint's own event on, which must be the event the
-        // views applied there: if the log lost it, or was rewritten, or is another ledger's log
-        // altogether (a replica pointed at another event store), new events must never be
-        // projected onto these views.
-        let mut events = self
-            .store
-            .read_all(
-                checkpoint.saturating_sub(1),
-                BATCH_EVENTS.min(room) + usize::from(checkpoint > 0),
-            )
-            .await?;
+        let Some(asked) = Self::asked(checkpoint, limit) else {
+            return Ok((0, false));
+        };
+        let (at_checkpoint, events) = self.read_after(checkpoint, asked).await?;
         if checkpoint > 0 {
-            self.check_applied(&mut tx, checkpoint, events.first())
-                .await?;
-            events.remove(0);
+            let seen: Option<Option<String>> =
+                sqlx::query_scalar("SELECT hash FROM audit_index WHERE position = $1")
+                    .bind(i64::try_from(checkpoint).expect("position fits"))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            check_witness(checkpoint, at_checkpoint.as_ref(), seen)?;
         }
         let Some(last) = events.last().map(|e| e.position) else {
-            return Ok(0);
+            return Ok((0, false));
         };
-        let mut decoded = Vec::with_capacity(events.len());
-        for (offset, recorded) in events.iter().enumerate() {
-            // The store's log is dense; a hole means a row was removed from the file by hand.
-            if recorded.position != checkpoint + 1 + offset as u64 {
-                return Err(ProjectionError::Corrupt(format!(
-                    "event {} is missing from the log",
-                    checkpoint + 1 + offset as u64
-                )));
-            }
-            let event = Event::decode(
-                &recorded.event_type,
-                recorded.schema_version,
-                &recorded.payload,
-            )?;
-            let metadata: Metadata = serde_json::from_str(&recorded.metadata).map_err(|e| {
-                ProjectionError::Corrupt(format!("metadata at {}: {e}", recorded.position))
-            })?;
-            decoded.push((event, metadata));
-        }
-        let batch: Vec<Applied<'_>> = events
+        let count = events.len();
+        let decoded = decode(checkpoint, events)?;
+        let batch: Vec<Applied<'_>> = decoded
             .iter()
-            .zip(&decoded)
-            .map(|(recorded, (event, metadata))| Applied::new(recorded, event, metadata))
+            .map(|(recorded, event, metadata)| Applied::new(recorded, event, metadata))
             .collect();
         views::apply_batch(&mut tx, self.read.backend(), &batch).await?;
         sqlx::query(
@@ -127,38 +218,7 @@ impl ProjectionRunner {
         .await?;
         tx.commit().await?;
         self.read.applied_to(last);
-        Ok(events.len() as u64)
-    }
-
-    /// Checks that `logged`, read from the log at the views' checkpoint, is the event the views
-    /// applied there (by the hash the audit index recorded; views built before it recorded
-    /// hashes are not checked).
-    async fn check_applied(
-        &self,
-        tx: &mut sqlx::AnyConnection,
-        checkpoint: u64,
-        logged: Option<&yika_store::RecordedEvent>,
-    ) -> Result<(), ProjectionError> {
-        let Some(logged) = logged.filter(|e| e.position == checkpoint) else {
-            return Err(ProjectionError::Corrupt(format!(
-                "event {checkpoint}, the last the views applied, is missing from the log: \
-                 events were removed from it (run `yika verify`)"
-            )));
-        };
-        let seen: Option<Option<String>> =
-            sqlx::query_scalar("SELECT hash FROM audit_index WHERE position = $1")
-                .bind(i64::try_from(checkpoint).expect("position fits"))
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some(Some(seen)) = seen
-            && seen != logged.hash
-        {
-            return Err(ProjectionError::Corrupt(format!(
-                "event {checkpoint} in the log is not the event the views applied there: the views \
-                 were built from another log, or this one was rewritten (run `yika verify`)"
-            )));
-        }
-        Ok(())
+        Ok((count as u64, count == asked))
     }
 
     /// Runs until the process ends: catch up, then wait for the store's wake-up (or the poll

@@ -169,8 +169,8 @@ impl App {
     }
 
     /// DEPARTMENT, for itself: deducts the price of an executed service; idempotent on the
-    /// order id. The deduction's id is its event's id.
-    pub async fn deduct(&self, actor: &Actor, input: Deduct) -> ApiResult<DeductionId> {
+    /// order id. Answers the `ChargeDeducted` event (the deduction's id is its event's id).
+    pub async fn deduct(&self, actor: &Actor, input: Deduct) -> ApiResult<Stored> {
         actor.require_department(&input.department)?;
         let amount = Amount::new(input.amount)?;
         let order_id = bounded("orderId", &input.order_id, MAX_ID_CHARS)?;
@@ -201,7 +201,7 @@ impl App {
                 )])
             })
             .await?;
-        Ok(DeductionId(written.take("ChargeDeducted")?.event_id))
+        written.take("ChargeDeducted")
     }
 
     /// The DEPARTMENT that deducted: gives back (part of) a deduction.
@@ -227,7 +227,7 @@ impl App {
             };
             let reversed = execution::reverse(
                 actor,
-                account.as_ref().map(|a| &a.state),
+                account.as_ref().map(|a| &*a.state),
                 input.deduction_id,
                 amount,
                 input.reason,

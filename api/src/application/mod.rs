@@ -10,11 +10,13 @@
 //! waits for the views afterwards so that its answer reflects its own write.
 
 pub mod accounts;
+mod cache;
 pub mod settlement;
 pub mod shifts;
 pub mod staff;
 pub mod workload;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -62,12 +64,23 @@ pub struct App {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Tokens already checked against the log.
     pub(crate) tokens: Arc<Tokens>,
+    /// Aggregates as this process last knew them.
+    aggregates: Arc<cache::Aggregates>,
+    /// Events found by id (facts never change): the id's stream and the event.
+    facts: Arc<std::sync::Mutex<HashMap<Uuid, (String, Event)>>>,
 }
+
+/// The most events remembered by id.
+const MAX_FACTS: usize = 100_000;
 
 tokio::task_local! {
     /// The correlation id of the request being served: the HTTP layer sets it for the whole
     /// request, and every event a command writes carries it in its metadata.
     pub static CORRELATION_ID: Uuid;
+
+    /// Set while a command is decided again on state read from the log (after a conflict or a
+    /// refusal): loads then read what the log holds beyond the remembered state.
+    static FRESH: bool;
 }
 
 /// The current request's correlation id, or a fresh one outside a request (the CLI).
@@ -85,6 +98,8 @@ pub struct Stored {
     pub event_id: Uuid,
     /// When the store committed it.
     pub recorded_at: DateTime<Utc>,
+    /// Who acted.
+    pub actor: Option<yika_domain::StaffId>,
     /// The event.
     pub event: Event,
 }
@@ -164,7 +179,7 @@ impl Write {
 /// An aggregate as loaded, with its stream's revision (an empty stream is the default).
 #[derive(Default)]
 pub(crate) struct Loaded<A> {
-    pub state: A,
+    pub state: Arc<A>,
     pub revision: u64,
 }
 
@@ -183,6 +198,8 @@ impl App {
             read_only: false,
             metrics: Arc::default(),
             tokens: Arc::default(),
+            aggregates: Arc::default(),
+            facts: Arc::default(),
         }
     }
 
@@ -212,33 +229,63 @@ impl App {
         &self.locks[index]
     }
 
-    /// Loads an aggregate and its stream's revision from the event store.
-    pub(crate) async fn load<A: Aggregate>(&self, stream_id: &str) -> ApiResult<Loaded<A>> {
-        let recorded = yika_store::read_whole_stream(self.store.as_ref(), stream_id).await?;
-        let mut state = A::default();
-        for r in &recorded {
-            state.apply(&Event::decode(&r.event_type, r.schema_version, &r.payload)?);
+    /// An aggregate and its stream's revision: as this process last knew it, or (the first
+    /// time, and when deciding again after a conflict or a refusal) as the log says.
+    pub(crate) async fn load<A: Aggregate + Clone + Send + Sync + 'static>(
+        &self,
+        stream_id: &str,
+    ) -> ApiResult<Loaded<A>> {
+        let fresh = FRESH.try_with(|fresh| *fresh).unwrap_or(false);
+        let (mut state, after) = match self.aggregates.get::<A>(stream_id) {
+            Some((state, revision)) if !fresh => return Ok(Loaded { state, revision }),
+            Some((state, revision)) => (state, revision),
+            None => (Arc::new(A::default()), 0),
+        };
+        let mut revision = after;
+        loop {
+            let batch = self.store.read_stream(stream_id, revision, 1_000).await?;
+            let Some(last) = batch.last().map(|r| r.revision) else {
+                break;
+            };
+            let state = Arc::make_mut(&mut state);
+            for r in &batch {
+                state.apply(&Event::decode(&r.event_type, r.schema_version, &r.payload)?);
+            }
+            revision = last;
+            if batch.len() < 1_000 {
+                break;
+            }
         }
-        Ok(Loaded {
-            state,
-            revision: recorded.last().map_or(0, |r| r.revision),
-        })
+        if revision != after || after == 0 {
+            self.aggregates.put(stream_id, state.clone(), revision);
+        }
+        Ok(Loaded { state, revision })
     }
 
     /// The stored event with id `id`, decoded, if it is an event of type `event_type`; with the
-    /// stream it is on.
+    /// stream it is on. Found events are remembered: an event never changes.
     pub(crate) async fn event_by_id(
         &self,
         id: Uuid,
         event_type: &str,
     ) -> ApiResult<Option<(String, Event)>> {
-        match self.store.find_event(id).await? {
-            Some(r) if r.event_type == event_type => {
-                let event = Event::decode(&r.event_type, r.schema_version, &r.payload)?;
-                Ok(Some((r.stream_id, event)))
-            }
-            _ => Ok(None),
-        }
+        let known = self.facts.lock().expect("never poisoned").get(&id).cloned();
+        let found = match known {
+            Some(found) => found,
+            None => match self.store.find_event(id).await? {
+                Some(r) => {
+                    let event = Event::decode(&r.event_type, r.schema_version, &r.payload)?;
+                    let mut facts = self.facts.lock().expect("never poisoned");
+                    if facts.len() >= MAX_FACTS {
+                        facts.clear();
+                    }
+                    facts.insert(id, (r.stream_id.clone(), event.clone()));
+                    (r.stream_id, event)
+                }
+                None => return Ok(None),
+            },
+        };
+        Ok((found.1.event_type() == event_type).then_some(found))
     }
 
     /// The events a command wrote at positions `first..=last` (a retried command's first run).
@@ -248,9 +295,12 @@ impl App {
         let mut events = Vec::with_capacity(recorded.len());
         for r in recorded {
             let event = Event::decode(&r.event_type, r.schema_version, &r.payload)?;
+            let metadata: Metadata = serde_json::from_str(&r.metadata)
+                .map_err(|e| ApiError::Internal(format!("metadata at {}: {e}", r.position)))?;
             events.push(Stored {
                 event_id: r.event_id,
                 recorded_at: r.recorded_at,
+                actor: metadata.actor_id,
                 event,
             });
         }
@@ -297,10 +347,16 @@ impl App {
             ));
         }
         let _queued = self.lock_for(queue_on).lock().await;
+        let mut fresh = false;
         let written = 'attempts: {
             for _ in 0..MAX_ATTEMPTS {
-                let writes = match attempt().await {
+                let writes = match FRESH.scope(fresh, attempt()).await {
                     Ok(writes) => writes,
+                    // A refusal decided on remembered state is decided again on the log's.
+                    Err(ApiError::Domain(_)) if !fresh => {
+                        fresh = true;
+                        continue;
+                    }
                     Err(refusal) => {
                         if let Some(claim) = &claim
                             && let Some(first) = self.first_result(claim).await?
@@ -314,6 +370,14 @@ impl App {
                     .iter()
                     .flat_map(|w| w.events.iter().cloned())
                     .collect();
+                let moved: Vec<(String, u64, Vec<Event>)> = writes
+                    .iter()
+                    .filter(|w| !w.events.is_empty())
+                    .map(|w| {
+                        let events = w.events.iter().map(|(_, e)| e.clone()).collect();
+                        (w.stream_id.clone(), w.revision, events)
+                    })
+                    .collect();
                 let request = request(actor, writes, claim.clone());
                 let started = std::time::Instant::now();
                 let appended = self.store.append(request).await;
@@ -326,12 +390,16 @@ impl App {
                         recorded_at,
                         ..
                     }) => {
+                        for (stream, revision, events) in &moved {
+                            self.aggregates.appended(stream, *revision, events);
+                        }
                         break 'attempts Written {
                             events: decided
                                 .into_iter()
                                 .map(|(event_id, event)| Stored {
                                     event_id,
                                     recorded_at,
+                                    actor: actor.map(|a| a.staff_id),
                                     event,
                                 })
                                 .collect(),
@@ -342,11 +410,19 @@ impl App {
                         first_position,
                         last_position,
                     }) => break 'attempts self.written(first_position, last_position).await?,
-                    Err(yika_store::StoreError::Conflict { .. }) => {
+                    Err(yika_store::StoreError::Conflict { stream_id, .. }) => {
+                        // Another writer moved the stream: decide again on what the log says.
+                        self.aggregates.forget(&stream_id);
+                        fresh = true;
                         self.metrics.conflicted();
                         tokio::time::sleep(Duration::from_millis(jitter())).await;
                     }
-                    Err(other) => return Err(other.into()),
+                    Err(other) => {
+                        for (stream, _, _) in &moved {
+                            self.aggregates.forget(stream);
+                        }
+                        return Err(other.into());
+                    }
                 }
             }
             return Err(ApiError::Conflict);

@@ -78,8 +78,8 @@ impl App {
             drawer: Drawer {
                 shift_id,
                 opening: Some(opening),
-                cashier: cashier.state,
-                shift: shift.state,
+                cashier: (*cashier.state).clone(),
+                shift: (*shift.state).clone(),
             },
             cashier_stream: Some((cashier_stream, cashier.revision)),
             shift_revision: shift.revision,

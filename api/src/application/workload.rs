@@ -69,7 +69,7 @@ impl App {
                     .await?
                 {
                     Some((staff_stream, _)) => self.load::<Staff>(&staff_stream).await?.state,
-                    None => Staff::default(),
+                    None => std::sync::Arc::default(),
                 };
                 let quality = self.load::<yika_domain::Quality>(&stream).await?;
                 let recorded = yika_domain::workload::record_quality_deduction(

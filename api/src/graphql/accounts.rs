@@ -227,6 +227,34 @@ impl MoneyMovement {
 /// A deduction by an executing department.
 pub struct Deduction(pub DeductionRow);
 
+impl Deduction {
+    /// The deduction a `ChargeDeducted` event recorded, as it was recorded (nothing reversed
+    /// yet).
+    fn recorded(stored: Stored) -> GqlResult<Deduction> {
+        match stored.event {
+            Event::ChargeDeducted {
+                account_id,
+                amount,
+                department,
+                order_id,
+                item_code,
+                ..
+            } => Ok(Deduction(DeductionRow {
+                deduction_id: stored.event_id,
+                account_id,
+                amount: amount.money(),
+                reversed: yika_domain::Money::ZERO,
+                department,
+                order_id,
+                item_code,
+                executor_id: stored.actor,
+                recorded_at: stored.recorded_at,
+            })),
+            _ => Err(ApiError::Internal("a deduction that is not one".to_owned()).into()),
+        }
+    }
+}
+
 /// A deduction that must be in the views (a command's own write).
 async fn deduction(ctx: &Context<'_>, id: DeductionId) -> GqlResult<Deduction> {
     app(ctx)?
@@ -446,7 +474,7 @@ impl AccountMutation {
     /// DEPARTMENT, for itself: deducts an executed service; idempotent on orderId.
     async fn deduct(&self, ctx: &Context<'_>, input: DeductInput) -> GqlResult<Deduction> {
         let actor = actor(ctx)?;
-        let id = app(ctx)?
+        let stored = app(ctx)?
             .deduct(
                 actor,
                 application::Deduct {
@@ -460,7 +488,8 @@ impl AccountMutation {
                 },
             )
             .await?;
-        deduction(ctx, id).await
+        // The answer is the deduction as recorded (a retried order: the first one as recorded).
+        Deduction::recorded(stored)
     }
 
     /// DEPARTMENT that deducted: gives back (part of) a deduction.

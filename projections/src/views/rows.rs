@@ -39,6 +39,15 @@ impl Cell {
     }
 }
 
+impl rusqlite::ToSql for Cell {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Cell::Int(value) => value.to_sql(),
+            Cell::Text(value) => value.to_sql(),
+        }
+    }
+}
+
 /// A Rust type a column holds.
 pub trait Column: Sized {
     /// As a cell.
@@ -78,6 +87,8 @@ pub trait Record: Clone {
     fn cells(&self) -> Vec<Cell>;
     /// Reads it from a row that selected [`Record::COLUMNS`] in order.
     fn read(row: &AnyRow) -> Result<Self, sqlx::Error>;
+    /// Reads it from a SQLite row that selected [`Record::COLUMNS`] in order.
+    fn read_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
 }
 
 /// Declares a table's record: `Name = "table", key: N { column: Type, ... }`.
@@ -105,6 +116,13 @@ macro_rules! record {
                 let mut index = 0..;
                 Ok($name {
                     $($column: <$ty>::read(row, index.next().expect("a column index"))?),+
+                })
+            }
+
+            fn read_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                let mut index = 0..;
+                Ok($name {
+                    $($column: row.get(index.next().expect("a column index"))?),+
                 })
             }
         }
@@ -283,6 +301,61 @@ async fn write<R: Record>(
     Ok(())
 }
 
+/// Loads the rows of `R`'s table whose `key_column` is one of `keys` (SQLite writer).
+fn load_sqlite<R: Record>(
+    conn: &rusqlite::Connection,
+    key_column: &str,
+    keys: &HashSet<String>,
+) -> rusqlite::Result<Vec<R>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {} FROM {} WHERE \"{key_column}\" = ?1",
+        quoted(R::COLUMNS),
+        R::TABLE
+    ))?;
+    let mut loaded = Vec::new();
+    for key in keys {
+        let mut rows = statement.query([key])?;
+        while let Some(row) = rows.next()? {
+            loaded.push(R::read_sqlite(row)?);
+        }
+    }
+    Ok(loaded)
+}
+
+/// Writes `rows` one statement a row, the statement prepared once (SQLite writer).
+fn write_sqlite<R: Record>(
+    conn: &rusqlite::Connection,
+    rows: Vec<R>,
+    upsert: bool,
+) -> rusqlite::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let placeholders = (1..=R::COLUMNS.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut sql = format!(
+        "INSERT INTO {} ({}) VALUES ({placeholders})",
+        R::TABLE,
+        quoted(R::COLUMNS)
+    );
+    if upsert {
+        let key = quoted(&R::COLUMNS[..R::KEY_COLUMNS]);
+        let set = R::COLUMNS[R::KEY_COLUMNS..]
+            .iter()
+            .map(|c| format!("\"{c}\" = excluded.\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sql.push_str(&format!(" ON CONFLICT ({key}) DO UPDATE SET {set}"));
+    }
+    let mut statement = conn.prepare_cached(&sql)?;
+    for row in rows {
+        statement.execute(rusqlite::params_from_iter(row.cells()))?;
+    }
+    Ok(())
+}
+
 use super::tables::{
     AccountRecord, AuditRecord, CashCountRecord, CoefficientSetRecord, DeductionRecord,
     JournalRecord, MovementRecord, QualityDeductionRecord, ReceiptRecord, ShiftMethodRecord,
@@ -347,6 +420,50 @@ impl Rows {
             self.shift_methods
                 .loaded(shift_method_key(&row.shift_id, &row.method), row);
         }
+        Ok(())
+    }
+
+    /// Loads the rows `keys` names from a SQLite read store (the writer's connection).
+    pub fn load_sqlite(
+        &mut self,
+        conn: &rusqlite::Connection,
+        keys: &Keys,
+    ) -> rusqlite::Result<()> {
+        for row in load_sqlite::<AccountRecord>(conn, "account_id", &keys.accounts)? {
+            self.accounts.loaded(row.account_id.clone(), row);
+        }
+        for row in load_sqlite::<DeductionRecord>(conn, "deduction_id", &keys.deductions)? {
+            self.deductions.loaded(row.deduction_id.clone(), row);
+        }
+        for row in load_sqlite::<ShiftRecord>(conn, "shift_id", &keys.shifts)? {
+            self.shifts.loaded(row.shift_id.clone(), row);
+        }
+        for row in load_sqlite::<ShiftMethodRecord>(conn, "shift_id", &keys.shifts)? {
+            self.shift_methods
+                .loaded(shift_method_key(&row.shift_id, &row.method), row);
+        }
+        Ok(())
+    }
+
+    /// Writes every added and changed row to a SQLite read store (the writer's connection).
+    pub fn flush_sqlite(&mut self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+        write_sqlite(conn, std::mem::take(&mut self.staff.rows), false)?;
+        write_sqlite(conn, self.accounts.take_changed(), true)?;
+        write_sqlite(conn, self.deductions.take_changed(), true)?;
+        write_sqlite(conn, self.shifts.take_changed(), true)?;
+        write_sqlite(conn, self.shift_methods.take_changed(), true)?;
+        write_sqlite(conn, std::mem::take(&mut self.receipts.rows), false)?;
+        write_sqlite(conn, std::mem::take(&mut self.cash_counts.rows), false)?;
+        write_sqlite(conn, std::mem::take(&mut self.movements.rows), false)?;
+        write_sqlite(conn, std::mem::take(&mut self.journal.rows), false)?;
+        write_sqlite(conn, std::mem::take(&mut self.workload_acts.rows), false)?;
+        write_sqlite(conn, std::mem::take(&mut self.coefficient_sets.rows), false)?;
+        write_sqlite(
+            conn,
+            std::mem::take(&mut self.quality_deductions.rows),
+            false,
+        )?;
+        write_sqlite(conn, std::mem::take(&mut self.audit_index.rows), false)?;
         Ok(())
     }
 

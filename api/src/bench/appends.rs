@@ -1,6 +1,7 @@
-//! `yika bench`: durable appends per second and commit latency on the event store: a fresh
-//! SQLite file per run by default, or the PostgreSQL database named by `--event-store` (which
-//! must be empty when the benchmark starts: it is filled with benchmark events).
+//! `yika bench --scenario appends`: durable appends per second and commit latency on the event
+//! store: a fresh SQLite file per run by default, or the PostgreSQL database named by
+//! `--event-store` (which must be empty when the benchmark starts: it is filled with benchmark
+//! events).
 //!
 //! Each writer appends one event per request to its own stream with an exact expected revision
 //! (as a command does), so every append is checked, hashed, grouped and fsynced for real.
@@ -13,8 +14,8 @@ use yika_store::{
     AppendRequest, EventStore, ExpectedRevision, NewEvent, SqliteEventStore, StreamWrite,
 };
 
+use super::{Latencies, bench_dir};
 use crate::Locations;
-
 use crate::anyhow_like::Result;
 
 /// One run's figures.
@@ -123,19 +124,17 @@ pub async fn measure(
             Ok::<_, String>(latencies)
         }));
     }
-    let mut latencies = Vec::with_capacity(events);
+    let mut latencies = Latencies::default();
     for task in tasks {
         latencies.extend(task.await.map_err(|e| e.to_string())??);
     }
     let elapsed = started.elapsed();
-    latencies.sort_unstable();
-    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
     Ok(BenchResult {
         writers,
         events: latencies.len(),
         elapsed,
-        p50: at(0.50),
-        p99: at(0.99),
+        p50: latencies.quantile(0.50),
+        p99: latencies.quantile(0.99),
     })
 }
 
@@ -176,10 +175,7 @@ pub async fn run(locations: &Locations, writers: &[usize], events: usize) -> Res
         store.close().await;
         return Ok(());
     }
-    let dir = locations
-        .data
-        .join(format!("bench-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let dir = bench_dir(locations)?;
     println!(
         "yika bench: SQLite event store, WAL, synchronous=FULL, {events} events per run, in {}",
         dir.display()

@@ -1,0 +1,105 @@
+//! `yika bench --scenario replay --events N`: a hospital ledger of N events generated through the
+//! domain's decisions (`yika_projections::sample`) into a fresh SQLite event store, then every
+//! view rebuilt from zero into a fresh read store (SQLite in the benchmark's folder, or the
+//! empty PostgreSQL database named by `--read-store`), then the same log folded in memory (the
+//! replay `yika verify` compares with).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use yika_projections::memory::InMemory;
+use yika_projections::sample::{Hospital, import};
+use yika_projections::{ProjectionRunner, ReadStore};
+use yika_store::{EventStore, SqliteEventStore};
+
+use super::{Settings, bench_dir};
+use crate::Locations;
+use crate::anyhow_like::Result;
+
+/// The most events a replay benchmark generates.
+const MAX_EVENTS: usize = 20_000_000;
+
+pub async fn run(locations: &Locations, settings: &Settings) -> Result<()> {
+    let events = settings.events;
+    if events == 0 || events > MAX_EVENTS {
+        return Err(format!("--events must be between 1 and {MAX_EVENTS}"));
+    }
+    let dir = bench_dir(locations)?;
+    let result = measure(locations, settings, &dir).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn measure(locations: &Locations, settings: &Settings, dir: &std::path::Path) -> Result<()> {
+    let store: Arc<dyn EventStore> = Arc::new(
+        SqliteEventStore::open(&dir.join("events.db"))
+            .await
+            .map_err(|e| e.to_string())?,
+    );
+    let start: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-01-05T00:00:00Z")
+        .expect("a time")
+        .with_timezone(&Utc);
+    let started = Instant::now();
+    let mut generated = Vec::with_capacity(settings.events + 64);
+    Hospital::new(settings.seed, start).run(settings.events, |g| generated.push(g));
+    let head = import(store.as_ref(), generated)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "yika bench: replay, a generated ledger of {head} events (seed {}), written in {:.1}s",
+        settings.seed,
+        started.elapsed().as_secs_f64()
+    );
+
+    let read = match &locations.read_store {
+        Some(url) => {
+            let read = ReadStore::connect(url).await.map_err(|e| e.to_string())?;
+            if read.position() != 0 {
+                read.close().await;
+                return Err(
+                    "the benchmark rebuilds the views from zero: point --read-store at an empty database"
+                        .to_owned(),
+                );
+            }
+            read
+        }
+        None => ReadStore::open(&dir.join("read.db"))
+            .await
+            .map_err(|e| e.to_string())?,
+    };
+    let started = Instant::now();
+    let applied = ProjectionRunner::new(store.clone(), read.clone())
+        .catch_up()
+        .await
+        .map_err(|e| e.to_string());
+    let elapsed = started.elapsed();
+    read.close().await;
+    let applied = applied?;
+    println!(
+        "rebuild into {}: {applied} events in {:.2}s = {:.0} events/s",
+        match &locations.read_store {
+            Some(url) => crate::redact(url),
+            None => "a SQLite read store".to_owned(),
+        },
+        elapsed.as_secs_f64(),
+        applied as f64 / elapsed.as_secs_f64()
+    );
+
+    let started = Instant::now();
+    let memory = InMemory::replay(store.as_ref(), head)
+        .await
+        .map_err(|e| e.to_string())?;
+    let elapsed = started.elapsed();
+    let digests = memory.digests();
+    println!(
+        "fold in memory (read, decode, fold, hash): {} events in {:.2}s = {:.0} events/s ({} rows held, {} audit rows hashed)",
+        memory.position,
+        elapsed.as_secs_f64(),
+        memory.position as f64 / elapsed.as_secs_f64(),
+        memory.held_rows(),
+        digests.get("audit_index").map_or(0, |d| d.rows)
+    );
+    store.close().await;
+    Ok(())
+}

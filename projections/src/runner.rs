@@ -165,13 +165,24 @@ impl ProjectionRunner {
         // the event the views applied there.
         let count = events.len();
         let last = events.last().map_or(checkpoint, |e| e.position);
+        let started = std::time::Instant::now();
+        let events = decode(checkpoint, events)?;
+        let decoded = started.elapsed();
         writer
             .apply(Batch {
                 checkpoint,
                 at_checkpoint,
-                events: decode(checkpoint, events)?,
+                events,
             })
             .await?;
+        if count > 0 {
+            tracing::debug!(
+                events = count,
+                decode_us = decoded.as_micros() as u64,
+                apply_us = (started.elapsed() - decoded).as_micros() as u64,
+                "views batch"
+            );
+        }
         self.read.applied_to(last);
         Ok((count as u64, count == asked))
     }

@@ -17,6 +17,7 @@ pub mod hash;
 #[cfg(feature = "kurrentdb")]
 pub mod kurrent;
 mod plan;
+mod recent;
 pub mod postgres;
 pub mod sqlite;
 pub mod time;

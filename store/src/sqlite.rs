@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -25,6 +26,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::hash::{GENESIS, check_continuation, parse_hex};
+use crate::recent::Recent;
 use crate::plan::{Planned, Verdict, plan};
 use crate::time::{as_stored, format_time, parse_time};
 use crate::writer::{Job, MAX_BATCH_EVENTS, Queue};
@@ -67,6 +69,8 @@ pub struct SqliteEventStore {
     readers: SqlitePool,
     queue: Queue,
     committed: watch::Receiver<u64>,
+    /// The events this process committed last, for reads of the log's tail.
+    recent: Arc<Recent>,
 }
 
 impl SqliteEventStore {
@@ -82,16 +86,19 @@ impl SqliteEventStore {
             .await?
             .map_or(0, |(position, _)| position);
         let (committed_tx, committed) = watch::channel(head);
+        let recent = Arc::new(Recent::default());
         let writer = SqliteWriter {
             conn,
             revisions: HashMap::new(),
             tail: None,
             committed: committed_tx,
+            recent: recent.clone(),
         };
         Ok(SqliteEventStore {
             readers,
-            queue: Queue::start(writer),
+            queue: Queue::start_on_own_thread(writer)?,
             committed,
+            recent,
         })
     }
 
@@ -187,6 +194,9 @@ impl EventStore for SqliteEventStore {
         after_position: u64,
         max: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
+        if let Some(events) = self.recent.read(after_position, max.min(MAX_READ_BATCH)) {
+            return Ok(events);
+        }
         let rows = sqlx::query(
             "SELECT position, event_id, stream_id, revision, event_type, schema_version, payload, metadata, \
              recorded_at, hash FROM events WHERE position > ? ORDER BY position LIMIT ?",
@@ -277,6 +287,7 @@ struct SqliteWriter {
     revisions: HashMap<String, u64>,
     tail: Option<Tail>,
     committed: watch::Sender<u64>,
+    recent: Arc<Recent>,
 }
 
 impl crate::writer::Writer for SqliteWriter {
@@ -319,6 +330,7 @@ impl SqliteWriter {
         // Whatever happens, re-read the tail before the next append.
         self.revisions.clear();
         self.tail = None;
+        self.recent.committing().await.clear();
         let Some(last) = events.last() else {
             return Ok(());
         };
@@ -476,6 +488,8 @@ impl SqliteWriter {
             rows.len() <= MAX_ROWS_PER_COMMIT,
             "batches are capped below one statement's limit"
         );
+        // Reads of the tail go to the database until the committed rows are in memory too.
+        let mut committing = self.recent.committing().await;
         if !rows.is_empty()
             && let Err(error) = insert_rows(&rows, &row_claims)
                 .build()
@@ -490,6 +504,8 @@ impl SqliteWriter {
         if careful {
             sqlx::query("COMMIT").execute(&mut self.conn).await?;
         }
+        committing.push(&rows);
+        drop(committing);
 
         // Durable: now the in-memory view may move forward.
         tail.recorded_at = Some(recorded_at);

@@ -58,11 +58,27 @@ pub(crate) trait Writer: Send + 'static {
 pub(crate) struct Queue(mpsc::Sender<Message>);
 
 impl Queue {
-    /// Starts the writer task.
+    /// Starts the writer task on the current runtime.
     pub fn start<W: Writer>(writer: W) -> Queue {
         let (sender, receiver) = mpsc::channel(MAX_BATCH_REQUESTS * 4);
         tokio::spawn(run(writer, receiver));
         Queue(sender)
+    }
+
+    /// Starts the writer task on a thread of its own, with a runtime of its own: under load the
+    /// request handlers fill the main runtime's queues, and the writer, which every command
+    /// waits for, must not wait behind them at each of its statements and gathering rounds.
+    pub fn start_on_own_thread<W: Writer>(writer: W) -> Result<Queue, StoreError> {
+        let (sender, receiver) = mpsc::channel(MAX_BATCH_REQUESTS * 4);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::CommitFailed(format!("a runtime for the writer: {e}")))?;
+        std::thread::Builder::new()
+            .name("yika-log-writer".to_owned())
+            .spawn(move || runtime.block_on(run(writer, receiver)))
+            .map_err(|e| StoreError::CommitFailed(format!("a thread for the writer: {e}")))?;
+        Ok(Queue(sender))
     }
 
     /// Appends through the writer and waits for the answer.
@@ -165,7 +181,14 @@ async fn commit_batch<W: Writer>(writer: &mut W, jobs: Vec<Job>) {
     if jobs.is_empty() {
         return;
     }
-    match writer.commit(&jobs).await {
+    let started = std::time::Instant::now();
+    let committed = writer.commit(&jobs).await;
+    tracing::debug!(
+        appends = jobs.len(),
+        commit_us = started.elapsed().as_micros() as u64,
+        "group commit"
+    );
+    match committed {
         Ok(verdicts) => {
             for (job, verdict) in jobs.into_iter().zip(verdicts) {
                 let answer = match verdict {

@@ -73,7 +73,10 @@ async fn serve(data: &std::path::Path) -> Result<(tokio::process::Child, String)
     let mut child = tokio::process::Command::new(exe)
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("YIKA_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        )
         .env_remove("YIKA_EVENT_STORE")
         .env_remove("YIKA_READ_STORE")
         .env_remove("YIKA_LISTEN")

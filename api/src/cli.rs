@@ -120,6 +120,9 @@ enum Command {
         /// The generated ledger's seed (replay).
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Requests a second in all, an open loop (point).
+        #[arg(long)]
+        rate: Option<u64>,
     },
 }
 
@@ -323,8 +326,10 @@ async fn run(cli: Cli) -> Result<()> {
             cards,
             seconds,
             seed,
+            rate,
         } => {
             let settings = crate::bench::Settings {
+                rate,
                 scenario,
                 writers,
                 events,

@@ -104,11 +104,18 @@ impl ProjectionRunner {
 
     /// Applies committed events up to and including position `limit`.
     pub async fn catch_up_until(&self, limit: u64) -> Result<u64, ProjectionError> {
+        self.catch_up_from(limit, false).await
+    }
+
+    /// Applies committed events up to `limit`; with `recent`, the events this process just
+    /// committed are read from the store's memory (another process's appends wait for the next
+    /// full read).
+    async fn catch_up_from(&self, limit: u64, recent: bool) -> Result<u64, ProjectionError> {
         let _guard = self.lock.lock().await;
         let mut applied = 0;
         loop {
             let (n, more) = match self.read.sqlite_writer() {
-                Some(_) => self.apply_batch_sqlite(limit).await?,
+                Some(_) => self.apply_batch_sqlite(limit, recent).await?,
                 None => self.apply_batch_pooled(limit).await?,
             };
             applied += n;
@@ -133,14 +140,21 @@ impl ProjectionRunner {
         &self,
         checkpoint: u64,
         asked: usize,
+        recent: bool,
     ) -> Result<(Option<RecordedEvent>, Vec<RecordedEvent>), ProjectionError> {
-        let mut events = self
-            .store
-            .read_all(
-                checkpoint.saturating_sub(1),
-                asked + usize::from(checkpoint > 0),
-            )
-            .await?;
+        let (after, max) = (
+            checkpoint.saturating_sub(1),
+            asked + usize::from(checkpoint > 0),
+        );
+        let remembered = if recent {
+            self.store.read_recent(after, max).await?
+        } else {
+            None
+        };
+        let mut events = match remembered {
+            Some(events) if !events.is_empty() => events,
+            _ => self.store.read_all(after, max).await?,
+        };
         let at_checkpoint = if checkpoint > 0 && !events.is_empty() {
             Some(events.remove(0))
         } else {
@@ -151,13 +165,17 @@ impl ProjectionRunner {
 
     /// A batch through the SQLite read store's writer thread. This process is the views' only
     /// writer: the checkpoint it last applied is the views' (the writer checks it).
-    async fn apply_batch_sqlite(&self, limit: u64) -> Result<(u64, bool), ProjectionError> {
+    async fn apply_batch_sqlite(
+        &self,
+        limit: u64,
+        recent: bool,
+    ) -> Result<(u64, bool), ProjectionError> {
         let writer = self.read.sqlite_writer().expect("a SQLite read store");
         let checkpoint = self.read.position();
         let Some(asked) = Self::asked(checkpoint, limit) else {
             return Ok((0, false));
         };
-        let (at_checkpoint, events) = self.read_after(checkpoint, asked).await?;
+        let (at_checkpoint, events) = self.read_after(checkpoint, asked, recent).await?;
         if checkpoint > 0 && at_checkpoint.is_none() {
             check_witness(checkpoint, None, None)?;
         }
@@ -200,7 +218,7 @@ impl ProjectionRunner {
         let Some(asked) = Self::asked(checkpoint, limit) else {
             return Ok((0, false));
         };
-        let (at_checkpoint, events) = self.read_after(checkpoint, asked).await?;
+        let (at_checkpoint, events) = self.read_after(checkpoint, asked, false).await?;
         if checkpoint > 0 {
             let seen: Option<Option<String>> =
                 sqlx::query_scalar("SELECT hash FROM audit_index WHERE position = $1")
@@ -233,16 +251,28 @@ impl ProjectionRunner {
     }
 
     /// Runs until the process ends: catch up, then wait for the store's wake-up (or the poll
-    /// interval, for other processes' appends) and catch up again. Errors are logged and retried.
+    /// interval, for other processes' appends) and catch up again: after a wake-up from this
+    /// process's own appends from the store's memory, after the interval from the log in full.
+    /// Errors are logged and retried.
     pub async fn run(self) {
         let mut wake = self.store.subscribe();
+        let mut woken = false;
+        let mut read_in_full = tokio::time::Instant::now();
         loop {
-            if let Err(error) = self.catch_up().await {
+            // The log in full at least every poll interval, however busy this process is.
+            let recent = woken && read_in_full.elapsed() < POLL_INTERVAL;
+            if !recent {
+                read_in_full = tokio::time::Instant::now();
+            }
+            if let Err(error) = self.catch_up_from(u64::MAX, recent).await {
                 tracing::error!(%error, "projection failed; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
+                woken = false;
                 continue;
             }
-            let _ = tokio::time::timeout(POLL_INTERVAL, wake.changed()).await;
+            woken = tokio::time::timeout(POLL_INTERVAL, wake.changed())
+                .await
+                .is_ok_and(|changed| changed.is_ok());
         }
     }
 }

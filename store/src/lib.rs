@@ -17,8 +17,8 @@ pub mod hash;
 #[cfg(feature = "kurrentdb")]
 pub mod kurrent;
 mod plan;
-mod recent;
 pub mod postgres;
+mod recent;
 pub mod sqlite;
 pub mod time;
 mod writer;
@@ -241,6 +241,19 @@ pub trait EventStore: Send + Sync + 'static {
         after_position: u64,
         max: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Up to `max` events after `after_position` that this process committed last, kept in
+    /// memory (`None` when it keeps none from there): a prefix of what [`EventStore::read_all`]
+    /// returns, possibly shorter (another process's later appends are not in it). For a reader
+    /// that follows this process's own appends and reads the log in full now and then.
+    async fn read_recent(
+        &self,
+        after_position: u64,
+        max: usize,
+    ) -> Result<Option<Vec<RecordedEvent>>, StoreError> {
+        let _ = (after_position, max);
+        Ok(None)
+    }
 
     /// The event with this id, if stored.
     async fn find_event(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, StoreError>;

@@ -5,7 +5,10 @@
 //!
 //! The writer holds the memory locked from before its commit until the committed events are in
 //! it, and a read that finds it locked goes to the database: so a read answered from memory
-//! holds everything this process has committed, and reads never go backwards.
+//! holds everything this process has committed, and reads never go backwards. Another process
+//! may commit too (`yika staff add` beside a server): `read_all` answers from memory only a read
+//! that memory fills whole; `read_recent` answers what memory holds, for a reader that also
+//! reads the log in full now and then.
 
 use std::collections::VecDeque;
 
@@ -32,7 +35,10 @@ impl Committing<'_> {
             return;
         };
         let events = &mut self.0;
-        if events.back().is_some_and(|last| last.position + 1 != first.position) {
+        if events
+            .back()
+            .is_some_and(|last| last.position + 1 != first.position)
+        {
             events.clear();
         }
         events.extend(committed.iter().cloned());
@@ -91,14 +97,21 @@ mod tests {
         // commit; the end of the run, and events before it, go to the database.
         let recent = Recent::default();
         assert!(recent.read(0, 10).is_none());
-        recent.committing().await.push(&[event(5), event(6), event(7)]);
+        recent
+            .committing()
+            .await
+            .push(&[event(5), event(6), event(7)]);
         let positions = |r: Option<Vec<RecordedEvent>>| {
             r.map(|events| events.iter().map(|e| e.position).collect::<Vec<_>>())
         };
         assert_eq!(positions(recent.read(5, 10)), Some(vec![6, 7]));
         assert_eq!(positions(recent.read(4, 2)), Some(vec![5, 6]));
         assert_eq!(positions(recent.read(3, 10)), None, "event 4 is not kept");
-        assert_eq!(positions(recent.read(7, 10)), None, "after the run: ask the database");
+        assert_eq!(
+            positions(recent.read(7, 10)),
+            None,
+            "after the run: ask the database"
+        );
         let mut committing = recent.committing().await;
         assert!(recent.read(5, 10).is_none(), "a commit is in flight");
         committing.push(&[event(9)]);

@@ -13,8 +13,8 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -26,8 +26,8 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::hash::{GENESIS, check_continuation, parse_hex};
-use crate::recent::Recent;
 use crate::plan::{Planned, Verdict, plan};
+use crate::recent::Recent;
 use crate::time::{as_stored, format_time, parse_time};
 use crate::writer::{Job, MAX_BATCH_EVENTS, Queue};
 use crate::{
@@ -194,7 +194,11 @@ impl EventStore for SqliteEventStore {
         after_position: u64,
         max: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        if let Some(events) = self.recent.read(after_position, max.min(MAX_READ_BATCH)) {
+        let max = max.min(MAX_READ_BATCH);
+        // A read that memory answers in full holds exactly the log's events there.
+        if let Some(events) = self.recent.read(after_position, max)
+            && events.len() == max
+        {
             return Ok(events);
         }
         let rows = sqlx::query(
@@ -206,6 +210,14 @@ impl EventStore for SqliteEventStore {
         .fetch_all(&self.readers)
         .await?;
         rows.iter().map(recorded_event).collect()
+    }
+
+    async fn read_recent(
+        &self,
+        after_position: u64,
+        max: usize,
+    ) -> Result<Option<Vec<RecordedEvent>>, StoreError> {
+        Ok(self.recent.read(after_position, max.min(MAX_READ_BATCH)))
     }
 
     async fn find_event(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, StoreError> {

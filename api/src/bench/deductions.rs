@@ -6,6 +6,9 @@
 //! answer comes only once the views include it). Beside it, in the same run and on the same
 //! disk, plain SQLite commits single rows durably (WAL, `synchronous=FULL`) one after another:
 //! the rate group commit is measured against.
+//!
+//! `--scenario point` runs the same setup, then reads `account(id)` of random cards, at
+//! `--rate` requests a second in all when given (an open loop, as a window's screens poll).
 
 use std::process::Stdio;
 use std::sync::Arc;
@@ -27,6 +30,7 @@ const OPEN_SHIFT: &str = "mutation($k: String!) { openShift(input: { window: \"W
 const OPEN_ACCOUNT: &str = "mutation($card: String!) { openAccount(input: { kind: OUTPATIENT_CARD, patientId: $card, cardNo: $card, idempotencyKey: $card }) { id } }";
 const DEPOSIT: &str = "mutation($account: UUID!, $shift: UUID!, $k: String!) { deposit(input: { accountId: $account, amount: \"1000000.00\", method: BANK_CARD, shiftId: $shift, idempotencyKey: $k }) { id } }";
 const DEDUCT: &str = "mutation($input: DeductInput!) { deduct(input: $input) { id amount } }";
+const ACCOUNT: &str = "query($id: UUID!) { account(id: $id) { id balance revision } }";
 
 pub async fn run(locations: &Locations, settings: &Settings) -> Result<()> {
     if settings.connections == 0 || settings.connections > 1_024 {
@@ -67,9 +71,13 @@ async fn staff(data: &std::path::Path) -> Result<(String, String)> {
     Ok((cashier, lab))
 }
 
-/// Starts `yika serve` on `data` at a free port; the child and its address.
+/// Starts `yika serve` on `data` at a free port; the child and its address. The server is this
+/// binary, or the one `YIKA_BENCH_SERVER` names (to compare two builds on one machine, A/B).
 async fn serve(data: &std::path::Path) -> Result<(tokio::process::Child, String)> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let exe = match std::env::var_os("YIKA_BENCH_SERVER") {
+        Some(path) => std::path::PathBuf::from(path),
+        None => std::env::current_exe().map_err(|e| e.to_string())?,
+    };
     let mut child = tokio::process::Command::new(exe)
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
@@ -137,8 +145,16 @@ async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<()> {
     let (cashier, lab) = staff(&data).await?;
     let (mut server, address) = serve(&data).await?;
     println!(
-        "yika bench: deductions, {} connections, {} cards, {} s, against yika serve at {address}",
-        settings.connections, settings.cards, settings.seconds
+        "yika bench: {}, {} connections, {} cards, {} s, against yika serve at {address}",
+        match settings.rate {
+            Some(rate) if settings.scenario == super::Scenario::Point =>
+                format!("account(id) queries at {rate}/s"),
+            _ if settings.scenario == super::Scenario::Point => "account(id) queries".to_owned(),
+            _ => "deductions".to_owned(),
+        },
+        settings.connections,
+        settings.cards,
+        settings.seconds
     );
 
     // The window: a shift, the cards and a deposit on each.
@@ -167,16 +183,33 @@ async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<()> {
             .await?;
         cards.push(account);
     }
-    let single = single_row_commits(&dir.join("single-row.db"), 3).await?;
+    let single = if settings.scenario == super::Scenario::Point {
+        0.0
+    } else {
+        single_row_commits(&dir.join("single-row.db"), 3).await?
+    };
 
     let cards = Arc::new(cards);
+    let point = settings.scenario == super::Scenario::Point;
+    let (token, query) = if point {
+        (cashier.clone(), ACCOUNT)
+    } else {
+        (lab.clone(), DEDUCT)
+    };
+    // An open loop at `--rate` requests a second in all (point queries), or each connection
+    // sending its next request as soon as the last is answered (deductions).
+    let interval = settings
+        .rate
+        .filter(|_| point)
+        .map(|rate| Duration::from_secs_f64(settings.connections as f64 / rate as f64));
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(AtomicU64::new(0));
     let first_error = Arc::new(std::sync::Mutex::new(None::<String>));
     let mut tasks = Vec::with_capacity(settings.connections);
+    let connections = settings.connections;
     for terminal in 0..settings.connections {
-        let (address, lab, cards) = (address.clone(), lab.clone(), cards.clone());
+        let (address, token, cards) = (address.clone(), token.clone(), cards.clone());
         let (measuring, stop, errors, first_error) = (
             measuring.clone(),
             stop.clone(),
@@ -188,18 +221,31 @@ async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<()> {
             let mut latencies = Latencies::default();
             let mut seed = 0x9E37_79B9_7F4A_7C15_u64 ^ (terminal as u64 + 1);
             let mut n = 0u64;
+            // Connections spread their sends over the interval instead of sending together.
+            let mut next = tokio::time::Instant::now()
+                + interval.map_or(Duration::ZERO, |i| {
+                    i.mul_f64(terminal as f64 / connections as f64)
+                });
             while !stop.load(Ordering::Relaxed) {
+                if let Some(interval) = interval {
+                    next += interval;
+                    tokio::time::sleep_until(next).await;
+                }
                 seed ^= seed << 13;
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
                 let card = &cards[(seed % cards.len() as u64) as usize];
                 n += 1;
-                let variables = json!({ "input": {
-                    "accountId": card, "amount": "1.00", "department": "Lab",
-                    "orderId": format!("B{terminal}-{n}"), "itemCode": "LAB-CBC"
-                }});
+                let variables = if point {
+                    json!({ "id": card })
+                } else {
+                    json!({ "input": {
+                        "accountId": card, "amount": "1.00", "department": "Lab",
+                        "orderId": format!("B{terminal}-{n}"), "itemCode": "LAB-CBC"
+                    }})
+                };
                 let started = Instant::now();
-                let answer: Value = connection.post(&lab, DEDUCT, &variables).await?;
+                let answer: Value = connection.post(&token, query, &variables).await?;
                 let latency = started.elapsed();
                 if answer.get("errors").is_some() {
                     errors.fetch_add(1, Ordering::Relaxed);
@@ -227,17 +273,24 @@ async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<()> {
     let _ = server.wait().await;
     let rate = latencies.len() as f64 / elapsed.as_secs_f64();
     println!(
-        "deductions: {} in {:.1}s = {rate:.0}/s  p50={:.2}ms  p99={:.2}ms  errors={}",
+        "{}: {} in {:.1}s = {rate:.0}/s  p50={:.2}ms  p99={:.2}ms  errors={}",
+        if point {
+            "account(id) queries"
+        } else {
+            "deductions"
+        },
         latencies.len(),
         elapsed.as_secs_f64(),
         ms(latencies.quantile(0.50)),
         ms(latencies.quantile(0.99)),
         errors.load(Ordering::Relaxed)
     );
-    println!(
-        "plain SQLite, one durable commit per row, same disk: {single:.0} rows/s; deductions/s ÷ that = {:.2}",
-        rate / single
-    );
+    if !point {
+        println!(
+            "plain SQLite, one durable commit per row, same disk: {single:.0} rows/s; deductions/s ÷ that = {:.2}",
+            rate / single
+        );
+    }
     if let Some(error) = first_error.lock().expect("not poisoned").take() {
         println!("first error: {error}");
     }

@@ -5,6 +5,7 @@
 //!   the command, the durable append, the views updated before the answer) against a real
 //!   `yika serve` started for the run, beside the rate at which plain SQLite commits single rows
 //!   durably on the same disk in the same run.
+//! - `--scenario point`: `account(id)` over HTTP at `--rate` requests a second, same setup.
 //! - `--scenario replay`: a generated hospital ledger rebuilt from zero into a read store, and
 //!   folded in memory.
 //! - `--scenario history`: a command's cost on an account with a long history against a new one.
@@ -33,6 +34,8 @@ pub enum Scenario {
     Appends,
     /// Deductions over HTTP through a running server, views updated before each answer.
     Deductions,
+    /// Point queries (`account(id)`) over HTTP through a running server.
+    Point,
     /// Rebuilding every view from a generated ledger, and folding it in memory.
     Replay,
     /// A deduction on an account with a long history against one on a new account.
@@ -56,13 +59,15 @@ pub struct Settings {
     pub seconds: u64,
     /// The generated ledger's seed (replay).
     pub seed: u64,
+    /// Requests a second in all (point); none: as fast as answers come.
+    pub rate: Option<u64>,
 }
 
 /// Runs the chosen scenario and prints its figures.
 pub async fn run(locations: &Locations, settings: &Settings) -> Result<()> {
     match settings.scenario {
         Scenario::Appends => appends::run(locations, &settings.writers, settings.events).await,
-        Scenario::Deductions => deductions::run(locations, settings).await,
+        Scenario::Deductions | Scenario::Point => deductions::run(locations, settings).await,
         Scenario::Replay => replay::run(locations, settings).await,
         Scenario::History => history::run(locations, settings).await,
     }

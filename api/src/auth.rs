@@ -173,6 +173,14 @@ pub fn is_finance(actor: &Actor) -> bool {
     actor.role.is_finance()
 }
 
+/// Read access to an account's statement (every event of the account, from the log): finance
+/// and audit roles, and a CASHIER, who prints it for the patient at the window (decision 0021);
+/// a DEPARTMENT may not read what other departments charged.
+#[must_use]
+pub fn may_read_statement(actor: &Actor) -> bool {
+    is_finance(actor) || actor.role == Role::Cashier
+}
+
 /// Read access to a shift's report: its own cashier, or finance and audit roles.
 #[must_use]
 pub fn may_read_shift(actor: &Actor, cashier: StaffId) -> bool {

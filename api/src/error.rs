@@ -89,6 +89,7 @@ fn domain_code(error: &DomainError) -> &'static str {
         | DomainError::SelfPayWithInsurance => "VALIDATION",
         DomainError::ShiftStillOpen(_) => "VALIDATION",
         DomainError::AlreadyHandedOver(_) => "CONFLICT",
+        DomainError::TotalTooLarge { .. } => "LIMIT_EXCEEDED",
     }
 }
 

@@ -27,7 +27,7 @@ use tokio::sync::Semaphore;
 use tracing::Instrument as _;
 use uuid::Uuid;
 
-use crate::application::{App, CORRELATION_ID};
+use crate::application::{App, CORRELATION_ID, Recorder, WRITTEN};
 use crate::auth::Caller;
 use crate::graphql::YikaSchema;
 
@@ -336,16 +336,18 @@ fn parameters(params: &Map<String, Value>) -> Result<async_graphql::Request, &'s
     Ok(request)
 }
 
-/// Ready when the views have caught up with the log (a load balancer sends traffic then).
+/// Ready when the views have caught up with the log (a load balancer sends traffic then); not
+/// while they catch up (with the progress) or while they are stalled (with the reason).
 async fn readyz(State(state): State<HttpState>) -> Response {
+    let views = state.app.read.position();
+    if let Some(why) = state.app.read.stalled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, format!("stalled: {why}")).into_response();
+    }
     match state.app.store.head_position().await {
-        Ok(head) if state.app.read.position() >= head => (StatusCode::OK, "ready").into_response(),
+        Ok(head) if views >= head => (StatusCode::OK, "ready").into_response(),
         Ok(head) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "catching up: views at {} of {head}",
-                state.app.read.position()
-            ),
+            format!("catching up: views at {views} of {head}"),
         )
             .into_response(),
         Err(error) => (
@@ -373,7 +375,9 @@ async fn metrics(State(state): State<HttpState>) -> Response {
     } else {
         0.0
     };
-    let body = app.metrics.render(head, projected, lag_seconds);
+    let body = app
+        .metrics
+        .render(head, projected, lag_seconds, app.read.stalled().is_some());
     (
         StatusCode::OK,
         [(
@@ -413,7 +417,10 @@ async fn execute(
                 .unwrap_or_else(|| "anonymous".to_owned()),
         }
     };
-    let response = state.schema.execute(request.data(caller)).await;
+    let recorder = Recorder::default();
+    let response = WRITTEN
+        .scope(recorder.clone(), state.schema.execute(request.data(caller)))
+        .await;
     let outcome = if response.errors.is_empty() {
         "ok"
     } else {
@@ -433,7 +440,24 @@ async fn execute(
         if request_error {
             object.remove("data");
         }
+        // A recorded command whose answer was read from views that are behind: say so.
+        let behind = recorder.behind_views();
+        if !behind.is_empty() {
+            let errors = object.entry("errors").or_insert_with(|| json!([]));
+            if let Value::Array(errors) = errors {
+                for (field, why) in behind {
+                    errors.push(json!({
+                        "message": format!("the answer was read from views that do not include this write yet: {why}"),
+                        "path": [field],
+                        "extensions": { "code": "VIEWS_BEHIND" },
+                    }));
+                }
+            }
+        }
         if let Some(Value::Array(errors)) = object.get_mut("errors") {
+            for error in errors.iter_mut() {
+                answer_incomplete(error, &recorder);
+            }
             for error in errors {
                 // Errors from parsing and validating the document (bad Money, missing field)
                 // carry no code of ours: they are validation errors.
@@ -462,6 +486,41 @@ async fn execute(
         body.to_string(),
     )
         .into_response()
+}
+
+/// An error in the answer of a mutation field whose command was recorded is not a refusal: its
+/// code becomes `ANSWER_INCOMPLETE` (the original one stays as `cause`), and `written` lists
+/// what the command wrote, so a client never takes a recorded command for a refused one.
+fn answer_incomplete(error: &mut Value, recorder: &Recorder) {
+    let Some(field) = error
+        .get("path")
+        .and_then(|path| path.get(0))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+    else {
+        return;
+    };
+    let written = recorder.written_by(&field);
+    if written.is_empty() {
+        return;
+    }
+    let Some(error) = error.as_object_mut() else {
+        return;
+    };
+    if let Some(Value::String(message)) = error.get_mut("message") {
+        *message = format!("the command was recorded, but its answer is incomplete: {message}");
+    }
+    let extensions = error
+        .entry("extensions")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .expect("extensions are an object");
+    let cause = extensions
+        .remove("code")
+        .unwrap_or_else(|| json!("INTERNAL"));
+    extensions.insert("code".to_owned(), json!("ANSWER_INCOMPLETE"));
+    extensions.insert("cause".to_owned(), cause);
+    extensions.insert("written".to_owned(), Value::Array(written));
 }
 
 async fn post_graphql(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {

@@ -54,7 +54,7 @@ impl Metrics {
 
     /// The text exposition, with the projection's position and the log's head.
     #[must_use]
-    pub fn render(&self, head: u64, projected: u64, lag_seconds: f64) -> String {
+    pub fn render(&self, head: u64, projected: u64, lag_seconds: f64, stalled: bool) -> String {
         let mut out = String::new();
         let appends = self.appends.load(Ordering::Relaxed);
         let micros = self.append_micros.load(Ordering::Relaxed);
@@ -103,6 +103,12 @@ impl Metrics {
         );
         let _ = writeln!(out, "# TYPE yika_projection_lag_seconds gauge");
         let _ = writeln!(out, "yika_projection_lag_seconds {lag_seconds}");
+        let _ = writeln!(
+            out,
+            "# HELP yika_views_stalled 1 while the views cannot apply the log (see /readyz and the log for why)."
+        );
+        let _ = writeln!(out, "# TYPE yika_views_stalled gauge");
+        let _ = writeln!(out, "yika_views_stalled {}", u8::from(stalled));
         let _ = writeln!(
             out,
             "# HELP yika_graphql_requests_total GraphQL requests by operation name and outcome."

@@ -252,8 +252,8 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the stores, applies to the views whatever the log holds beyond them, starts
-    /// following the log, and binds the listener.
+    /// Opens the stores, checks that the views were built from this log, starts following it
+    /// (the views catch up in the background) and binds the listener.
     pub async fn build(settings: &Settings) -> Result<Application> {
         if !settings.read_only {
             refuse_writes_to_a_replay(&settings.locations)?;
@@ -265,7 +265,9 @@ impl Application {
         } else {
             app
         };
-        if let Err(error) = runner.catch_up().await {
+        // The views must have been built from this log; they catch up with it in the
+        // background while the server already answers (`/readyz` says how far they are).
+        if let Err(error) = runner.check_witness().await {
             stores.close().await;
             return Err(format!("initial projection: {error}"));
         }

@@ -348,6 +348,11 @@ impl Aggregate for Account {
                 external_ref,
             } => {
                 let opened = self.unsettled_account()?;
+                DomainError::check_total(
+                    "the account's deposits",
+                    self.deposited + amount.money(),
+                )?;
+                DomainError::check_total("the account's balance", self.balance + amount.money())?;
                 let external_ref = match external_ref {
                     Some(r) => Some(bounded("externalRef", r, MAX_ID_CHARS)?),
                     None => None,
@@ -388,6 +393,11 @@ impl Aggregate for Account {
                     Some(n) => Some(bounded("itemName", n, MAX_NAME_CHARS)?),
                     None => None,
                 };
+                DomainError::check_total(
+                    "the account's deductions",
+                    self.deducted + amount.money(),
+                )?;
+                DomainError::check_total("the account's balance", self.balance - amount.money())?;
                 if opened.kind == AccountKind::OutpatientCard && amount.money() > self.balance {
                     return Err(DomainError::InsufficientBalance {
                         balance: self.balance,
@@ -422,6 +432,11 @@ impl Aggregate for Account {
                         deducted_by: deduction.department.clone(),
                     });
                 }
+                DomainError::check_total(
+                    "the account's reversals",
+                    self.reversed + amount.money(),
+                )?;
+                DomainError::check_total("the account's balance", self.balance + amount.money())?;
                 if amount.money() > deduction.remaining() {
                     return Err(DomainError::ReversalExceedsRemaining {
                         remaining: deduction.remaining(),
@@ -457,6 +472,7 @@ impl Aggregate for Account {
                         requested: amount.money(),
                     });
                 }
+                DomainError::check_total("the account's refunds", self.refunded + amount.money())?;
                 Ok(vec![Event::BalanceRefunded {
                     account_id: opened.account_id,
                     amount,

@@ -112,7 +112,26 @@ pub enum DomainError {
     /// A drawer is counted by an AUDITOR (surprise) or by the shift's own CASHIER (routine).
     #[error("a count is made by an AUDITOR or the shift's cashier")]
     CountByOtherRole,
+    /// The command would take a running total (a balance, a sum of deposits or deductions, a
+    /// drawer's cash) beyond what the ledger keeps.
+    #[error("{what} would exceed {limit}, the largest total the ledger keeps")]
+    TotalTooLarge { what: &'static str, limit: Money },
     /// No staff member was registered with this id.
     #[error("staff member {0} does not exist")]
     StaffNotFound(StaffId),
+}
+
+impl DomainError {
+    /// `value`, if within the largest total the ledger keeps ([`Money::MAX_TOTAL_FEN`]);
+    /// otherwise the refusal naming `what` would grow too large.
+    pub fn check_total(what: &'static str, value: Money) -> Result<Money, DomainError> {
+        if value.exceeds_total() {
+            Err(DomainError::TotalTooLarge {
+                what,
+                limit: Money::from_fen(Money::MAX_TOTAL_FEN),
+            })
+        } else {
+            Ok(value)
+        }
+    }
 }

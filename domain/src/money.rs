@@ -44,6 +44,12 @@ impl Money {
     /// 0.00
     pub const ZERO: Money = Money(Decimal::from_parts(0, 0, 0, false, 2));
 
+    /// The largest total the ledger keeps, in fen: a balance, a sum of deposits or deductions, a
+    /// drawer's cash (10,000,000,000.00 yuan, a thousand times the largest single amount). The
+    /// domain refuses a command that would take any running total beyond it, so every sum it
+    /// writes into an event stays within what money input accepts.
+    pub const MAX_TOTAL_FEN: i64 = Amount::MAX_FEN * 1_000;
+
     /// Money from an integer number of fen (1 yuan = 100 fen). This is how SQL stores it.
     #[must_use]
     pub fn from_fen(fen: i64) -> Money {
@@ -64,23 +70,43 @@ impl Money {
         self.0
     }
 
-    /// Money from a decimal with at most two places.
+    /// Money from a decimal with at most two places, within [`Money::MAX_TOTAL_FEN`].
     pub fn from_decimal(value: Decimal) -> Result<Money, MoneyError> {
-        if value.scale() > 2 {
-            return Err(MoneyError::TooManyPlaces(value.to_string()));
-        }
-        let mut value = value;
-        value.rescale(2);
-        let money = Money(value);
-        // Balances are sums of bounded amounts; this bound only guards against nonsense input.
-        if value.abs() > Decimal::new(Amount::MAX_FEN * 1_000, 2) {
+        let money = Money::stored(value)?;
+        if money.exceeds_total() {
             return Err(MoneyError::TooLarge(money));
         }
         Ok(money)
     }
 
-    /// Parses "1234.5", "1234.50", "-3.00". Refuses more than two places, exponents and junk.
-    pub fn parse(text: &str) -> Result<Money, MoneyError> {
+    /// Money as it was written into an event: at most two places and a whole number of fen
+    /// that fits in 64 bits. Reading back what the domain wrote never fails on its size.
+    fn stored(value: Decimal) -> Result<Money, MoneyError> {
+        if value.scale() > 2 {
+            return Err(MoneyError::TooManyPlaces(value.to_string()));
+        }
+        let mut value = value;
+        value.rescale(2);
+        if i64::try_from(value.mantissa()).is_err() {
+            return Err(MoneyError::TooLarge(Money(Decimal::new(i64::MAX, 2))));
+        }
+        Ok(Money(value))
+    }
+
+    /// True when beyond the largest total the ledger keeps (either sign).
+    #[must_use]
+    pub fn exceeds_total(self) -> bool {
+        self.0.abs() > Decimal::new(Money::MAX_TOTAL_FEN, 2)
+    }
+
+    /// Parses text the way an event stores money: like [`Money::parse`], without the bound on
+    /// totals (a stored event is read back whatever the domain wrote).
+    fn parse_stored(text: &str) -> Result<Money, MoneyError> {
+        let value = Money::decimal(text)?;
+        Money::stored(value)
+    }
+
+    fn decimal(text: &str) -> Result<Decimal, MoneyError> {
         let trimmed = text.trim();
         let plain = !trimmed.is_empty()
             && trimmed
@@ -95,7 +121,13 @@ impl Money {
         if value.scale() > 2 {
             return Err(MoneyError::TooManyPlaces(text.to_owned()));
         }
-        Money::from_decimal(value)
+        Ok(value)
+    }
+
+    /// Parses "1234.5", "1234.50", "-3.00". Refuses more than two places, exponents, junk and
+    /// anything beyond [`Money::MAX_TOTAL_FEN`].
+    pub fn parse(text: &str) -> Result<Money, MoneyError> {
+        Money::from_decimal(Money::decimal(text)?)
     }
 
     /// Zero or more, for a float or a counted drawer.
@@ -198,7 +230,7 @@ impl Serialize for Money {
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Money::parse(&text).map_err(serde::de::Error::custom)
+        Money::parse_stored(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -327,6 +359,23 @@ mod tests {
     fn negative_zero_prints_as_zero() {
         assert_eq!((-Money::ZERO).to_string(), "0.00");
         assert!(!(-Money::ZERO).is_negative());
+    }
+
+    #[test]
+    fn a_stored_total_beyond_input_bounds_still_reads_back() {
+        // Goal: decoding never fails on a sum the domain could have written; input stays bounded.
+        let big = "\"10010000000.00\"";
+        assert_eq!(
+            serde_json::from_str::<Money>(big).unwrap().fen(),
+            1_001_000_000_000
+        );
+        assert!(matches!(
+            Money::parse("10010000000.00"),
+            Err(MoneyError::TooLarge(_))
+        ));
+        assert!(serde_json::from_str::<Money>("\"99999999999999999999.00\"").is_err());
+        assert!(!Money::from_fen(Money::MAX_TOTAL_FEN).exceeds_total());
+        assert!(Money::from_fen(Money::MAX_TOTAL_FEN + 1).exceeds_total());
     }
 
     #[test]

@@ -151,6 +151,17 @@ impl Aggregate for Shift {
             } => {
                 ensure_open(context)?;
                 let cash = self.expected_cash(context.opening_float);
+                if *method == PaymentMethod::Cash {
+                    match direction {
+                        Direction::In => {
+                            DomainError::check_total("the drawer's cash", cash + *amount)?;
+                            DomainError::check_total("the cash received", self.cash_in + *amount)?;
+                        }
+                        Direction::Out => {
+                            DomainError::check_total("the cash paid out", self.cash_out + *amount)?;
+                        }
+                    }
+                }
                 if *direction == Direction::Out && *method == PaymentMethod::Cash && *amount > cash
                 {
                     return Err(DomainError::InsufficientCash {

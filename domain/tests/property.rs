@@ -179,6 +179,7 @@ fn error_label(error: &DomainError) -> &'static str {
         DomainError::ForAnotherDepartment => "refused:ForAnotherDepartment",
         DomainError::CountByOtherRole => "refused:CountByOtherRole",
         DomainError::StaffNotFound(_) => "refused:StaffNotFound",
+        DomainError::TotalTooLarge { .. } => "refused:TotalTooLarge",
     }
 }
 

@@ -43,6 +43,11 @@ pub enum ProjectionError {
     /// A view row is not what a projector wrote.
     #[error("corrupt view: {0}")]
     Corrupt(String),
+    /// The log no longer holds, at the views' checkpoint, the event the views applied there:
+    /// the views were built from another log, or this one lost or rewrote events. Nothing more
+    /// may be applied to these views.
+    #[error("{0}")]
+    ForeignLog(String),
 }
 
 /// The stable wire text of a domain enum ("OUTPATIENT_CARD").

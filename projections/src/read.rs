@@ -29,6 +29,8 @@ pub struct ReadStore {
     pool: AnyPool,
     /// The SQLite read store's writer thread (the runner's batches go there).
     sqlite: Option<Arc<crate::sqlite_writer::SqliteWriter>>,
+    /// Why the views stopped applying the log, while they are stopped.
+    stalled: Arc<std::sync::Mutex<Option<String>>>,
     backend: Backend,
     applied: Arc<watch::Sender<u64>>,
 }
@@ -346,6 +348,7 @@ impl ReadStore {
         Ok(ReadStore {
             pool,
             sqlite,
+            stalled: Arc::default(),
             backend,
             applied: Arc::new(applied),
         })
@@ -460,8 +463,23 @@ impl ReadStore {
         self.applied.subscribe()
     }
 
-    /// Waits until the views include `position` (read your own writes); false on timeout.
+    /// Why the views stopped applying the log (an event a view cannot apply, the read store
+    /// failing), while they are stopped; the runner keeps retrying.
+    #[must_use]
+    pub fn stalled(&self) -> Option<String> {
+        self.stalled.lock().expect("never poisoned").clone()
+    }
+
+    pub(crate) fn set_stalled(&self, why: Option<String>) {
+        *self.stalled.lock().expect("never poisoned") = why;
+    }
+
+    /// Waits until the views include `position` (read your own writes); false on timeout, and
+    /// at once while the views are stalled.
     pub async fn wait_for(&self, position: u64, timeout: Duration) -> bool {
+        if self.position() < position && self.stalled().is_some() {
+            return false;
+        }
         let mut applied = self.applied.subscribe();
         tokio::time::timeout(timeout, applied.wait_for(|p| *p >= position))
             .await

@@ -43,7 +43,7 @@ pub(crate) fn check_witness(
     seen: Option<Option<String>>,
 ) -> Result<(), ProjectionError> {
     let Some(logged) = logged.filter(|e| e.position == checkpoint) else {
-        return Err(ProjectionError::Corrupt(format!(
+        return Err(ProjectionError::ForeignLog(format!(
             "event {checkpoint}, the last the views applied, is missing from the log: \
              events were removed from it (run `yika verify`)"
         )));
@@ -51,7 +51,7 @@ pub(crate) fn check_witness(
     if let Some(Some(seen)) = seen
         && seen != logged.hash
     {
-        return Err(ProjectionError::Corrupt(format!(
+        return Err(ProjectionError::ForeignLog(format!(
             "event {checkpoint} in the log is not the event the views applied there: the views \
              were built from another log, or this one was rewritten (run `yika verify`)"
         )));
@@ -250,25 +250,70 @@ impl ProjectionRunner {
         Ok((count as u64, count == asked))
     }
 
+    /// Checks, before anything is applied, that the log still holds at the views' checkpoint the
+    /// event the views applied there: a server must not start on views built from another log.
+    pub async fn check_witness(&self) -> Result<(), ProjectionError> {
+        let checkpoint = self.read.position();
+        if checkpoint == 0 {
+            return Ok(());
+        }
+        let logged = yika_store::read_at(self.store.as_ref(), checkpoint).await?;
+        let seen: Option<Option<String>> =
+            sqlx::query_scalar("SELECT hash FROM audit_index WHERE position = $1")
+                .bind(i64::try_from(checkpoint).expect("position fits"))
+                .fetch_optional(self.read.pool())
+                .await?;
+        check_witness(checkpoint, logged.as_ref(), seen)
+    }
+
     /// Runs until the process ends: catch up, then wait for the store's wake-up (or the poll
     /// interval, for other processes' appends) and catch up again: after a wake-up from this
     /// process's own appends from the store's memory, after the interval from the log in full.
-    /// Errors are logged and retried.
+    ///
+    /// A batch that fails (an event a view cannot apply, the read store failing) stalls the
+    /// views: the reason is on [`ReadStore::stalled`] (the server's `/readyz` and `/metrics`
+    /// show it, commands stop waiting for the views), it is logged, and the batch is retried
+    /// with a growing pause. The log and the commands go on meanwhile. Views found built from
+    /// another log are never applied to again.
     pub async fn run(self) {
         let mut wake = self.store.subscribe();
         let mut woken = false;
         let mut read_in_full = tokio::time::Instant::now();
+        let mut pause = Duration::from_millis(250);
         loop {
             // The log in full at least every poll interval, however busy this process is.
             let recent = woken && read_in_full.elapsed() < POLL_INTERVAL;
             if !recent {
                 read_in_full = tokio::time::Instant::now();
             }
-            if let Err(error) = self.catch_up_from(u64::MAX, recent).await {
-                tracing::error!(%error, "projection failed; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                woken = false;
-                continue;
+            match self.catch_up_from(u64::MAX, recent).await {
+                Ok(_) => {
+                    if self.read.stalled().is_some() {
+                        tracing::info!(
+                            position = self.read.position(),
+                            "views applying the log again"
+                        );
+                        self.read.set_stalled(None);
+                    }
+                    pause = Duration::from_millis(250);
+                }
+                Err(error) => {
+                    let foreign = matches!(error, ProjectionError::ForeignLog(_));
+                    let why = format!(
+                        "views stopped after position {}: {error}",
+                        self.read.position()
+                    );
+                    tracing::error!(%error, position = self.read.position(), "views stalled; retrying");
+                    self.read.set_stalled(Some(why));
+                    if foreign {
+                        // Never apply this log to these views; the server keeps answering.
+                        std::future::pending::<()>().await;
+                    }
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(30));
+                    woken = false;
+                    continue;
+                }
             }
             woken = tokio::time::timeout(POLL_INTERVAL, wake.changed())
                 .await

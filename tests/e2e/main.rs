@@ -20,6 +20,7 @@ mod replay;
 mod replicas;
 mod reports;
 mod repository;
+mod robustness;
 mod schema;
 mod verify;
 mod workload;

@@ -254,6 +254,58 @@ impl Server {
     }
 
     fn spawn(data: Ledger, args: &[&str], level: &str, stderr: Stdio) -> Server {
+        let server = Server::spawn_unready(data, args, level, stderr);
+        server.wait_ready();
+        server
+    }
+
+    /// Waits until `/readyz` answers 200: the views have caught up with the log (the server
+    /// listens while they do).
+    pub fn wait_ready(&self) {
+        let started = std::time::Instant::now();
+        loop {
+            let (status, body) = self.get_blocking("/readyz");
+            if status == 200 {
+                return;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "the server never got ready: {status} {body}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// The server's base URL (`http://127.0.0.1:PORT`).
+    pub fn base(&self) -> &str {
+        self.url.trim_end_matches("/graphql")
+    }
+
+    /// A GET of `path` without an async runtime: (status, body).
+    pub fn get_blocking(&self, path: &str) -> (u16, String) {
+        use std::io::{Read as _, Write as _};
+        let address = self.base().trim_start_matches("http://").to_owned();
+        let Ok(mut stream) = std::net::TcpStream::connect(&address) else {
+            return (0, String::new());
+        };
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+        if stream.write_all(request.as_bytes()).is_err() {
+            return (0, String::new());
+        }
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        let status = answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+        (status, body)
+    }
+
+    /// Starts a server without waiting for its views.
+    pub fn spawn_unready(data: Ledger, args: &[&str], level: &str, stderr: Stdio) -> Server {
         let mut child = Command::new(YIKA)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(data.args())

@@ -81,6 +81,75 @@ tokio::task_local! {
     /// Set while a command is decided again on state read from the log (after a conflict or a
     /// refusal): loads then read what the log holds beyond the remembered state.
     static FRESH: bool;
+
+    /// What the request being served has written (the HTTP layer sets it per request).
+    pub static WRITTEN: Recorder;
+
+    /// The response key of the mutation field being resolved (the GraphQL layer sets it).
+    pub static MUTATION_FIELD: String;
+}
+
+/// What a request wrote, by the response key of the mutation field that wrote it: the answer to
+/// a command that was recorded must say so even when the rest of the answer fails.
+#[derive(Clone, Default)]
+pub struct Recorder(Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>);
+
+/// The note of a write the views did not include in time: the answer read from them is older.
+const VIEWS_BEHIND: &str = "viewsBehind";
+
+impl Recorder {
+    /// The views did not include what `field` wrote when its answer was read.
+    fn behind(&self, field: String, why: String) {
+        self.0
+            .lock()
+            .expect("never poisoned")
+            .push((field, serde_json::json!({ VIEWS_BEHIND: why })));
+    }
+
+    /// The mutation fields whose answers were read from views that did not include their
+    /// writes yet, and why.
+    #[must_use]
+    pub fn behind_views(&self) -> Vec<(String, String)> {
+        self.0
+            .lock()
+            .expect("never poisoned")
+            .iter()
+            .filter_map(|(field, note)| {
+                note.get(VIEWS_BEHIND)
+                    .and_then(|why| why.as_str())
+                    .map(|why| (field.clone(), why.to_owned()))
+            })
+            .collect()
+    }
+
+    fn record(&self, field: String, written: &Written) {
+        let mut notes = self.0.lock().expect("never poisoned");
+        for stored in &written.events {
+            let mut note = serde_json::json!({
+                "type": stored.event.event_type(),
+                "eventId": stored.event_id,
+            });
+            if let Some(account) = stored.event.account_id() {
+                note["accountId"] = serde_json::json!(account.to_string());
+            }
+            if let Some(shift) = stored.event.shift_id() {
+                note["shiftId"] = serde_json::json!(shift.to_string());
+            }
+            notes.push((field.clone(), note));
+        }
+    }
+
+    /// What the mutation field with response key `field` wrote (empty: nothing).
+    #[must_use]
+    pub fn written_by(&self, field: &str) -> Vec<serde_json::Value> {
+        self.0
+            .lock()
+            .expect("never poisoned")
+            .iter()
+            .filter(|(key, note)| key == field && note.get(VIEWS_BEHIND).is_none())
+            .map(|(_, note)| note.clone())
+            .collect()
+    }
 }
 
 /// The current request's correlation id, or a fresh one outside a request (the CLI).
@@ -427,16 +496,33 @@ impl App {
             }
             return Err(ApiError::Conflict);
         };
+        let recording = match (
+            WRITTEN.try_with(Clone::clone),
+            MUTATION_FIELD.try_with(Clone::clone),
+        ) {
+            (Ok(recorder), Ok(field)) => {
+                recorder.record(field.clone(), &written);
+                Some((recorder, field))
+            }
+            _ => None,
+        };
         if self.views_follow
             && !self
                 .read
                 .wait_for(written.last_position, READ_YOUR_WRITES)
                 .await
         {
-            tracing::warn!(
-                position = written.last_position,
-                "views did not catch up in time"
-            );
+            let why = self.read.stalled().unwrap_or_else(|| {
+                format!(
+                    "the views did not include position {} within {} s",
+                    written.last_position,
+                    READ_YOUR_WRITES.as_secs()
+                )
+            });
+            tracing::warn!(position = written.last_position, %why, "answering from views that are behind");
+            if let Some((recorder, field)) = recording {
+                recorder.behind(field, why);
+            }
         }
         Ok(written)
     }

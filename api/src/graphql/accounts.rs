@@ -5,10 +5,11 @@ use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use yika_domain::ids::streams;
-use yika_domain::{AccountId, DeductionId, Event, Role, ShiftId};
+use yika_domain::{AccountId, DeductionId, Event, ShiftId};
 use yika_projections::read::AccountFilter as ViewFilter;
 use yika_projections::{AccountRow, DeductionRow};
 
+use super::answer::acting;
 use super::audit::{EventConnection, EventEdge, LedgerEvent};
 use super::context::{actor, app};
 use super::page::{
@@ -18,7 +19,7 @@ use super::scalars::{
     AccountKind, AccountStatus, InsuranceScheme, MoneyScalar, PaymentMethod, ReversalReason,
 };
 use crate::application::{self, Stored};
-use crate::auth::is_finance;
+use crate::auth::may_read_statement;
 use crate::error::{ApiError, GqlResult};
 
 /// A deduction's quantity when absent or null.
@@ -100,7 +101,7 @@ impl Account {
         after: Option<String>,
     ) -> GqlResult<EventConnection> {
         let actor = actor(ctx)?;
-        if !(is_finance(actor) || actor.role == Role::Cashier) {
+        if !may_read_statement(actor) {
             return Err(ApiError::Forbidden(
                 "a statement is for finance and audit roles and cashiers".to_owned(),
             )
@@ -433,7 +434,7 @@ pub struct AccountMutation;
 impl AccountMutation {
     /// CASHIER: issues a card or opens an inpatient deposit account.
     async fn open_account(&self, ctx: &Context<'_>, input: OpenAccountInput) -> GqlResult<Account> {
-        let actor = actor(ctx)?;
+        let actor = acting(ctx)?;
         let id = app(ctx)?
             .open_account(
                 actor,
@@ -454,7 +455,7 @@ impl AccountMutation {
 
     /// CASHIER, own open shift: takes a deposit.
     async fn deposit(&self, ctx: &Context<'_>, input: DepositInput) -> GqlResult<MoneyMovement> {
-        let actor = actor(ctx)?;
+        let actor = acting(ctx)?;
         let stored = app(ctx)?
             .deposit(
                 actor,
@@ -473,7 +474,7 @@ impl AccountMutation {
 
     /// DEPARTMENT, for itself: deducts an executed service; idempotent on orderId.
     async fn deduct(&self, ctx: &Context<'_>, input: DeductInput) -> GqlResult<Deduction> {
-        let actor = actor(ctx)?;
+        let actor = acting(ctx)?;
         let stored = app(ctx)?
             .deduct(
                 actor,
@@ -498,7 +499,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: ReverseDeductionInput,
     ) -> GqlResult<Deduction> {
-        let actor = actor(ctx)?;
+        let actor = acting(ctx)?;
         let id = app(ctx)?
             .reverse(
                 actor,
@@ -519,7 +520,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: RefundBalanceInput,
     ) -> GqlResult<MoneyMovement> {
-        let actor = actor(ctx)?;
+        let actor = acting(ctx)?;
         let stored = app(ctx)?
             .refund(
                 actor,
@@ -541,7 +542,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: CloseAccountInput,
     ) -> GqlResult<Account> {
-        let actor = actor(ctx)?;
+        let actor = acting(ctx)?;
         let id = AccountId(input.account_id);
         app(ctx)?
             .close_account(actor, &input.idempotency_key, id)

@@ -6,6 +6,7 @@
 //! `page` and `scalars` are shared by all.
 
 pub mod accounts;
+mod answer;
 pub mod audit;
 mod context;
 pub mod live;
@@ -39,7 +40,8 @@ pub fn schema(app: Option<App>, calendar: Calendar) -> YikaSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), live::Live)
         .data(calendar)
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY);
+        .limit_complexity(MAX_COMPLEXITY)
+        .extension(answer::MutationFields);
     match app {
         Some(app) => builder.data(app).finish(),
         None => builder.finish(),

@@ -5,7 +5,8 @@ use uuid::Uuid;
 use yika_domain::{AccountId, Event, Money, ShiftId};
 
 use super::accounts::{Account, account_by_id};
-use super::context::{actor, app};
+use super::answer::acting;
+use super::context::app;
 use super::scalars::{InsuranceScheme, MoneyScalar, PaymentMethod};
 use crate::application::{self, Stored};
 use crate::error::{ApiError, GqlResult};
@@ -113,7 +114,7 @@ impl SettlementMutation {
         ctx: &Context<'_>,
         input: SettleDischargeInput,
     ) -> GqlResult<Settlement> {
-        let actor = actor(ctx)?;
+        let actor = acting(ctx)?;
         let stored = app(ctx)?
             .settle_discharge(
                 actor,

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use yika_domain::{Role, ShiftId, StaffId};
 use yika_projections::{CashCountRow, ShiftRow};
 
+use super::answer::acting;
 use super::context::{actor, app, calendar};
 use super::page::{DEFAULT_PAGE, PageInfo, page_size, page_weight, parse_cursor};
 use super::scalars::{DateScalar, MoneyScalar, PaymentMethod, ShiftStatus};
@@ -366,7 +367,7 @@ pub struct ShiftMutation;
 impl ShiftMutation {
     /// CASHIER: opens a shift with a float; one open shift per cashier.
     async fn open_shift(&self, ctx: &Context<'_>, input: OpenShiftInput) -> GqlResult<Shift> {
-        let actor = actor(ctx)?;
+        let actor = acting(ctx)?;
         let id = app(ctx)?
             .open_shift(
                 actor,
@@ -380,7 +381,7 @@ impl ShiftMutation {
 
     /// CASHIER who owns it: closes the shift with a blind count.
     async fn close_shift(&self, ctx: &Context<'_>, input: CloseShiftInput) -> GqlResult<Shift> {
-        let actor = actor(ctx)?;
+        let actor = acting(ctx)?;
         let other = input.counted_other.unwrap_or_default();
         if other.len() > MAX_COUNTED_OTHER {
             return Err(ApiError::LimitExceeded(format!(
@@ -406,7 +407,7 @@ impl ShiftMutation {
         ctx: &Context<'_>,
         input: CashCountInput,
     ) -> GqlResult<CashCount> {
-        let actor = actor(ctx)?;
+        let actor = acting(ctx)?;
         let id = ShiftId(input.shift_id);
         app(ctx)?
             .record_cash_count(actor, id, input.counted_cash.0, input.note)
@@ -420,7 +421,7 @@ impl ShiftMutation {
 
     /// CONTROLLER: receives a closed shift's cash for finance (上交财务).
     async fn hand_over_shift(&self, ctx: &Context<'_>, input: HandOverInput) -> GqlResult<Shift> {
-        let actor = actor(ctx)?;
+        let actor = acting(ctx)?;
         let id = ShiftId(input.shift_id);
         app(ctx)?.hand_over(actor, id, input.amount.0).await?;
         shift_view(ctx, id).await
@@ -428,7 +429,7 @@ impl ShiftMutation {
 
     /// CASHIER who owns it: voids the next receipt number of the open shift, with a reason.
     async fn void_receipt(&self, ctx: &Context<'_>, input: VoidReceiptInput) -> GqlResult<Shift> {
-        let actor = actor(ctx)?;
+        let actor = acting(ctx)?;
         let id = ShiftId(input.shift_id);
         app(ctx)?.void_receipt(actor, id, &input.reason).await?;
         shift_view(ctx, id).await

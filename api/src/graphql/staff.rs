@@ -5,6 +5,7 @@ use uuid::Uuid;
 use yika_domain::StaffId;
 use yika_projections::StaffRow;
 
+use super::answer::acting;
 use super::context::{actor, app};
 use super::scalars::Role;
 use crate::application::RegisterStaff;
@@ -92,7 +93,7 @@ impl StaffMutation {
         ctx: &Context<'_>,
         input: RegisterStaffInput,
     ) -> GqlResult<StaffToken> {
-        let actor = actor(ctx)?;
+        let actor = acting(ctx)?;
         let (staff_id, token) = app(ctx)?
             .register_staff(
                 Some(actor),

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use uuid::Uuid;
 use yika_domain::{Event, Role as DomainRole, StaffId};
 
+use super::answer::acting;
 use super::context::{actor, app, calendar};
 use super::scalars::DateScalar;
 use super::staff::{Staff, known_staff};
@@ -288,7 +289,7 @@ impl WorkloadMutation {
         ctx: &Context<'_>,
         input: CoefficientsInput,
     ) -> GqlResult<Vec<Coefficient>> {
-        let actor = actor(ctx)?;
+        let actor = acting(ctx)?;
         let calendar = calendar(ctx);
         let today = Utc::now().with_timezone(&calendar.time_zone).date_naive();
         if input.coefficients.len() > 16 {
@@ -343,7 +344,7 @@ impl WorkloadMutation {
         ctx: &Context<'_>,
         input: QualityDeductionInput,
     ) -> GqlResult<QualityDeduction> {
-        let actor = actor(ctx)?;
+        let actor = acting(ctx)?;
         let points = exact(input.points, "points", 2)?;
         let staff_id = StaffId(input.staff_id);
         let recorded = app(ctx)?

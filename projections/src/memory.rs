@@ -79,16 +79,27 @@ impl InMemory {
     /// Folds the log from position 1 through `until` (or its end).
     pub async fn replay(store: &dyn EventStore, until: u64) -> Result<InMemory, ProjectionError> {
         let mut memory = InMemory::default();
+        memory.fold_until(store, until).await?;
+        Ok(memory)
+    }
+
+    /// Folds on from [`InMemory::position`] through `until` (or the log's end).
+    pub async fn fold_until(
+        &mut self,
+        store: &dyn EventStore,
+        until: u64,
+    ) -> Result<(), ProjectionError> {
+        let memory = self;
         loop {
-            let room = usize::try_from(until - memory.position).unwrap_or(usize::MAX);
+            let room = usize::try_from(until.saturating_sub(memory.position)).unwrap_or(usize::MAX);
             if room == 0 {
-                return Ok(memory);
+                return Ok(());
             }
             let events = store
                 .read_all(memory.position, MAX_READ_BATCH.min(room))
                 .await?;
             if events.is_empty() {
-                return Ok(memory);
+                return Ok(());
             }
             let mut decoded = Vec::with_capacity(events.len());
             for (offset, recorded) in events.iter().enumerate() {

@@ -168,7 +168,7 @@ pub async fn compare_views(
     let mut mismatches = Vec::new();
     match InMemory::replay(store.as_ref(), position).await {
         Err(error) => mismatches.push(format!("the replay failed: {error}")),
-        Ok(memory) => {
+        Ok(mut memory) => {
             let replayed = memory.digests();
             let mut differing = Vec::new();
             for table in crate::views::compared_tables() {
@@ -179,7 +179,7 @@ pub async fn compare_views(
                 }
             }
             if !differing.is_empty() {
-                let located = locate(&mut tx, store, scratch, position, &differing).await?;
+                let located = locate(&mut tx, store.clone(), scratch, position, &differing).await?;
                 for ((table, live_rows, replay_rows), at) in differing.into_iter().zip(located) {
                     mismatches.push(format!(
                         "{table}: the live rows differ from a replay of the log ({live_rows} live, {replay_rows} replayed){}",
@@ -187,6 +187,14 @@ pub async fn compare_views(
                             .unwrap_or_default()
                     ));
                 }
+            }
+            // The events beyond the views' checkpoint are not compared, but every one of them
+            // must still apply to every view: one that cannot would stall the views.
+            if let Err(error) = memory.fold_until(store.as_ref(), u64::MAX).await {
+                mismatches.push(format!(
+                    "an event after position {} cannot be applied to the views: {error}",
+                    memory.position
+                ));
             }
         }
     }

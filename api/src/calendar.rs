@@ -42,7 +42,9 @@ impl Calendar {
                 })
                 .with_timezone(&Utc)
         };
-        (start(date), start(date + Duration::days(1)))
+        // The last day chrono can name has no successor: its day ends where it starts (the API
+        // refuses such dates long before; this keeps the calendar total).
+        (start(date), start(date.succ_opt().unwrap_or(date)))
     }
 
     /// The local date of an instant.

@@ -58,6 +58,20 @@ enum Command {
         /// auditors, or a copy of the ledger that must not change.
         #[arg(long)]
         read_only: bool,
+        /// Connections served at once (lowered to fit `ulimit -n`).
+        #[arg(long, env = "YIKA_MAX_CONNECTIONS", default_value_t = 1024)]
+        max_connections: usize,
+        /// Connections from one client address at once (a hospital NAT counts as one).
+        #[arg(long, env = "YIKA_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256)]
+        max_connections_per_client: usize,
+        /// Milliseconds a client has to send a request's headers, and the longest a kept-alive
+        /// connection may sit idle; also the time it has to send a request's body.
+        #[arg(long, env = "YIKA_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
+        header_timeout_ms: u64,
+        /// Milliseconds a query may run before it is cancelled (LIMIT_EXCEEDED); mutations are
+        /// never cut off.
+        #[arg(long, env = "YIKA_QUERY_TIMEOUT_MS", default_value_t = 30_000)]
+        query_timeout_ms: u64,
     },
     /// Rebuild every view from the log, as it stood at a time or a position, into a new data
     /// directory (copying the log's prefix there); serve it with `serve --read-only --data DIR`.
@@ -230,6 +244,16 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Says on stderr that a new ledger is being created (a mistyped `--data` shows at once).
+fn say_if_new(locations: &Locations) {
+    if locations.is_new() {
+        eprintln!(
+            "creating a new ledger in {} (no events.db there yet)",
+            locations.data.display()
+        );
+    }
+}
+
 async fn run(cli: Cli) -> Result<()> {
     let locations = Locations {
         data: cli.data,
@@ -242,9 +266,14 @@ async fn run(cli: Cli) -> Result<()> {
             time_zone,
             settlement_time,
             read_only,
+            max_connections,
+            max_connections_per_client,
+            header_timeout_ms,
+            query_timeout_ms,
         } => {
             let settlement_time = chrono::NaiveTime::parse_from_str(&settlement_time, "%H:%M")
                 .map_err(|_| format!("--settlement-time must be HH:MM, got {settlement_time:?}"))?;
+            say_if_new(&locations);
             serve(&Settings {
                 locations,
                 listen,
@@ -253,6 +282,13 @@ async fn run(cli: Cli) -> Result<()> {
                     settlement_time,
                 },
                 read_only,
+                connections: crate::listener::ConnectionLimits {
+                    max_connections: max_connections.max(1),
+                    max_per_client: max_connections_per_client.max(1),
+                    header_timeout: std::time::Duration::from_millis(header_timeout_ms.max(1)),
+                    body_timeout: std::time::Duration::from_millis(header_timeout_ms.max(1)),
+                },
+                query_timeout: std::time::Duration::from_millis(query_timeout_ms),
             })
             .await
         }
@@ -269,6 +305,7 @@ async fn run(cli: Cli) -> Result<()> {
                 (None, Some(position)) => crate::replay::Cut::Position(position),
                 (None, None) => crate::replay::Cut::Head,
             };
+            locations.require_ledger()?;
             replay(&locations, &into, cut).await
         }
         Command::Staff {
@@ -282,6 +319,7 @@ async fn run(cli: Cli) -> Result<()> {
                 },
         } => {
             crate::refuse_writes_to_a_replay(&locations)?;
+            say_if_new(&locations);
             let stores = open_stores(&locations).await?;
             let (app, _runner) = application(&stores);
             let input = RegisterStaff {
@@ -310,8 +348,14 @@ async fn run(cli: Cli) -> Result<()> {
                     csv,
                     time_zone,
                 },
-        } => report_workload(&locations, &month, csv, time_zone).await,
-        Command::Verify => verify(&locations).await,
+        } => {
+            locations.require_ledger()?;
+            report_workload(&locations, &month, csv, time_zone).await
+        }
+        Command::Verify => {
+            locations.require_ledger()?;
+            verify(&locations).await
+        }
         Command::Export {
             what: ExportCommand::Schema,
         } => {

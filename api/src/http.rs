@@ -55,6 +55,8 @@ pub struct HttpState {
     pub app: App,
     /// Free WebSocket connection slots.
     pub live_slots: Arc<Semaphore>,
+    /// The longest a query may run (mutations are never cut off).
+    pub query_timeout: Duration,
 }
 
 impl HttpState {
@@ -65,6 +67,7 @@ impl HttpState {
             schema,
             app,
             live_slots: Arc::new(Semaphore::new(MAX_LIVE_CONNECTIONS)),
+            query_timeout: crate::graphql::cost::QUERY_TIMEOUT,
         }
     }
 }
@@ -417,10 +420,39 @@ async fn execute(
                 .unwrap_or_else(|| "anonymous".to_owned()),
         }
     };
+    // A query is cancelled when it runs too long; a mutation never is (its command must not
+    // be cut off between the append and the answer).
+    let name = request.operation_name.clone();
+    let is_query = request.parsed_query().is_ok_and(|document| {
+        document
+            .operations
+            .iter()
+            .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name.as_deref())
+            .is_some_and(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Query)
+    });
     let recorder = Recorder::default();
-    let response = WRITTEN
-        .scope(recorder.clone(), state.schema.execute(request.data(caller)))
-        .await;
+    let run = WRITTEN.scope(recorder.clone(), state.schema.execute(request.data(caller)));
+    let response = if is_query {
+        match tokio::time::timeout(state.query_timeout, run).await {
+            Ok(response) => response,
+            Err(_) => {
+                let mut error = async_graphql::ServerError::new(
+                    format!(
+                        "the query ran longer than {} ms and was cancelled; ask for less \
+                         (a shorter period, a smaller page)",
+                        state.query_timeout.as_millis()
+                    ),
+                    None,
+                );
+                let mut extensions = async_graphql::ErrorExtensionValues::default();
+                extensions.set("code", "LIMIT_EXCEEDED");
+                error.extensions = Some(extensions);
+                async_graphql::Response::from_errors(vec![error])
+            }
+        }
+    } else {
+        run.await
+    };
     let outcome = if response.errors.is_empty() {
         "ok"
     } else {
@@ -459,15 +491,23 @@ async fn execute(
                 answer_incomplete(error, &recorder);
             }
             for error in errors {
+                let message = error["message"].as_str().unwrap_or_default().to_owned();
                 // Errors from parsing and validating the document (bad Money, missing field)
                 // carry no code of ours: they are validation errors.
                 let extensions = error
                     .as_object_mut()
                     .map(|e| e.entry("extensions").or_insert_with(|| json!({})));
                 if let Some(Value::Object(extensions)) = extensions {
-                    extensions
-                        .entry("code")
-                        .or_insert_with(|| json!("VALIDATION"));
+                    // The document's depth and weight are limits, not malformed input.
+                    let limit = message.contains("Query is too complex")
+                        || message.contains("Query is nested too deep");
+                    extensions.entry("code").or_insert_with(|| {
+                        json!(if limit {
+                            "LIMIT_EXCEEDED"
+                        } else {
+                            "VALIDATION"
+                        })
+                    });
                 }
             }
         }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod listener;
 pub mod metrics;
 pub mod replay;
 pub mod startup;

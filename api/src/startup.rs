@@ -62,6 +62,35 @@ impl Locations {
         }
     }
 
+    /// Refuses a location that holds no ledger: only `serve` and `staff add` create one, so a
+    /// mistyped `--data` or `sqlite://` path is an error for every other subcommand, not an
+    /// empty ledger that verifies.
+    pub fn require_ledger(&self) -> Result<()> {
+        let file = match &self.event_store {
+            None => self.data.join(EVENTS_FILE),
+            Some(url) => match url.strip_prefix("sqlite://") {
+                Some(path) => PathBuf::from(path),
+                None => return Ok(()),
+            },
+        };
+        if file.is_file() {
+            Ok(())
+        } else {
+            Err(format!(
+                "no ledger at {}: {} does not exist (check --data or --event-store; \
+                 `yika serve` and `yika staff add` create a ledger)",
+                self.describe(),
+                file.display()
+            ))
+        }
+    }
+
+    /// True when opening these locations creates a new ledger (no events file yet).
+    #[must_use]
+    pub fn is_new(&self) -> bool {
+        self.event_store.is_none() && !self.data.join(EVENTS_FILE).is_file()
+    }
+
     /// A short description for logs and banners (no passwords).
     #[must_use]
     pub fn describe(&self) -> String {
@@ -198,6 +227,25 @@ pub struct Settings {
     pub calendar: Calendar,
     /// Refuse every command (an as-of replay served to auditors).
     pub read_only: bool,
+    /// What a client may hold of the server: connections and their timeouts.
+    pub connections: crate::listener::ConnectionLimits,
+    /// The longest a query may run (mutations are never cut off).
+    pub query_timeout: std::time::Duration,
+}
+
+impl Settings {
+    /// Serving `locations` on `listen` with the default calendar and limits.
+    #[must_use]
+    pub fn new(locations: Locations, listen: SocketAddr) -> Settings {
+        Settings {
+            locations,
+            listen,
+            calendar: Calendar::default(),
+            read_only: false,
+            connections: crate::listener::ConnectionLimits::default(),
+            query_timeout: crate::graphql::cost::QUERY_TIMEOUT,
+        }
+    }
 }
 
 /// The projection runner following the log on a thread of its own, with a runtime of its own:
@@ -249,6 +297,7 @@ pub struct Application {
     router: axum::Router,
     stores: Stores,
     projections: Following,
+    connections: crate::listener::ConnectionLimits,
 }
 
 impl Application {
@@ -281,13 +330,19 @@ impl Application {
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         let projections = Following::start(runner)?;
         let schema = graphql::schema(Some(app.clone()), settings.calendar);
-        let router = http::router(http::HttpState::new(schema, app));
+        let mut state = http::HttpState::new(schema, app);
+        state.query_timeout = settings.query_timeout;
+        let router = http::router(state).layer(axum::middleware::from_fn({
+            let timeout = settings.connections.body_timeout;
+            move |request, next| crate::listener::body_deadline(timeout, request, next)
+        }));
         Ok(Application {
             listener,
             address,
             router,
             stores,
             projections,
+            connections: settings.connections.fitted_to_open_files(),
         })
     }
 
@@ -303,8 +358,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
+        let served = crate::listener::serve(self.listener, self.router, self.connections, shutdown)
             .await
             .map_err(|e| format!("server: {e}"));
         // Stop following the log before the stores close under it.

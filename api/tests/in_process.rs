@@ -2,7 +2,6 @@
 //! a free port, without the binary.
 
 use yika_api::application::RegisterStaff;
-use yika_api::calendar::Calendar;
 use yika_api::startup::Settings;
 use yika_api::{Application, Locations, application, open_stores};
 use yika_domain::Role;
@@ -30,12 +29,10 @@ async fn a_server_built_in_process_answers_graphql_on_a_free_port() {
         .expect("the first ADMIN");
     stores.close().await;
 
-    let server = Application::build(&Settings {
+    let server = Application::build(&Settings::new(
         locations,
-        listen: "127.0.0.1:0".parse().expect("an address"),
-        calendar: Calendar::default(),
-        read_only: false,
-    })
+        "127.0.0.1:0".parse().expect("an address"),
+    ))
     .await
     .expect("built");
     let address = server.address();

@@ -13,6 +13,7 @@ mod graphiql;
 mod guide;
 mod http_spec;
 mod inpatient;
+mod limits;
 mod live;
 mod outpatient;
 mod refusals;

@@ -9,7 +9,9 @@ use yika_projections::reports::AuditFilter;
 use yika_store::RecordedEvent;
 
 use super::context::{actor, app};
+use super::cost::VERIFY_WEIGHT;
 use super::page::{DEFAULT_EVENT_PAGE, PageInfo, page_size, page_weight, parse_cursor};
+use super::scalars::check_instant;
 use super::staff::{Staff, staff_by_id};
 use crate::application::App;
 use crate::auth::{Actor, is_finance, require_finance};
@@ -200,8 +202,11 @@ pub(super) async fn audit_filter(
         actor_id: filter.actor_id.map(|u| u.to_string()),
         department: filter.department,
         event_types,
-        from: filter.from,
-        to: filter.to,
+        from: filter
+            .from
+            .map(|at| check_instant("from", at))
+            .transpose()?,
+        to: filter.to.map(|at| check_instant("to", at)).transpose()?,
     })
 }
 
@@ -265,6 +270,7 @@ impl AuditQuery {
     /// Recomputes the hash chain over the whole log and compares every view with a fresh
     /// replay (AUDITOR, CONTROLLER, SUPERVISOR, ADMIN). Expensive: it reads the whole log, so
     /// one runs at a time in a server (LIMIT_EXCEEDED while another is running).
+    #[graphql(complexity = "VERIFY_WEIGHT + child_complexity")]
     async fn verify_ledger(&self, ctx: &Context<'_>) -> GqlResult<Verification> {
         static VERIFYING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
         require_finance(actor(ctx)?, "reports")?;

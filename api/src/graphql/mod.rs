@@ -9,6 +9,7 @@ pub mod accounts;
 mod answer;
 pub mod audit;
 mod context;
+pub mod cost;
 pub mod live;
 pub mod page;
 pub mod reports;
@@ -41,7 +42,9 @@ pub fn schema(app: Option<App>, calendar: Calendar) -> YikaSchema {
         .data(calendar)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
-        .extension(answer::MutationFields);
+        .data(cost::ReportSlots::default())
+        .extension(answer::MutationFields)
+        .extension(cost::ExpensiveRequests::default());
     match app {
         Some(app) => builder.data(app).finish(),
         None => builder.finish(),

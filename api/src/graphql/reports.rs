@@ -6,7 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::context::{actor, app, calendar};
-use super::scalars::{DateScalar, MoneyScalar, PaymentMethod};
+use super::cost::{DAY_WEIGHT, REPORT_WEIGHT, report_slot, span_weight};
+use super::scalars::{DateScalar, MoneyScalar, PaymentMethod, check_instant};
 use super::shifts::MethodAmount;
 use crate::auth::require_finance;
 use crate::error::{ApiError, GqlResult};
@@ -87,9 +88,11 @@ pub struct ReportQuery;
 #[Object]
 impl ReportQuery {
     /// The daily report of a local calendar day, across all windows.
+    #[graphql(complexity = "REPORT_WEIGHT + DAY_WEIGHT + child_complexity")]
     async fn daily_report(&self, ctx: &Context<'_>, date: DateScalar) -> GqlResult<DailyReport> {
         require_finance(actor(ctx)?, "reports")?;
         let (start, end) = calendar(ctx).day(date.0);
+        let _slot = report_slot(ctx).await?;
         let f = app(ctx)?.read.daily_figures(start, end).await?;
         let settlement_effect = f.settlement_effect;
         let relation = f.opening_liability + f.deposits - f.deductions + f.reversals
@@ -131,6 +134,7 @@ impl ReportQuery {
 
     /// The trial balance up to and including `asOfPosition` (default: everything the views
     /// hold). Finance and audit roles.
+    #[graphql(complexity = "REPORT_WEIGHT + child_complexity")]
     async fn trial_balance(
         &self,
         ctx: &Context<'_>,
@@ -148,7 +152,10 @@ impl ReportQuery {
             }
             Some(p) => u64::try_from(p).unwrap_or(0).min(held),
         };
-        let lines = read.trial_balance(position).await?;
+        let lines = {
+            let _slot = report_slot(ctx).await?;
+            read.trial_balance(position).await?
+        };
         let total_debit: yika_domain::Money = lines.iter().map(|l| l.debit).sum();
         let total_credit: yika_domain::Money = lines.iter().map(|l| l.credit).sum();
         Ok(TrialBalance {
@@ -169,6 +176,7 @@ impl ReportQuery {
     }
 
     /// An account's balance as it stood at an instant, from the journal.
+    #[graphql(complexity = "REPORT_WEIGHT / 5 + child_complexity")]
     async fn balance_as_of(
         &self,
         ctx: &Context<'_>,
@@ -176,15 +184,18 @@ impl ReportQuery {
         at: DateTime<Utc>,
     ) -> GqlResult<MoneyScalar> {
         actor(ctx)?;
+        let at = check_instant("at", at)?;
         let read = &app(ctx)?.read;
         let id = yika_domain::AccountId(account_id);
         if read.account(id).await?.is_none() {
             return Err(ApiError::NotFound(format!("account {id} does not exist")).into());
         }
+        let _slot = report_slot(ctx).await?;
         Ok(read.balance_as_of(id, at).await?.into())
     }
 
     /// Deductions, reversals, net and count per executing department recorded in [from, to).
+    #[graphql(complexity = "span_weight(&from, &to) + child_complexity")]
     async fn department_revenue(
         &self,
         ctx: &Context<'_>,
@@ -192,6 +203,7 @@ impl ReportQuery {
         to: DateTime<Utc>,
     ) -> GqlResult<Vec<DepartmentRevenue>> {
         require_finance(actor(ctx)?, "reports")?;
+        let (from, to) = (check_instant("from", from)?, check_instant("to", to)?);
         if to <= from {
             return Err(ApiError::Validation("to must be after from".to_owned()).into());
         }
@@ -201,7 +213,10 @@ impl ReportQuery {
             ))
             .into());
         }
-        let rows = app(ctx)?.read.department_revenue(from, to).await?;
+        let rows = {
+            let _slot = report_slot(ctx).await?;
+            app(ctx)?.read.department_revenue(from, to).await?
+        };
         Ok(rows
             .into_iter()
             .map(|r| DepartmentRevenue {

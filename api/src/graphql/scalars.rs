@@ -1,8 +1,32 @@
 //! The contract's scalars and enums, and their mapping to domain types.
 
 use async_graphql::{Enum, InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use yika_domain::Money;
+
+use crate::error::ApiError;
+
+/// The first day a `Date` input may name.
+pub const FIRST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a day");
+/// The last day a `Date` input may name. The ledger's times are stored as fixed-width RFC 3339
+/// text (years 0000 to 9999); inputs are held well inside that so that no question about a time
+/// can reach a year where text order and time order part, or overflow a calendar computation.
+pub const LAST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2099, 12, 31).expect("a day");
+
+/// Refuses an instant outside the days a `Date` may name (VALIDATION), naming the argument.
+pub fn check_instant(name: &str, at: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+    let first = FIRST_DAY.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let last = (LAST_DAY + chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc();
+    if at < first || at > last {
+        return Err(ApiError::Validation(format!(
+            "{name} must lie between {FIRST_DAY} and {LAST_DAY}, got {at}"
+        )));
+    }
+    Ok(at)
+}
 
 /// `Money`: a decimal string with at most 2 places ("1234.50"). Integers are accepted as input;
 /// fractional JSON numbers are refused, because a float cannot carry money exactly.
@@ -37,7 +61,7 @@ impl From<Money> for MoneyScalar {
     }
 }
 
-/// `Date`: a calendar day, "2026-11-22".
+/// `Date`: a calendar day, "2026-11-22", from 2000-01-01 through 2099-12-31.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DateScalar(pub NaiveDate);
 
@@ -45,11 +69,17 @@ pub struct DateScalar(pub NaiveDate);
 impl ScalarType for DateScalar {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map(DateScalar)
-                .map_err(|_| {
+            Value::String(text) => {
+                let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
                     InputValueError::custom(format!("a Date is YYYY-MM-DD, got {text:?}"))
-                }),
+                })?;
+                if !(FIRST_DAY..=LAST_DAY).contains(&day) {
+                    return Err(InputValueError::custom(format!(
+                        "a Date lies between {FIRST_DAY} and {LAST_DAY}, got {text:?}"
+                    )));
+                }
+                Ok(DateScalar(day))
+            }
             _ => Err(InputValueError::expected_type(value)),
         }
     }

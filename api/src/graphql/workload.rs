@@ -11,6 +11,7 @@ use yika_domain::{Event, Role as DomainRole, StaffId};
 
 use super::answer::acting;
 use super::context::{actor, app, calendar};
+use super::cost::{period_weight, report_slot};
 use super::scalars::DateScalar;
 use super::staff::{Staff, known_staff};
 use crate::auth::{Actor, require_any};
@@ -215,6 +216,7 @@ pub struct WorkloadQuery;
 #[Object]
 impl WorkloadQuery {
     /// The workload table of the local dates [from, to] (a month: from the 1st to the last day).
+    #[graphql(complexity = "period_weight(&from, &to) + child_complexity")]
     async fn workload(
         &self,
         ctx: &Context<'_>,
@@ -222,9 +224,12 @@ impl WorkloadQuery {
         to: DateScalar,
     ) -> GqlResult<WorkloadReport> {
         require_reader(actor(ctx)?)?;
-        let (table, _) = app(ctx)?
-            .workload_table(calendar(ctx), from.0, to.0)
-            .await?;
+        let (table, _) = {
+            let _slot = report_slot(ctx).await?;
+            app(ctx)?
+                .workload_table(calendar(ctx), from.0, to.0)
+                .await?
+        };
         let mut rows = Vec::with_capacity(table.lines.len());
         for line in table.lines {
             let staff = known_staff(ctx, line.staff, "workload").await?;
@@ -249,6 +254,7 @@ impl WorkloadQuery {
 
     /// Transactions per local hour of the day over [from, to]: the profile for flexible
     /// scheduling (the 9:00–12:00 discharge peak).
+    #[graphql(complexity = "period_weight(&from, &to) + child_complexity")]
     async fn workload_by_hour(
         &self,
         ctx: &Context<'_>,
@@ -257,7 +263,10 @@ impl WorkloadQuery {
     ) -> GqlResult<Vec<HourBucket>> {
         require_reader(actor(ctx)?)?;
         let calendar = calendar(ctx);
-        let (_, times) = app(ctx)?.workload_table(calendar, from.0, to.0).await?;
+        let (_, times) = {
+            let _slot = report_slot(ctx).await?;
+            app(ctx)?.workload_table(calendar, from.0, to.0).await?
+        };
         let mut hours: Vec<std::collections::BTreeMap<yika_domain::BusinessType, u64>> =
             vec![Default::default(); 24];
         for (business_type, at) in times {

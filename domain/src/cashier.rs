@@ -125,11 +125,11 @@ impl Aggregate for Cashier {
                 counted_other,
                 receipts_used,
             } => {
-                let counted_cash = counted_cash.non_negative()?;
+                let counted_cash = counted_cash.non_negative_total()?;
                 let mut other: Vec<(PaymentMethod, Money)> =
                     Vec::with_capacity(counted_other.len());
                 for (method, amount) in counted_other {
-                    let amount = amount.non_negative()?;
+                    let amount = amount.non_negative_total()?;
                     if *method == PaymentMethod::Cash {
                         return Err(DomainError::InvalidText {
                             field: "countedOther",

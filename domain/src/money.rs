@@ -28,6 +28,9 @@ pub enum MoneyError {
     /// Larger than any single amount the hospital handles.
     #[error("the amount {0} exceeds the limit of {max}", max = Amount::MAX)]
     TooLarge(Money),
+    /// A total (what a drawer holds) larger than any the ledger keeps.
+    #[error("the total {0} exceeds the largest the ledger keeps ({max})", max = Money::from_fen(Money::MAX_TOTAL_FEN))]
+    TotalTooLarge(Money),
 }
 
 /// A signed amount of yuan, always held at scale 2.
@@ -137,6 +140,19 @@ impl Money {
         }
         if self.0 > Decimal::new(Amount::MAX_FEN, 2) {
             return Err(MoneyError::TooLarge(self));
+        }
+        Ok(self)
+    }
+
+    /// Zero or more, up to [`Money::MAX_TOTAL_FEN`]: for what a drawer holds (a count, a
+    /// hand-over), which is a running total, not one payment. A drawer the ledger let fill past
+    /// the largest single amount must still be counted, closed and handed over.
+    pub fn non_negative_total(self) -> Result<Money, MoneyError> {
+        if self.is_negative() {
+            return Err(MoneyError::Negative(self));
+        }
+        if self.exceeds_total() {
+            return Err(MoneyError::TotalTooLarge(self));
         }
         Ok(self)
     }

@@ -200,7 +200,7 @@ impl Aggregate for Shift {
                 counted_cash,
                 note,
             } => {
-                let counted_cash = counted_cash.non_negative()?;
+                let counted_cash = counted_cash.non_negative_total()?;
                 let note = match note {
                     Some(n) => Some(bounded("note", n, MAX_NAME_CHARS)?),
                     None => None,
@@ -221,7 +221,7 @@ impl Aggregate for Shift {
                 received_by,
                 amount,
             } => {
-                let amount = amount.non_negative()?;
+                let amount = amount.non_negative_total()?;
                 if context.open {
                     return Err(DomainError::ShiftStillOpen(context.shift_id));
                 }

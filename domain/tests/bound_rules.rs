@@ -120,3 +120,47 @@ fn a_card_deposit_within_the_total_is_still_accepted() {
         .when(deposit("10000000.00"))
         .then([deposited("10000000.00")]);
 }
+
+#[test]
+fn a_drawer_past_the_largest_single_amount_is_counted_and_handed_over_at_its_total() {
+    // Goal: what a drawer holds is a running total, not one payment: a drawer holding
+    // 30,000,000.00 is counted at 30,000,000.00 (not refused as an amount over 10,000,000.00,
+    // which would leave the shift impossible to count), and a count beyond the largest total
+    // is refused as such.
+    let mut shift = Shift::default();
+    let mut events = Vec::new();
+    for _ in 0..3 {
+        let issued = shift
+            .decide(&receipt("10000000.00"))
+            .expect("within the total");
+        shift.apply(&issued[0]);
+        events.extend(issued);
+    }
+    let count = |counted: Money| ShiftCommand::CountCash {
+        context: context(),
+        counted_by: CASHIER,
+        surprise: false,
+        counted_cash: counted,
+        note: None,
+    };
+    let counted = given::<Shift>(events.clone())
+        .when(count(money("30000000.00")))
+        .then_events();
+    let Event::CashCounted {
+        counted_cash,
+        expected_cash,
+        ..
+    } = &counted[0]
+    else {
+        panic!("a count");
+    };
+    assert_eq!(
+        (*counted_cash, *expected_cash),
+        (money("30000000.00"), money("30000000.00"))
+    );
+    given::<Shift>(events)
+        .when(count(Money::from_fen(Money::MAX_TOTAL_FEN + 1)))
+        .then_err(DomainError::Money(yika_domain::MoneyError::TotalTooLarge(
+            Money::from_fen(Money::MAX_TOTAL_FEN + 1),
+        )));
+}

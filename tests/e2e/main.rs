@@ -9,6 +9,7 @@ mod backends;
 mod cashier_control;
 mod concurrency;
 mod correlation;
+mod crash;
 mod graphiql;
 mod guide;
 mod http_spec;

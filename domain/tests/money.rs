@@ -66,3 +66,50 @@ fn it_holds_the_default_money_at_scale_two() {
     assert_eq!(account.balance.fen(), 0);
     assert_eq!(account.deducted.fen(), 0);
 }
+
+// Fuzzing money parsing (proptest): any text parses or is refused, never panics; what parses has
+// at most two places, stays within the largest total, and prints back to itself.
+mod fuzz {
+    use proptest::prelude::*;
+    use yika_domain::{Amount, Money};
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 5_000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text_parses_or_is_refused(text in ".{0,40}") {
+            if let Ok(money) = Money::parse(&text) {
+                prop_assert!(!money.exceeds_total());
+                prop_assert_eq!(Money::parse(&money.to_string()), Ok(money));
+                let _ = Amount::new(money);
+            }
+        }
+
+        #[test]
+        fn decimals_of_any_size_parse_exactly_or_are_refused(
+            digits in "-?[0-9]{1,28}(\\.[0-9]{0,5})?",
+        ) {
+            match Money::parse(&digits) {
+                Ok(money) => {
+                    let exact: rust_decimal::Decimal = digits.parse().expect("a decimal");
+                    prop_assert_eq!(money.to_string().parse::<rust_decimal::Decimal>().ok(), Some(exact));
+                    prop_assert!(!money.exceeds_total());
+                }
+                Err(_) => {
+                    let places = digits.split('.').nth(1).map_or(0, str::len);
+                    let big = digits.parse::<rust_decimal::Decimal>().map_or(true, |d| {
+                        d.abs() > rust_decimal::Decimal::new(Money::MAX_TOTAL_FEN, 2)
+                    });
+                    prop_assert!(places > 2 || big, "{digits} was refused");
+                }
+            }
+        }
+
+        #[test]
+        fn fen_of_any_size_read_back_from_storage(fen in any::<i64>()) {
+            // Stored money is read back whatever its size (the views keep integer fen).
+            let money = Money::from_fen(fen);
+            prop_assert_eq!(money.fen(), fen);
+        }
+    }
+}

@@ -10,6 +10,7 @@ mod cashier_control;
 mod concurrency;
 mod correlation;
 mod crash;
+mod fuzz;
 mod graphiql;
 mod guide;
 mod http_spec;

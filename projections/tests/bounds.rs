@@ -76,6 +76,9 @@ impl Log {
     }
 }
 
+/// An account, as the domain holds it, with the deductions that may still be reversed.
+type Patient = (AccountId, Account, Vec<(DeductionId, Money)>);
+
 /// An amount near the largest one, or a small one now and then.
 fn large(rng: &mut fastrand::Rng) -> Amount {
     let fen = match rng.u8(..10) {
@@ -123,7 +126,7 @@ fn ledger_at_the_bounds(seed: u64, decisions: usize) -> (Vec<Generated>, Vec<(Ac
     );
     let mut shift = Shift::default();
 
-    let mut accounts: Vec<(AccountId, Account, Vec<(DeductionId, Money)>)> = Vec::new();
+    let mut accounts: Vec<Patient> = Vec::new();
     for n in 0..2 {
         let id = AccountId(log.id());
         let (opened, assigned) = window::open_account(

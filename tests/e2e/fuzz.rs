@@ -171,7 +171,7 @@ async fn random_requests_never_get_a_5xx_a_hang_or_a_dropped_connection() {
             client.post(&server.url).body(body.clone())
         };
         // Mostly what a client sends, so that most requests reach validation and execution.
-        let mut pick = |rng: &mut fastrand::Rng| {
+        let pick = |rng: &mut fastrand::Rng| {
             if rng.u8(..4) == 0 {
                 media[rng.usize(..media.len())]
             } else {

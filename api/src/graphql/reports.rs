@@ -138,7 +138,7 @@ impl ReportQuery {
     async fn trial_balance(
         &self,
         ctx: &Context<'_>,
-        as_of_position: Option<i64>,
+        as_of_position: Option<i32>,
     ) -> GqlResult<TrialBalance> {
         require_finance(actor(ctx)?, "reports")?;
         let read = &app(ctx)?.read;

@@ -315,6 +315,35 @@ async fn until_answered(client: &Client, url: &str, desk: &Desk, op: &Op) -> Out
     panic!("{op:?} never got an answer from a running server; last: {last}");
 }
 
+/// Sends every acknowledged command again with its key, `parallel` at a time: each answers
+/// with its first result (the same id and amount).
+async fn retry_acknowledged(
+    client: &Client,
+    url: &str,
+    desk: &Arc<Desk>,
+    acked: &Arc<Vec<(Op, Value)>>,
+    parallel: usize,
+) {
+    let mut retries = Vec::new();
+    for lane in 0..parallel {
+        let (client, url, desk, acked) =
+            (client.clone(), url.to_owned(), desk.clone(), acked.clone());
+        retries.push(tokio::spawn(async move {
+            for (op, answer) in acked.iter().skip(lane).step_by(parallel) {
+                let again = until_answered(&client, &url, &desk, op).await;
+                let Outcome::Acked(again) = again else {
+                    panic!("{op:?} was acknowledged, now {again:?}");
+                };
+                assert_eq!(id_of(&again), id_of(answer), "{op:?}");
+                assert_eq!(again["amount"], answer["amount"], "{op:?}");
+            }
+        }));
+    }
+    for retry in retries {
+        retry.await.expect("retries");
+    }
+}
+
 /// How many events of `event_type` the log holds, by the audit trail.
 async fn events_of(server: &Server, auditor: &StaffMember, event_type: &str) -> i64 {
     let data = server
@@ -425,7 +454,7 @@ fn id_of(answer: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_kill_9_and_nothing_is_doubled() {
-    // Goal: eight times, twelve workers send deposits (each with its own idempotency key) and
+    // Goal: twelve times, twelve workers send deposits (each with its own idempotency key) and
     // deductions (each with its own order id) on twenty cards until the server is killed with
     // SIGKILL at a random moment. Restarted on the same ledger, every acknowledged command
     // retried gives its first answer and writes nothing, and every command left without an
@@ -433,10 +462,10 @@ async fn acknowledged_writes_survive_kill_9_and_nothing_is_doubled() {
     // acknowledged commands: each card's balance and parts, one event per command (nothing
     // lost, nothing doubled), no card below zero, a balanced trial balance, a drawer holding
     // every deposit, and a ledger that verifies.
-    const ROUNDS: u64 = 8;
+    const ROUNDS: u64 = 12;
     const WORKERS: u64 = 12;
     const CARDS: usize = 20;
-    const INITIAL: i64 = 50_00;
+    const INITIAL: i64 = 5000; // cents
     let seed = seed("kill -9");
     let mut server = Server::start();
     let cast = Cast::register(&server);
@@ -459,14 +488,14 @@ async fn acknowledged_writes_survive_kill_9_and_nothing_is_doubled() {
                     let op = if rng.u32(..100) < 40 {
                         Op::Deposit {
                             card,
-                            cents: rng.i64(1_00..=40_00),
+                            cents: rng.i64(100..=4000),
                             method: "CASH",
                             key: format!("crash-dep-{round}-{worker}-{n}"),
                         }
                     } else {
                         Op::Deduct {
                             card,
-                            cents: rng.i64(1_00..=30_00),
+                            cents: rng.i64(100..=3000),
                             department: rng.usize(..desk.departments.len()),
                             order: format!("crash-ord-{round}-{worker}-{n}"),
                         }
@@ -499,23 +528,14 @@ async fn acknowledged_writes_survive_kill_9_and_nothing_is_doubled() {
         // Every acknowledged command, retried with its key, answers as it did and writes
         // nothing: its write survived the kill once, and only once.
         let before = server.event_count().await;
-        let mut retries = Vec::new();
+        let mut this_round = Vec::new();
         let mut unknown = Vec::new();
         let mut refused_now = 0;
         for (op, outcome) in log {
             match outcome {
                 Outcome::Acked(answer) => {
                     op.check_answer(&answer);
-                    let (client, desk, url) = (client.clone(), desk.clone(), server.url.clone());
-                    retries.push(tokio::spawn(async move {
-                        let again = until_answered(&client, &url, &desk, &op).await;
-                        let Outcome::Acked(again) = again else {
-                            panic!("{op:?} was acknowledged before the kill, now {again:?}");
-                        };
-                        assert_eq!(id_of(&again), id_of(&answer), "{op:?}");
-                        assert_eq!(again["amount"], answer["amount"], "{op:?}");
-                        (op, answer)
-                    }));
+                    this_round.push((op, answer));
                 }
                 Outcome::Refused(code) => {
                     assert!(op.may_be_refused_with(&code), "{op:?} refused: {code}");
@@ -524,15 +544,15 @@ async fn acknowledged_writes_survive_kill_9_and_nothing_is_doubled() {
                 Outcome::Unknown { sent, .. } => unknown.push((op, sent)),
             }
         }
-        let acked_now = retries.len();
-        for retry in retries {
-            acked.push(retry.await.expect("a retry"));
-        }
+        let acked_now = this_round.len();
+        let this_round = Arc::new(this_round);
+        retry_acknowledged(&client, &server.url, &desk, &this_round, WORKERS as usize).await;
         assert_eq!(
             server.event_count().await,
             before,
             "retrying acknowledged commands wrote something"
         );
+        acked.extend(this_round.iter().cloned());
 
         // Every command left without an answer is asked again until it has one. Those the
         // log already held (their answer was lost to the kill) answer as recorded; the others
@@ -616,7 +636,7 @@ async fn acknowledged_writes_survive_kill_9_and_nothing_is_doubled() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bank_workload_conserves_money() {
-    // Goal: Jepsen's bank workload. Eight workers send 150 commands each over thirty cards:
+    // Goal: Jepsen's bank workload. Eight workers send 250 commands each over thirty cards:
     // deposits (cash or WeChat), deductions (a fifth of them sent twice at once with the same
     // order id), reversals of part of their own earlier deductions, and WeChat refunds. Every
     // answer leaves its card at or above zero; afterwards each card's deposited, deducted,
@@ -626,9 +646,9 @@ async fn the_bank_workload_conserves_money() {
     // every acknowledged command with its key answers the same and writes nothing; the
     // drawer, the trial balance and the ledger's verification agree.
     const WORKERS: u64 = 8;
-    const OPS: usize = 150;
+    const OPS: usize = 250;
     const CARDS: usize = 30;
-    const INITIAL: i64 = 100_00;
+    const INITIAL: i64 = 10000; // cents
     let seed = seed("bank");
     let server = Server::start();
     let cast = Cast::register(&server);
@@ -657,13 +677,13 @@ async fn the_bank_workload_conserves_money() {
                 let op = match choice {
                     0..25 => Op::Deposit {
                         card,
-                        cents: rng.i64(1_00..=80_00),
+                        cents: rng.i64(100..=8000),
                         method: if rng.bool() { "CASH" } else { "WECHAT" },
                         key: format!("bank-dep-{worker}-{n}"),
                     },
                     25..60 => Op::Deduct {
                         card,
-                        cents: rng.i64(1_00..=60_00),
+                        cents: rng.i64(100..=6000),
                         department,
                         order: format!("bank-ord-{worker}-{n}"),
                     },
@@ -680,7 +700,7 @@ async fn the_bank_workload_conserves_money() {
                     }
                     _ => Op::Refund {
                         card,
-                        cents: rng.i64(1_00..=40_00),
+                        cents: rng.i64(100..=4000),
                         key: format!("bank-ref-{worker}-{n}"),
                     },
                 };
@@ -788,27 +808,7 @@ async fn the_bank_workload_conserves_money() {
     // nothing.
     let before = server.event_count().await;
     let acked = Arc::new(acked);
-    let mut retries = Vec::new();
-    for worker in 0..WORKERS as usize {
-        let (client, desk, url, acked) = (
-            client.clone(),
-            desk.clone(),
-            server.url.clone(),
-            acked.clone(),
-        );
-        retries.push(tokio::spawn(async move {
-            for (op, answer) in acked.iter().skip(worker).step_by(WORKERS as usize) {
-                let again = until_answered(&client, &url, &desk, op).await;
-                let Outcome::Acked(again) = again else {
-                    panic!("{op:?} was acknowledged, now {again:?}");
-                };
-                assert_eq!(id_of(&again), id_of(answer), "{op:?}");
-            }
-        }));
-    }
-    for retry in retries {
-        retry.await.expect("retries");
-    }
+    retry_acknowledged(&client, &server.url, &desk, &acked, WORKERS as usize).await;
     assert_eq!(
         server.event_count().await,
         before,

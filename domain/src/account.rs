@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::aggregate::Aggregate;
 use crate::ids::{AccountId, DeductionId, ShiftId, StaffId};
 use crate::money::{Amount, Money};
-use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, bounded};
+use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, bounded, identifier, identity};
 use crate::{AccountKind, DomainError, Event, InsuranceScheme, PaymentMethod, ReversalReason};
 
 /// What remains known of one deduction, for reversals.
@@ -334,8 +334,8 @@ impl Aggregate for Account {
                 Ok(vec![Event::AccountOpened {
                     account_id: *account_id,
                     kind: *kind,
-                    patient_id: bounded("patientId", patient_id, MAX_ID_CHARS)?,
-                    card_no: bounded("cardNo", card_no, MAX_ID_CHARS)?,
+                    patient_id: identifier("patientId", patient_id, MAX_ID_CHARS)?,
+                    card_no: identity("cardNo", card_no)?,
                     insurance_scheme: *insurance_scheme,
                 }])
             }
@@ -354,7 +354,7 @@ impl Aggregate for Account {
                 )?;
                 DomainError::check_total("the account's balance", self.balance + amount.money())?;
                 let external_ref = match external_ref {
-                    Some(r) => Some(bounded("externalRef", r, MAX_ID_CHARS)?),
+                    Some(r) => Some(identifier("externalRef", r, MAX_ID_CHARS)?),
                     None => None,
                 };
                 Ok(vec![Event::DepositReceived {
@@ -383,12 +383,12 @@ impl Aggregate for Account {
                 if !(1..=MAX_QUANTITY).contains(quantity) {
                     return Err(DomainError::InvalidQuantity(*quantity));
                 }
-                let department = bounded("department", department, MAX_NAME_CHARS)?;
-                let order_id = bounded("orderId", order_id, MAX_ID_CHARS)?;
+                let department = identifier("department", department, MAX_NAME_CHARS)?;
+                let order_id = identifier("orderId", order_id, MAX_ID_CHARS)?;
                 if self.orders.contains(&order_id) {
                     return Err(DomainError::OrderAlreadyDeducted(order_id));
                 }
-                let item_code = bounded("itemCode", item_code, MAX_ID_CHARS)?;
+                let item_code = identifier("itemCode", item_code, MAX_ID_CHARS)?;
                 let item_name = match item_name {
                     Some(n) => Some(bounded("itemName", n, MAX_NAME_CHARS)?),
                     None => None,
@@ -422,7 +422,7 @@ impl Aggregate for Account {
                 reason,
             } => {
                 let opened = self.unsettled_account()?;
-                let department = &bounded("department", department, MAX_NAME_CHARS)?;
+                let department = &identifier("department", department, MAX_NAME_CHARS)?;
                 let deduction = self
                     .deductions
                     .get(deduction_id)

@@ -32,6 +32,7 @@ impl Actor {
     /// executes, deducts": a department charges only for what it executed itself).
     pub fn require_department(&self, department: &str) -> Result<(), DomainError> {
         self.require(Role::Department)?;
+        let department = crate::text::fold_width(department);
         if self.department.as_deref() == Some(department.trim()) {
             Ok(())
         } else {

@@ -4,7 +4,7 @@
 use crate::aggregate::Aggregate;
 use crate::ids::{ShiftId, StaffId};
 use crate::money::Money;
-use crate::text::{MAX_NAME_CHARS, bounded};
+use crate::text::{MAX_NAME_CHARS, identifier};
 use crate::{DomainError, Event, PaymentMethod};
 
 /// The shift a cashier has open now.
@@ -29,6 +29,8 @@ pub struct Cashier {
     pub closed_shifts: u64,
     /// Receipt numbers used by the closed shifts: the series goes on at `receipts_used + 1`.
     pub receipts_used: u64,
+    /// The cash each closed shift was counted at (its blind count): a hand-over may not exceed it.
+    pub closed_counts: std::collections::BTreeMap<ShiftId, Money>,
 }
 
 /// Commands on a cashier's shifts.
@@ -84,9 +86,11 @@ impl Aggregate for Cashier {
             Event::ShiftClosed {
                 shift_id,
                 receipts_used,
+                counted_cash,
                 ..
             } => {
                 self.receipts_used += receipts_used;
+                self.closed_counts.insert(*shift_id, *counted_cash);
                 let open = self.open.take().expect("only an open shift closes");
                 assert_eq!(
                     open.shift_id, *shift_id,
@@ -106,7 +110,7 @@ impl Aggregate for Cashier {
                 window,
                 opening_float,
             } => {
-                let window = bounded("window", window, MAX_NAME_CHARS)?;
+                let window = identifier("window", window, MAX_NAME_CHARS)?;
                 let opening_float = opening_float.non_negative()?;
                 if let Some(open) = &self.open {
                     return Err(DomainError::ShiftAlreadyOpen(open.shift_id));

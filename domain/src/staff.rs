@@ -2,7 +2,7 @@
 
 use crate::aggregate::Aggregate;
 use crate::ids::StaffId;
-use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, bounded};
+use crate::text::{MAX_NAME_CHARS, bounded, identifier, identity};
 use crate::{DomainError, Event, Role};
 
 /// A staff number's registration.
@@ -44,10 +44,10 @@ impl Aggregate for Staff {
             department,
             token_sha256,
         } = command;
-        let staff_no = bounded("staffNo", staff_no, MAX_ID_CHARS)?;
+        let staff_no = identity("staffNo", staff_no)?;
         let name = bounded("name", name, MAX_NAME_CHARS)?;
         let department = match (role, department) {
-            (Role::Department, Some(d)) => Some(bounded("department", d, MAX_NAME_CHARS)?),
+            (Role::Department, Some(d)) => Some(identifier("department", d, MAX_NAME_CHARS)?),
             (Role::Department, None) => {
                 return Err(DomainError::InvalidDepartment {
                     role: "DEPARTMENT",

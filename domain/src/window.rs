@@ -346,6 +346,16 @@ pub fn surprise_count(actor: &Actor) -> Result<bool, DomainError> {
 /// A CONTROLLER receives a closed shift's cash for finance (上交财务).
 pub fn hand_over(actor: &Actor, drawer: &Drawer, amount: Money) -> Result<Event, DomainError> {
     actor.require(Role::Controller)?;
+    // No more can be handed over than the drawer was counted at when it closed; less is taken
+    // (and shows on the shift as a difference to review).
+    if let Some(counted) = drawer.cashier.closed_counts.get(&drawer.shift_id)
+        && amount > *counted
+    {
+        return Err(DomainError::InsufficientCash {
+            cash: *counted,
+            requested: amount,
+        });
+    }
     Ok(single(drawer.shift.decide(&ShiftCommand::HandOver {
         context: drawer.context("")?,
         received_by: actor.staff_id,

@@ -133,13 +133,11 @@ impl Aggregate for Coefficients {
                 "must not be in the past (a past month is never rewritten)",
             ));
         }
-        if let Some(latest) = self.latest
-            && *effective_from < latest
-        {
-            return Err(invalid(
-                "effectiveFrom",
-                "must not precede a set already in force",
-            ));
+        // At most a year ahead: a typo (9999-12-31) cannot schedule a set for ever. A set that
+        // has not yet taken effect is superseded by a later one from the same or an earlier
+        // date (see `schedule`), so a mistaken future set is corrected by setting again.
+        if *effective_from > *today + chrono::Duration::days(MAX_DAYS_AHEAD) {
+            return Err(invalid("effectiveFrom", "must be at most a year ahead"));
         }
         if *base_ratio <= Decimal::ZERO || *base_ratio > Decimal::ONE || base_ratio.scale() > 4 {
             return Err(invalid(
@@ -236,7 +234,24 @@ pub struct CoefficientSet {
     pub coefficients: Vec<(BusinessType, Decimal)>,
 }
 
-/// The set in force on `date`: the latest with `effective_from <= date` (sets sorted by date).
+/// How far ahead a coefficient set may be scheduled.
+pub const MAX_DAYS_AHEAD: i64 = 366;
+
+/// The schedule of coefficient sets from the sets in the order they were recorded: each set
+/// supersedes every earlier-recorded set from its own date or later (one that had not yet taken
+/// effect when it was recorded, since no set may take effect in the past). Sorted by date.
+#[must_use]
+pub fn schedule(recorded: Vec<CoefficientSet>) -> Vec<CoefficientSet> {
+    let mut kept: Vec<CoefficientSet> = Vec::with_capacity(recorded.len());
+    for set in recorded {
+        kept.retain(|k| k.effective_from < set.effective_from);
+        kept.push(set);
+    }
+    kept.sort_by_key(|s| s.effective_from);
+    kept
+}
+
+/// The set in force on `date`: the latest with `effective_from <= date` (a [`schedule`]).
 #[must_use]
 pub fn in_force(sets: &[CoefficientSet], date: NaiveDate) -> Option<&CoefficientSet> {
     sets.iter()

@@ -388,3 +388,65 @@ fn it_treats_a_release_by_a_non_holder_as_a_programming_error() {
         account_id: OTHER_ACCOUNT,
     });
 }
+
+// ----- one printed number is one identity (issue 14) -----
+
+#[test]
+fn invisible_and_direction_characters_are_refused_in_every_text() {
+    // Goal: a second card "CARD-0001\u{200b}", a cashier "C1\u{200b}", a department with a
+    // right-to-left override: each is refused, so no two identities print alike.
+    use yika_domain::text::{MAX_NAME_CHARS, bounded, identifier, identity};
+    for sneaky in [
+        "CARD-0001\u{200b}",
+        "C1\u{200d}",
+        "\u{202e}ycamrahP",
+        "Pharm\u{00ad}acy",
+        "\u{feff}CARD",
+        "CARD\u{2066}1\u{2069}",
+        "CARD\u{e0041}",
+    ] {
+        assert!(identity("cardNo", sneaky).is_err(), "{sneaky:?}");
+        assert!(
+            identifier("department", sneaky, MAX_NAME_CHARS).is_err(),
+            "{sneaky:?}"
+        );
+        assert!(
+            bounded("name", sneaky, MAX_NAME_CHARS).is_err(),
+            "{sneaky:?}"
+        );
+    }
+    // Chinese names and ordinary punctuation stay as typed.
+    assert_eq!(
+        bounded("name", "王芳（收费处）", MAX_NAME_CHARS).as_deref(),
+        Ok("王芳（收费处）")
+    );
+}
+
+#[test]
+fn card_and_staff_numbers_are_one_identity_whatever_their_width_and_case() {
+    // Goal: full-width digits typed with a Chinese input method and lower case are the same
+    // number: CARD-0001, card-0001 and ＣＡＲＤ－０００１ are one card; departments and order ids
+    // fold their width but keep their case.
+    use yika_domain::text::{MAX_ID_CHARS, MAX_NAME_CHARS, identifier, identity};
+    for typed in [
+        "CARD-0001",
+        "card-0001",
+        "ＣＡＲＤ－０００１",
+        " Card-0001 ",
+    ] {
+        assert_eq!(
+            identity("cardNo", typed).as_deref(),
+            Ok("CARD-0001"),
+            "{typed:?}"
+        );
+    }
+    assert_eq!(identity("staffNo", "ｃ００１").as_deref(), Ok("C001"));
+    assert_eq!(
+        identifier("department", "Ｐｈａｒｍａｃｙ", MAX_NAME_CHARS).as_deref(),
+        Ok("Pharmacy")
+    );
+    assert_eq!(
+        identifier("orderId", "ＯＲＤ　１", MAX_ID_CHARS).as_deref(),
+        Ok("ORD 1")
+    );
+}

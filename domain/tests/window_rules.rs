@@ -77,7 +77,7 @@ fn shift_closed(shift_id: ShiftId, cashier_id: StaffId, receipts_used: u64) -> E
     Event::ShiftClosed {
         shift_id,
         cashier_id,
-        counted_cash: money("0.00"),
+        counted_cash: money("100.00"),
         counted_other: vec![],
         receipts_used,
     }
@@ -1079,4 +1079,53 @@ fn a_cashier_voids_the_next_number_of_their_series() {
         window::void_receipt(&cashier(), &drawer, "printer jam"),
         Ok(voided_in(SHIFT, 2, "printer jam"))
     );
+}
+
+// ----- the hand-over matches the count (issue 14) -----
+
+fn closed_at_count(counted: &str) -> Drawer {
+    drawer(
+        SHIFT,
+        &[
+            shift_opened(SHIFT, CASHIER, "100.00"),
+            Event::ShiftClosed {
+                shift_id: SHIFT,
+                cashier_id: CASHIER,
+                counted_cash: money(counted),
+                counted_other: vec![],
+                receipts_used: 0,
+            },
+        ],
+        &[],
+    )
+}
+
+#[test]
+fn no_more_is_handed_over_than_the_drawer_was_counted_at() {
+    // Goal: the reported hole: 9,999,999.00 handed over from a drawer counted at 385.00 left the
+    // drawer at -9,999,614.00. A hand-over above the closing count is INSUFFICIENT_CASH; the
+    // count itself, or less (a difference the shift then shows for review), is taken.
+    let controller = controller();
+    let drawer = closed_at_count("385.00");
+    assert_eq!(
+        window::hand_over(&controller, &drawer, money("9999999.00")),
+        Err(DomainError::InsufficientCash {
+            cash: money("385.00"),
+            requested: money("9999999.00"),
+        })
+    );
+    assert_eq!(
+        window::hand_over(&controller, &drawer, money("385.01")),
+        Err(DomainError::InsufficientCash {
+            cash: money("385.00"),
+            requested: money("385.01"),
+        })
+    );
+    for amount in ["385.00", "300.00", "0.00"] {
+        let event = window::hand_over(&controller, &drawer, money(amount)).expect("taken");
+        assert!(
+            matches!(event, Event::CashHandedOver { amount: a, .. } if a == money(amount)),
+            "{event:?}"
+        );
+    }
 }

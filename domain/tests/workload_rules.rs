@@ -129,12 +129,61 @@ fn it_sets_coefficients_from_today_on_but_never_for_the_past() {
             field: "effectiveFrom",
             reason: "must not be in the past (a past month is never rewritten)",
         });
+    // A set that has not yet taken effect is superseded by setting again (issue 14): the day-16
+    // set is not in force on day 15, so a set from day 15 is taken, and the schedule drops it.
     given::<Coefficients>(events)
-        .when(command(day(15), day(15), "0.7", &[(B::Deposit, "1")]))
+        .when(command(day(15), day(15), "0.8", &[(B::Deposit, "1")]))
+        .then_events();
+}
+
+#[test]
+fn a_typo_in_the_future_neither_locks_the_coefficients_nor_outlives_a_correction() {
+    // Goal: the reported lock: effectiveFrom 9999-12-31 was accepted and every later set was
+    // refused for ever. A set more than a year ahead is refused; a mistaken future set is
+    // superseded by a later-recorded set from the same or an earlier date, and the schedule
+    // keeps what was not superseded.
+    let far = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+    given::<Coefficients>([])
+        .when(command(far, day(15), "0.7", &[(B::Deposit, "1")]))
         .then_err(DomainError::InvalidText {
             field: "effectiveFrom",
-            reason: "must not precede a set already in force",
+            reason: "must be at most a year ahead",
         });
+    let year_ahead = day(15) + chrono::Duration::days(366);
+    given::<Coefficients>([])
+        .when(command(year_ahead, day(15), "0.7", &[(B::Deposit, "1")]))
+        .then_events();
+
+    let typo = NaiveDate::from_ymd_opt(2027, 11, 1).unwrap();
+    let recorded = vec![
+        set(day(1), "0.7", &[(B::Deposit, "1")]),
+        set(typo, "0.9", &[(B::Deposit, "9")]),
+        set(day(20), "0.75", &[(B::Deposit, "2")]),
+    ];
+    let schedule = yika_domain::workload::schedule(recorded);
+    assert_eq!(
+        schedule
+            .iter()
+            .map(|s| s.effective_from)
+            .collect::<Vec<_>>(),
+        [day(1), day(20)],
+        "the set from day 20 supersedes the mistaken one from a year later"
+    );
+    // A later future set is kept when an earlier date is set after it only if it starts before.
+    let schedule = yika_domain::workload::schedule(vec![
+        set(day(1), "0.7", &[]),
+        set(day(10), "0.7", &[]),
+        set(day(20), "0.8", &[]),
+        set(day(5), "0.75", &[]),
+    ]);
+    assert_eq!(
+        schedule
+            .iter()
+            .map(|s| (s.effective_from, s.base_ratio))
+            .collect::<Vec<_>>(),
+        [(day(1), d("0.7")), (day(5), d("0.75"))],
+        "a set supersedes every earlier-recorded set from its date on"
+    );
 }
 
 #[test]

@@ -308,11 +308,12 @@ impl ReadStore {
             .collect()
     }
 
-    /// Every coefficient set, oldest effective date first.
+    /// The coefficient schedule: every set recorded, those superseded by a later set left out
+    /// ([`yika_domain::workload::schedule`]), oldest effective date first.
     pub async fn coefficient_sets(
         &self,
     ) -> Result<Vec<yika_domain::workload::CoefficientSet>, ProjectionError> {
-        let rows = sqlx::query("SELECT effective_from, base_ratio, coefficients FROM coefficient_sets ORDER BY effective_from, position")
+        let rows = sqlx::query("SELECT effective_from, base_ratio, coefficients FROM coefficient_sets ORDER BY position")
             .fetch_all(self.pool())
             .await?;
         rows.iter()
@@ -326,7 +327,8 @@ impl ReadStore {
                         .map_err(|e| ProjectionError::Corrupt(e.to_string()))?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, ProjectionError>>()
+            .map(yika_domain::workload::schedule)
     }
 
     /// Quality deduction points per staff member recorded in `[from, to)`.

@@ -25,5 +25,6 @@ mod reports;
 mod repository;
 mod robustness;
 mod schema;
+mod trust;
 mod verify;
 mod workload;

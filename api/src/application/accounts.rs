@@ -6,7 +6,7 @@ use serde::Serialize;
 use uuid::Uuid;
 use yika_domain::execution::{self, Executed};
 use yika_domain::ids::streams;
-use yika_domain::text::{MAX_ID_CHARS, bounded};
+use yika_domain::text::{MAX_ID_CHARS, identifier, identity};
 use yika_domain::window::{self, NewAccount, Payment};
 use yika_domain::{
     Account, AccountId, AccountKind, Actor, Amount, Card, DeductionId, InsuranceScheme, Money,
@@ -74,7 +74,7 @@ impl App {
         input: OpenAccount,
     ) -> ApiResult<AccountId> {
         actor.require(Role::Cashier)?;
-        let card_no = bounded("cardNo", &input.card_no, MAX_ID_CHARS)?;
+        let card_no = identity("cardNo", &input.card_no)?;
         let card_stream = streams::card(&card_no);
         let claim = claim("openAccount", key, &(actor.staff_id, &input))?;
         let written = self
@@ -173,7 +173,7 @@ impl App {
     pub async fn deduct(&self, actor: &Actor, input: Deduct) -> ApiResult<Stored> {
         actor.require_department(&input.department)?;
         let amount = Amount::new(input.amount)?;
-        let order_id = bounded("orderId", &input.order_id, MAX_ID_CHARS)?;
+        let order_id = identifier("orderId", &input.order_id, MAX_ID_CHARS)?;
         let stream = streams::account(input.account_id);
         let claim = claim("deduct", &order_id, &input)?;
         let written = self

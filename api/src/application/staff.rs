@@ -4,7 +4,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 use yika_domain::ids::streams;
-use yika_domain::text::{MAX_ID_CHARS, bounded};
+use yika_domain::text::identity;
 use yika_domain::{Actor, Role, Staff, StaffCommand, StaffId};
 
 use super::{App, Write};
@@ -33,7 +33,7 @@ impl App {
         if let Some(actor) = actor {
             actor.require(Role::Admin)?;
         }
-        let staff_no = bounded("staffNo", &input.staff_no, MAX_ID_CHARS)?;
+        let staff_no = identity("staffNo", &input.staff_no)?;
         let stream = streams::staff(&staff_no);
         let token = new_token();
         let hash = token_hash(&token);

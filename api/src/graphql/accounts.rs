@@ -318,7 +318,12 @@ impl AccountQuery {
         let read = &app(ctx)?.read;
         let row = match (id, card_no) {
             (Some(id), None) => read.account(AccountId(id)).await?,
-            (None, Some(card_no)) => read.account_by_card_no(&card_no).await?,
+            (None, Some(card_no)) => {
+                // Looked up as it is stored: full-width folded, in upper case.
+                let card_no = yika_domain::text::identity("cardNo", &card_no)
+                    .map_err(crate::error::ApiError::from)?;
+                read.account_by_card_no(&card_no).await?
+            }
             _ => {
                 return Err(
                     ApiError::Validation("give exactly one of id and cardNo".to_owned()).into(),

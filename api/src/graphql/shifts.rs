@@ -166,7 +166,8 @@ impl Shift {
         self.0.status == "OPEN" && Utc::now() > calendar(ctx).settlement_after(self.0.opened_at)
     }
     /// Why this shift needs a look: NIGHT_SHIFT_ALONE (opened between 20:00 and 06:00 local
-    /// with no other cashier's shift overlapping it).
+    /// with no other cashier's shift overlapping it), HANDOVER_DIFFERS_FROM_COUNT (finance
+    /// received another amount than the drawer was counted at when it closed).
     async fn review_reasons(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
         review_reasons(ctx, &self.0).await
     }
@@ -187,6 +188,11 @@ async fn review_reasons(ctx: &Context<'_>, shift: &ShiftRow) -> GqlResult<Vec<St
         if app(ctx)?.read.overlapping_shifts(shift, until).await? == 0 {
             reasons.push("NIGHT_SHIFT_ALONE".to_owned());
         }
+    }
+    if let (Some(handed), Some(counted)) = (shift.handed_over, shift.counted_cash)
+        && handed != counted
+    {
+        reasons.push("HANDOVER_DIFFERS_FROM_COUNT".to_owned());
     }
     Ok(reasons)
 }

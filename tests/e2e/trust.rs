@@ -1,0 +1,187 @@
+//! Trust (issue 14): a hand-over that matches the count, one printed number one identity, and a
+//! coefficient typo that neither locks the coefficients nor outlives its correction.
+
+use serde_json::json;
+
+use crate::support::*;
+
+const HAND_OVER: &str = "mutation($shift: UUID!, $amount: Money!) { handOverShift(input: { shiftId: $shift, amount: $amount }) { status handedOver countedCash reviewReasons flaggedForReview } }";
+const SET: &str = "mutation($from: Date!) { setDifficultyCoefficients(input: { effectiveFrom: $from, coefficients: [{ businessType: DEPOSIT, coefficient: 2 }] }) { effectiveFrom } }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hand_over_above_the_count_is_refused_and_a_shortfall_is_flagged() {
+    // Goal: the reported hole. A drawer counted at 385.00: handing over 9,999,999.00 (or
+    // 385.01) is INSUFFICIENT_CASH and writes nothing; handing over 300.00 is taken and the
+    // shift is flagged HANDOVER_DIFFERS_FROM_COUNT; a hand-over of the count is not flagged.
+    // (At local noon, so that no shift is a night shift.)
+    let (zone, _) = zone_with_local_hour(12);
+    let server = Server::start_args(&["--time-zone", &zone]);
+    let cast = Cast::register(&server);
+    let finance = server.staff_add("F001", "Controller", "CONTROLLER", None);
+    let mut shifts = Vec::new();
+    for (n, cashier) in [
+        &cast.cashier,
+        &server.staff_add("C002", "Li", "CASHIER", None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let shift = open_shift(&server, cashier, "100.00").await;
+        let card = open_card(&server, cashier, &format!("CARD-HAND-{n}")).await;
+        deposit(&server, cashier, &card, &shift, "285.00").await;
+        server
+            .ok(
+                &cashier.token,
+                CLOSE_SHIFT,
+                json!({ "shift": shift, "counted": "385.00" }),
+            )
+            .await;
+        shifts.push(shift);
+    }
+    let before = server.event_count().await;
+    for amount in ["9999999.00", "385.01"] {
+        assert_eq!(
+            server
+                .refused(
+                    Some(&finance.token),
+                    HAND_OVER,
+                    json!({ "shift": shifts[0], "amount": amount })
+                )
+                .await,
+            "INSUFFICIENT_CASH",
+            "{amount}"
+        );
+    }
+    assert_eq!(
+        server.event_count().await,
+        before,
+        "a refusal writes nothing"
+    );
+    let short = server
+        .ok(
+            &finance.token,
+            HAND_OVER,
+            json!({ "shift": shifts[0], "amount": "300.00" }),
+        )
+        .await;
+    assert_eq!(short["handOverShift"]["handedOver"], "300.00");
+    assert_eq!(
+        short["handOverShift"]["reviewReasons"],
+        json!(["HANDOVER_DIFFERS_FROM_COUNT"])
+    );
+    assert_eq!(short["handOverShift"]["flaggedForReview"], true);
+    let whole = server
+        .ok(
+            &finance.token,
+            HAND_OVER,
+            json!({ "shift": shifts[1], "amount": "385.00" }),
+        )
+        .await;
+    assert_eq!(whole["handOverShift"]["reviewReasons"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_printed_card_or_staff_number_is_one_identity() {
+    // Goal: the reported look-alikes. "CARD-0001\u{200b}" is refused (VALIDATION); lower case
+    // and full-width typings of CARD-0001 are the same card (CONFLICT while it is open, and a
+    // lookup by any typing finds it); a staff number with a zero-width space is refused.
+    let server = Server::start();
+    let cast = Cast::register(&server);
+    let card = open_card(&server, &cast.cashier, "card-0001").await;
+    let before = server.event_count().await;
+    let open = |card: &str| json!({ "kind": "OUTPATIENT_CARD", "patient": "P-2", "card": card, "key": uuid() });
+    assert_eq!(
+        server
+            .refused(
+                Some(&cast.cashier.token),
+                OPEN_ACCOUNT,
+                open("CARD-0002\u{200b}")
+            )
+            .await,
+        "VALIDATION"
+    );
+    for typed in ["CARD-0001", "ＣＡＲＤ－０００１", "Card-0001"] {
+        assert_eq!(
+            server
+                .refused(Some(&cast.cashier.token), OPEN_ACCOUNT, open(typed))
+                .await,
+            "CONFLICT",
+            "{typed}"
+        );
+    }
+    assert_eq!(server.event_count().await, before, "nothing was written");
+    for typed in ["CARD-0001", "ｃａｒｄ－０００１"] {
+        let found = server
+            .ok(
+                &cast.cashier.token,
+                "query($card: String!) { account(cardNo: $card) { id cardNo } }",
+                json!({ "card": typed }),
+            )
+            .await;
+        assert_eq!(found["account"]["id"], card.as_str(), "{typed}");
+        assert_eq!(found["account"]["cardNo"], "CARD-0001");
+    }
+    let output = server
+        .data
+        .yika(&[
+            "staff",
+            "add",
+            "--staff-no",
+            "C001\u{200b}",
+            "--name",
+            "Fake",
+            "--role",
+            "CASHIER",
+        ])
+        .output()
+        .expect("yika runs");
+    assert!(
+        !output.status.success(),
+        "a look-alike staff number was taken"
+    );
+    let output = server
+        .data
+        .yika(&[
+            "staff",
+            "add",
+            "--staff-no",
+            "c001",
+            "--name",
+            "Fake",
+            "--role",
+            "CASHIER",
+        ])
+        .output()
+        .expect("yika runs");
+    assert!(
+        !output.status.success(),
+        "c001 is C001: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coefficient_typo_neither_locks_the_coefficients_nor_outlives_its_correction() {
+    // Goal: the reported lock. A set more than a year ahead is refused; a mistaken set a few
+    // months ahead no longer blocks a set from an earlier date, which supersedes it.
+    let (zone, today) = zone_with_local_hour(12);
+    let today: chrono::NaiveDate = today.parse().expect("a date");
+    let server = Server::start_args(&["--time-zone", &zone]);
+    let supervisor = server.staff_add("S001", "Zhou Min", "SUPERVISOR", None);
+    let far = (today + chrono::Duration::days(400)).to_string();
+    assert_eq!(
+        server
+            .refused(Some(&supervisor.token), SET, json!({ "from": far }))
+            .await,
+        "VALIDATION"
+    );
+    let typo = (today + chrono::Duration::days(300)).to_string();
+    server
+        .ok(&supervisor.token, SET, json!({ "from": typo }))
+        .await;
+    let meant = (today + chrono::Duration::days(1)).to_string();
+    let set = server
+        .ok(&supervisor.token, SET, json!({ "from": meant }))
+        .await;
+    assert_eq!(set["setDifficultyCoefficients"][0]["effectiveFrom"], meant);
+}

@@ -1,19 +1,23 @@
 //! Who is calling: bearer tokens (stored only as their SHA-256), the staff member a token
 //! belongs to, and the read rules that depend on the caller's role.
 //!
-//! A token is looked up in the staff view (an index from token hash to staff id), but a staff
-//! member is authenticated only by the log: the view's row names the `StaffRegistered` event,
-//! and the identity, role, department and token hash are taken from that event. An edited view
-//! row can hide a staff member, never make one. Tokens checked once are remembered.
+//! A token is looked up in the staff view (an index from token hash to staff number), but it
+//! is accepted only on the log's word: the staff number's stream must hold a registration or a
+//! later `TokenIssued` with that hash, not since replaced, revoked, expired or ended by
+//! `StaffDeactivated` (decided by the domain, [`yika_domain::Staff::authenticates`]). An
+//! edited view row can hide a staff member, never make one. A token checked is remembered for
+//! at most [`RECHECK`], so a revocation, a rotation or a deactivation written by any server or
+//! by the command line is refused everywhere within that time.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use yika_domain::{Event, Role, StaffId};
+use yika_domain::ids::streams;
+use yika_domain::{Role, Staff, StaffId};
 
-use crate::application::App;
+use crate::application::{App, FRESH};
 use crate::error::ApiError;
 
 pub use yika_domain::Actor;
@@ -24,6 +28,8 @@ const STAFF_CATCH_UP: Duration = Duration::from_secs(5);
 const MAX_REMEMBERED: usize = 10_000;
 /// The longest token accepted.
 const MAX_TOKEN_BYTES: usize = 256;
+/// How long a token checked against the log is trusted before it is checked again.
+pub const RECHECK: Duration = Duration::from_millis(500);
 
 /// The hex SHA-256 of a bearer token: the only form in which tokens are stored.
 #[must_use]
@@ -60,14 +66,22 @@ impl Caller {
     }
 }
 
+/// A token checked against the log.
+#[derive(Clone)]
+struct Known {
+    actor: Actor,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    checked: Instant,
+}
+
 /// Tokens already checked against the log: token hash → staff member.
 #[derive(Default)]
 pub struct Tokens {
-    known: RwLock<HashMap<String, Actor>>,
+    known: RwLock<HashMap<String, Known>>,
 }
 
 impl Tokens {
-    fn get(&self, hash: &str) -> Option<Actor> {
+    fn get(&self, hash: &str) -> Option<Known> {
         self.known
             .read()
             .expect("the token memory is never poisoned")
@@ -75,20 +89,27 @@ impl Tokens {
             .cloned()
     }
 
-    fn remember(&self, hash: String, actor: Actor) {
-        let mut known = self
+    fn remember(&self, hash: String, known: Known) {
+        let mut map = self
             .known
             .write()
             .expect("the token memory is never poisoned");
-        if known.len() >= MAX_REMEMBERED {
-            known.clear();
+        if map.len() >= MAX_REMEMBERED {
+            map.clear();
         }
-        known.insert(hash, actor);
+        map.insert(hash, known);
+    }
+
+    fn forget(&self, hash: &str) {
+        self.known
+            .write()
+            .expect("the token memory is never poisoned")
+            .remove(hash);
     }
 }
 
 impl App {
-    /// The staff member a bearer token (without "Bearer ") belongs to.
+    /// The staff member a bearer token (without "Bearer ") belongs to, now.
     pub async fn authenticate(&self, token: Option<&str>) -> Caller {
         let Some(token) = token.map(str::trim) else {
             return Caller::Anonymous;
@@ -97,33 +118,54 @@ impl App {
             return Caller::Invalid;
         }
         let hash = token_hash(token);
-        if let Some(actor) = self.tokens.get(&hash) {
-            return Caller::Staff(actor);
+        let remembered = self.tokens.get(&hash);
+        if let Some(known) = &remembered
+            && known.checked.elapsed() < RECHECK
+            && known.expires_at.is_none_or(|at| chrono::Utc::now() < at)
+        {
+            return Caller::Staff(known.actor.clone());
         }
-        match self.staff_from_log(&hash).await {
-            Ok(Some(actor)) => {
-                self.tokens.remember(hash, actor.clone());
+        let staff_no = match remembered {
+            Some(known) => Some(known.actor.staff_no),
+            None => self.staff_no_of(&hash).await,
+        };
+        let checked = match staff_no {
+            Some(staff_no) => self.check_on_the_log(&staff_no, &hash).await,
+            None => Ok(None),
+        };
+        match checked {
+            Ok(Some(known)) => {
+                let actor = known.actor.clone();
+                self.tokens.remember(hash, known);
                 Caller::Staff(actor)
             }
-            Ok(None) => Caller::Invalid,
+            Ok(None) => {
+                self.tokens.forget(&hash);
+                Caller::Invalid
+            }
             Err(error) => {
-                tracing::error!(%error, "token lookup failed");
+                tracing::error!(%error, "token check failed");
                 Caller::Invalid
             }
         }
     }
 
-    /// The staff member registered with this token hash, as the log says.
-    async fn staff_from_log(&self, hash: &str) -> Result<Option<Actor>, ApiError> {
+    /// The staff number the token index names for this hash (waiting once for the views to
+    /// reach the log's head: staff added by `yika staff add` beside this server).
+    async fn staff_no_of(&self, hash: &str) -> Option<String> {
         for attempt in 0..2 {
-            if let Some(row) = self.read.staff_by_token_hash(hash).await? {
-                return self.registered(row.staff_id, hash).await;
+            match self.read.staff_by_token_hash(hash).await {
+                Ok(Some(row)) => return Some(row.staff_no),
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::error!(%error, "token lookup failed");
+                    return None;
+                }
             }
             if attempt == 0 {
-                // Staff added by `yika staff add` beside this server: let the views reach the
-                // log's head, then look again. Look again even when they already have: the
-                // runner may have applied the registration between the lookup and now.
-                let head = self.store.head_position().await?;
+                let Ok(head) = self.store.head_position().await else {
+                    return None;
+                };
                 if !self.read.wait_for(head, STAFF_CATCH_UP).await {
                     tracing::warn!(
                         head,
@@ -133,37 +175,26 @@ impl App {
                 }
             }
         }
-        Ok(None)
+        None
     }
 
-    /// The staff member registered by the event `staff_id`, if it carries this token hash.
-    async fn registered(&self, staff_id: StaffId, hash: &str) -> Result<Option<Actor>, ApiError> {
-        let Some((_, event)) = self
-            .event_by_id(staff_id.as_uuid(), "StaffRegistered")
-            .await?
-        else {
-            tracing::warn!(%staff_id, "the staff view names a registration the log does not hold");
+    /// The staff member this token authenticates now, on the log's word (the staff number's
+    /// stream, read up to its end).
+    async fn check_on_the_log(
+        &self,
+        staff_no: &str,
+        hash: &str,
+    ) -> Result<Option<Known>, ApiError> {
+        let stream = streams::staff(staff_no);
+        let staff = FRESH.scope(true, self.load::<Staff>(&stream)).await?;
+        let Some(actor) = staff.state.authenticates(hash, chrono::Utc::now()) else {
             return Ok(None);
         };
-        match event {
-            Event::StaffRegistered {
-                staff_id: registered,
-                staff_no,
-                role,
-                department,
-                token_sha256,
-                ..
-            } if registered == staff_id && token_sha256 == hash => Ok(Some(Actor {
-                staff_id,
-                staff_no,
-                role,
-                department,
-            })),
-            _ => {
-                tracing::warn!(%staff_id, "the staff view's token does not match the log's");
-                Ok(None)
-            }
-        }
+        Ok(Some(Known {
+            actor,
+            expires_at: staff.state.expires_at,
+            checked: Instant::now(),
+        }))
     }
 }
 

@@ -160,6 +160,37 @@ enum StaffCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Replace a staff member's token with a new one (printed once): the old one stops working
+    /// on every server within a second.
+    Token {
+        /// Staff number (工号).
+        #[arg(long)]
+        staff_no: String,
+        /// Issue a new token (the only action; required so that it is never done by accident).
+        #[arg(long, required = true)]
+        rotate: bool,
+        /// The new token expires after this many days.
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+        /// Print one JSON line {"staffId":…,"token":…,"expiresAt":…}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a staff member's token (until a new one is issued with `staff token --rotate`).
+    Revoke {
+        /// Staff number (工号).
+        #[arg(long)]
+        staff_no: String,
+    },
+    /// Deactivate a staff member who left or is suspended: no token of theirs works again.
+    Deactivate {
+        /// Staff number (工号).
+        #[arg(long)]
+        staff_no: String,
+        /// Why (离职, 停职…), kept in the log.
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -242,6 +273,23 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs a staff lifecycle command from the command line and says what it did.
+async fn staff_change<F, Fut>(locations: &Locations, change: F) -> Result<()>
+where
+    F: FnOnce(crate::application::App) -> Fut,
+    Fut: std::future::Future<Output = crate::error::ApiResult<crate::application::StaffChange>>,
+{
+    crate::refuse_writes_to_a_replay(locations)?;
+    locations.require_ledger()?;
+    let stores = open_stores(locations).await?;
+    let (app, _runner) = application(&stores);
+    let result = change(app.offline()).await;
+    stores.close().await;
+    let change = result.map_err(|e| e.to_string())?;
+    println!("done: staff id {}", change.staff_id);
+    Ok(())
 }
 
 /// Says on stderr that a new ledger is being created (a mistyped `--data` shows at once).
@@ -340,6 +388,56 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("staff id: {staff_id}\ntoken (shown once, keep it safe): {token}");
             }
             Ok(())
+        }
+        Command::Staff {
+            command:
+                StaffCommand::Token {
+                    staff_no,
+                    rotate: _,
+                    expires_in_days,
+                    json,
+                },
+        } => {
+            crate::refuse_writes_to_a_replay(&locations)?;
+            locations.require_ledger()?;
+            let expires_at = expires_in_days
+                .map(|days| chrono::Utc::now() + chrono::Duration::days(i64::from(days)));
+            let stores = open_stores(&locations).await?;
+            let (app, _runner) = application(&stores);
+            let result = app.offline().issue_token(None, &staff_no, expires_at).await;
+            stores.close().await;
+            let change = result.map_err(|e| e.to_string())?;
+            let token = change.token.unwrap_or_default();
+            let expires = expires_at.map(|at| at.to_rfc3339());
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "staffId": change.staff_id.to_string(), "token": token, "expiresAt": expires })
+                );
+            } else {
+                println!(
+                    "staff id: {}\nnew token (shown once, keep it safe): {token}{}",
+                    change.staff_id,
+                    expires.map_or(String::new(), |at| format!("\nexpires at: {at}"))
+                );
+            }
+            Ok(())
+        }
+        Command::Staff {
+            command: StaffCommand::Revoke { staff_no },
+        } => {
+            staff_change(&locations, |app| async move {
+                app.revoke_token(None, &staff_no).await
+            })
+            .await
+        }
+        Command::Staff {
+            command: StaffCommand::Deactivate { staff_no, reason },
+        } => {
+            staff_change(&locations, |app| async move {
+                app.deactivate_staff(None, &staff_no, &reason).await
+            })
+            .await
         }
         Command::Report {
             what:

@@ -65,7 +65,8 @@ fn domain_code(error: &DomainError) -> &'static str {
         DomainError::AccountNotFound
         | DomainError::DeductionNotFound(_)
         | DomainError::ShiftNotFound(_)
-        | DomainError::StaffNotFound(_) => "NOT_FOUND",
+        | DomainError::StaffNotFound(_)
+        | DomainError::StaffNoUnknown(_) => "NOT_FOUND",
         DomainError::AccountAlreadyExists(_)
         | DomainError::CardAlreadyIssued { .. }
         | DomainError::StaffNoTaken(_)
@@ -90,6 +91,8 @@ fn domain_code(error: &DomainError) -> &'static str {
         DomainError::ShiftStillOpen(_) => "VALIDATION",
         DomainError::AlreadyHandedOver(_) => "CONFLICT",
         DomainError::TotalTooLarge { .. } => "LIMIT_EXCEEDED",
+        DomainError::StaffDeactivated(_) | DomainError::NoTokenToRevoke(_) => "CONFLICT",
+        DomainError::ExpiryInThePast => "VALIDATION",
     }
 }
 

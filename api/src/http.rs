@@ -203,31 +203,51 @@ async fn graphql_ws(
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(MAX_WS_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
-            let initialized = Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let flag = initialized.clone();
+            // The token the connection was initialized with, once it was accepted.
+            let accepted: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+            let slot_for_init = accepted.clone();
+            let init_app = app.clone();
             let serve = GraphQLWebSocket::new(socket, schema, protocol)
                 .on_connection_init(move |payload| async move {
-                    let data = connection_init(app, payload).await?;
-                    flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                    let (data, token) = connection_init(init_app, payload).await?;
+                    *slot_for_init.lock().unwrap_or_else(|p| p.into_inner()) = Some(token);
                     Ok(data)
                 })
                 .serve();
             tokio::pin!(serve);
-            // A connection that has not authenticated in time gives its slot back.
-            tokio::select! {
-                () = &mut serve => {}
-                () = tokio::time::sleep(WS_INIT_TIMEOUT) => {
-                    if initialized.load(std::sync::atomic::Ordering::SeqCst) {
-                        serve.await;
+            // A connection that has not authenticated in time gives its slot back; one whose
+            // token is revoked, replaced, expired or whose holder was deactivated is closed
+            // within a second (its token is checked again as often as a request's would be).
+            let watchdog = async {
+                let started = Instant::now();
+                loop {
+                    tokio::time::sleep(crate::auth::RECHECK).await;
+                    let token = accepted.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    let Some(token) = token else {
+                        if started.elapsed() >= WS_INIT_TIMEOUT {
+                            return;
+                        }
+                        continue;
+                    };
+                    if !matches!(app.authenticate(Some(&token)).await, Caller::Staff(_)) {
+                        tracing::info!("closing a live connection: its token is no longer valid");
+                        return;
                     }
                 }
+            };
+            tokio::select! {
+                () = &mut serve => {}
+                () = watchdog => {}
             }
             drop(slot);
         })
         .into_response()
 }
 
-async fn connection_init(app: App, payload: Value) -> async_graphql::Result<async_graphql::Data> {
+async fn connection_init(
+    app: App,
+    payload: Value,
+) -> async_graphql::Result<(async_graphql::Data, String)> {
     let token = ["Authorization", "authorization"]
         .iter()
         .find_map(|key| payload.get(*key).and_then(Value::as_str))
@@ -237,7 +257,7 @@ async fn connection_init(app: App, payload: Value) -> async_graphql::Result<asyn
         Caller::Staff(actor) => {
             let mut data = async_graphql::Data::default();
             data.insert(Caller::Staff(actor));
-            Ok(data)
+            Ok((data, token.unwrap_or_default().to_owned()))
         }
         _ => Err(async_graphql::Error::new(
             "UNAUTHENTICATED: send a valid token in the connection_init payload",

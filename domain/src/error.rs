@@ -119,6 +119,18 @@ pub enum DomainError {
     /// No staff member was registered with this id.
     #[error("staff member {0} does not exist")]
     StaffNotFound(StaffId),
+    /// No staff member was registered with this staff number.
+    #[error("no staff member has the staff number {0:?}")]
+    StaffNoUnknown(String),
+    /// The staff member was deactivated: no token is issued to them.
+    #[error("staff member {0} was deactivated")]
+    StaffDeactivated(String),
+    /// The staff member holds no valid token to revoke.
+    #[error("staff member {0} holds no token to revoke")]
+    NoTokenToRevoke(String),
+    /// A token's expiry must lie after its issue.
+    #[error("a token's expiry must lie in the future")]
+    ExpiryInThePast,
 }
 
 impl DomainError {

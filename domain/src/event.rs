@@ -160,6 +160,19 @@ pub enum Event {
         department: Option<String>,
         token_sha256: String,
     },
+    /// A staff member's bearer token was replaced (rotated, or issued again after a revocation):
+    /// only the new one is valid, until `expires_at` if set.
+    TokenIssued {
+        staff_id: StaffId,
+        token_sha256: String,
+        #[serde(default)]
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// A staff member's bearer token was revoked: no token of theirs is valid until one is
+    /// issued again.
+    TokenRevoked { staff_id: StaffId },
+    /// A staff member left or was suspended: no token of theirs is valid, and none is issued.
+    StaffDeactivated { staff_id: StaffId, reason: String },
     /// A card number was handed to an account (guards uniqueness of live card numbers).
     CardAssigned {
         card_no: String,
@@ -345,6 +358,9 @@ impl Event {
     pub fn event_type(&self) -> &'static str {
         match self {
             Event::StaffRegistered { .. } => "StaffRegistered",
+            Event::TokenIssued { .. } => "TokenIssued",
+            Event::TokenRevoked { .. } => "TokenRevoked",
+            Event::StaffDeactivated { .. } => "StaffDeactivated",
             Event::CardAssigned { .. } => "CardAssigned",
             Event::CardReleased { .. } => "CardReleased",
             Event::AccountOpened { .. } => "AccountOpened",
@@ -411,6 +427,9 @@ impl Event {
             | Event::CardReleased { account_id, .. }
             | Event::ReceiptIssued { account_id, .. } => Some(*account_id),
             Event::StaffRegistered { .. }
+            | Event::TokenIssued { .. }
+            | Event::TokenRevoked { .. }
+            | Event::StaffDeactivated { .. }
             | Event::ShiftOpened { .. }
             | Event::ShiftClosed { .. }
             | Event::ReceiptVoided { .. }

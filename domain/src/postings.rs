@@ -183,6 +183,9 @@ pub fn postings(event: &Event) -> Vec<Posting> {
         | Event::DifficultyCoefficientsSet { .. }
         | Event::QualityDeductionRecorded { .. }
         | Event::StaffRegistered { .. }
+        | Event::TokenIssued { .. }
+        | Event::TokenRevoked { .. }
+        | Event::StaffDeactivated { .. }
         | Event::CardAssigned { .. }
         | Event::CardReleased { .. }
         | Event::AccountOpened { .. }

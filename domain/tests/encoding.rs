@@ -27,6 +27,21 @@ fn one_of_each() -> Vec<Event> {
             department: Some("检验科".to_owned()),
             token_sha256: chars('e', 64),
         },
+        Event::TokenIssued {
+            staff_id: CASHIER,
+            token_sha256: chars('a', 64),
+            expires_at: Some("2027-01-01T00:00:00Z".parse().expect("a time")),
+        },
+        Event::TokenIssued {
+            staff_id: CASHIER,
+            token_sha256: chars('b', 64),
+            expires_at: None,
+        },
+        Event::TokenRevoked { staff_id: CASHIER },
+        Event::StaffDeactivated {
+            staff_id: CASHIER,
+            reason: "离职".to_owned(),
+        },
         Event::CardAssigned {
             card_no: CARD_NO.to_owned(),
             account_id: ACCOUNT,
@@ -100,7 +115,7 @@ fn one_of_each() -> Vec<Event> {
     .collect()
 }
 
-const TYPE_NAMES: [&str; 18] = [
+const TYPE_NAMES: [&str; 21] = [
     "StaffRegistered",
     "CardAssigned",
     "CardReleased",
@@ -119,6 +134,9 @@ const TYPE_NAMES: [&str; 18] = [
     "DischargeSettled",
     "DifficultyCoefficientsSet",
     "QualityDeductionRecorded",
+    "TokenIssued",
+    "TokenRevoked",
+    "StaffDeactivated",
 ];
 
 #[test]
@@ -287,6 +305,9 @@ fn it_names_the_account_and_shift_of_each_event() {
     for event in one_of_each() {
         let expected_account = match event {
             Event::StaffRegistered { .. }
+            | Event::TokenIssued { .. }
+            | Event::TokenRevoked { .. }
+            | Event::StaffDeactivated { .. }
             | Event::ShiftOpened { .. }
             | Event::ShiftClosed { .. }
             | Event::ReceiptVoided { .. }

@@ -20,6 +20,16 @@ fn one_of_each() -> Vec<Event> {
             department: None,
             token_sha256: chars('f', 64),
         },
+        Event::TokenIssued {
+            staff_id: CASHIER,
+            token_sha256: chars('e', 64),
+            expires_at: None,
+        },
+        Event::TokenRevoked { staff_id: CASHIER },
+        Event::StaffDeactivated {
+            staff_id: CASHIER,
+            reason: "离职".to_owned(),
+        },
         Event::CardAssigned {
             card_no: CARD_NO.to_owned(),
             account_id: ACCOUNT,

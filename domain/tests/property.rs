@@ -180,6 +180,10 @@ fn error_label(error: &DomainError) -> &'static str {
         DomainError::CountByOtherRole => "refused:CountByOtherRole",
         DomainError::StaffNotFound(_) => "refused:StaffNotFound",
         DomainError::TotalTooLarge { .. } => "refused:TotalTooLarge",
+        DomainError::StaffNoUnknown(_) => "refused:StaffNoUnknown",
+        DomainError::StaffDeactivated(_) => "refused:StaffDeactivated",
+        DomainError::NoTokenToRevoke(_) => "refused:NoTokenToRevoke",
+        DomainError::ExpiryInThePast => "refused:ExpiryInThePast",
     }
 }
 

@@ -450,3 +450,131 @@ fn card_and_staff_numbers_are_one_identity_whatever_their_width_and_case() {
         Ok("ORD 1")
     );
 }
+
+// ----- the token lifecycle (issue 14) -----
+
+fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
+    text.parse().expect("a time")
+}
+
+fn issue(hash: char, expires_at: Option<&str>) -> StaffCommand {
+    StaffCommand::IssueToken {
+        token_sha256: chars(hash, 64),
+        expires_at: expires_at.map(at),
+        now: at("2026-12-01T08:00:00Z"),
+    }
+}
+
+#[test]
+fn a_token_is_valid_until_replaced_revoked_expired_or_its_holder_leaves() {
+    // Goal: what `authenticates` answers through the lifecycle, from the events alone and the
+    // time the caller passes in.
+    let now = at("2026-12-01T08:00:00Z");
+    let mut state = Staff::default();
+    state.apply(&registered(Role::Cashier, None));
+    assert!(
+        state.authenticates(&token_hash(), now).is_some(),
+        "the registered token"
+    );
+    assert!(
+        state.authenticates(&chars('b', 64), now).is_none(),
+        "another token"
+    );
+
+    let issued = given::<Staff>([registered(Role::Cashier, None)])
+        .when(issue('b', Some("2026-12-02T08:00:00Z")))
+        .then_events();
+    assert_eq!(
+        issued,
+        [Event::TokenIssued {
+            staff_id: STAFF,
+            token_sha256: chars('b', 64),
+            expires_at: Some(at("2026-12-02T08:00:00Z")),
+        }]
+    );
+    state.apply(&issued[0]);
+    assert!(
+        state.authenticates(&token_hash(), now).is_none(),
+        "the replaced token"
+    );
+    assert!(
+        state.authenticates(&chars('b', 64), now).is_some(),
+        "the new token"
+    );
+    assert!(
+        state
+            .authenticates(&chars('b', 64), at("2026-12-02T08:00:00Z"))
+            .is_none(),
+        "the new token at its expiry"
+    );
+
+    state.apply(&Event::TokenRevoked { staff_id: STAFF });
+    assert!(
+        state.authenticates(&chars('b', 64), now).is_none(),
+        "revoked"
+    );
+    state.apply(&Event::TokenIssued {
+        staff_id: STAFF,
+        token_sha256: chars('c', 64),
+        expires_at: None,
+    });
+    assert!(
+        state.authenticates(&chars('c', 64), now).is_some(),
+        "issued again"
+    );
+    state.apply(&Event::StaffDeactivated {
+        staff_id: STAFF,
+        reason: "离职".to_owned(),
+    });
+    assert!(
+        state.authenticates(&chars('c', 64), now).is_none(),
+        "deactivated"
+    );
+}
+
+#[test]
+fn tokens_are_managed_only_for_registered_active_staff() {
+    // Goal: nothing is issued, revoked or deactivated for an unknown number or a deactivated
+    // member; a revoked token is not revoked twice; an expiry lies in the future; only an
+    // ADMIN (or the command line) manages tokens.
+    given::<Staff>([])
+        .when(issue('b', None))
+        .then_err(DomainError::StaffNoUnknown(String::new()));
+    given::<Staff>([registered(Role::Cashier, None)])
+        .when(issue('b', Some("2026-12-01T07:59:59Z")))
+        .then_err(DomainError::ExpiryInThePast);
+    given::<Staff>([
+        registered(Role::Cashier, None),
+        Event::TokenRevoked { staff_id: STAFF },
+    ])
+    .when(StaffCommand::RevokeToken)
+    .then_err(DomainError::NoTokenToRevoke(STAFF_NO.to_owned()));
+    let left = [
+        registered(Role::Cashier, None),
+        Event::StaffDeactivated {
+            staff_id: STAFF,
+            reason: "离职".to_owned(),
+        },
+    ];
+    given::<Staff>(left.clone())
+        .when(issue('b', None))
+        .then_err(DomainError::StaffDeactivated(STAFF_NO.to_owned()));
+    given::<Staff>(left)
+        .when(StaffCommand::Deactivate {
+            reason: "again".to_owned(),
+        })
+        .then_err(DomainError::StaffDeactivated(STAFF_NO.to_owned()));
+    let mut state = Staff::default();
+    state.apply(&registered(Role::Cashier, None));
+    let cashier = Actor {
+        staff_id: OTHER_STAFF,
+        staff_no: "C-9".to_owned(),
+        role: Role::Cashier,
+        department: None,
+    };
+    assert_eq!(
+        staff::manage(Some(&cashier), &state, &StaffCommand::RevokeToken),
+        Err(DomainError::RoleRequired(Role::Admin))
+    );
+    assert!(staff::manage(None, &state, &StaffCommand::RevokeToken).is_ok());
+}

@@ -134,6 +134,7 @@ impl InMemory {
     fn drain_added(&mut self) {
         let (rows, digests) = (&mut self.rows, &mut self.added);
         hash_added(&mut rows.staff, digests);
+        hash_added(&mut rows.staff_tokens, digests);
         hash_added(&mut rows.receipts, digests);
         hash_added(&mut rows.cash_counts, digests);
         hash_added(&mut rows.movements, digests);

@@ -495,6 +495,16 @@ impl ReadStore {
             .bind(token_sha256)
             .fetch_optional(&self.pool)
             .await?;
+        if row.is_some() {
+            return row.as_ref().map(StaffRow::from_row).transpose();
+        }
+        let row = sqlx::query(
+            "SELECT s.* FROM staff_tokens t JOIN staff s ON s.staff_id = t.staff_id \
+             WHERE t.token_sha256 = $1",
+        )
+        .bind(token_sha256)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(StaffRow::from_row).transpose()
     }
 

@@ -269,7 +269,71 @@ impl Hospital {
         self.day_acts = 0;
     }
 
+    /// A trainee is registered, their token rotated (expiring), revoked, and they leave: the
+    /// token lifecycle, by the command line (no actor), as an administrator does it.
+    fn trainee_leaves(&mut self) {
+        self.next_card += 1;
+        let no = format!("T{:06}", self.next_card);
+        let staff_id = StaffId(uuid(&mut self.rng, self.clock));
+        let mut staff = Staff::default();
+        let push = |hospital: &mut Hospital, staff: &mut Staff, event: Event| {
+            staff.apply(&event);
+            let event_id = match &event {
+                Event::StaffRegistered { staff_id, .. } => staff_id.as_uuid(),
+                _ => uuid(&mut hospital.rng, hospital.clock),
+            };
+            hospital.out.push(Generated {
+                event_id,
+                stream_id: streams::staff(&no),
+                event,
+                actor: None,
+                at: hospital.clock,
+            });
+        };
+        let token = |rng: &mut fastrand::Rng| format!("{:064x}", rng.u128(..));
+        let registered = yika_domain::staff::register(
+            None,
+            &staff,
+            &StaffCommand::Register {
+                staff_id,
+                staff_no: no.clone(),
+                name: format!("Trainee {no}"),
+                role: Role::Cashier,
+                department: None,
+                token_sha256: token(&mut self.rng),
+            },
+        )
+        .expect("a new staff number");
+        push(self, &mut staff, registered);
+        let issued = yika_domain::staff::manage(
+            None,
+            &staff,
+            &StaffCommand::IssueToken {
+                token_sha256: token(&mut self.rng),
+                expires_at: Some(self.clock + Duration::days(30)),
+                now: self.clock,
+            },
+        )
+        .expect("a registered trainee gets a new token");
+        push(self, &mut staff, issued);
+        let revoked = yika_domain::staff::manage(None, &staff, &StaffCommand::RevokeToken)
+            .expect("the trainee's token is revoked");
+        push(self, &mut staff, revoked);
+        let left = yika_domain::staff::manage(
+            None,
+            &staff,
+            &StaffCommand::Deactivate {
+                reason: "培训结束".to_owned(),
+            },
+        )
+        .expect("the trainee leaves");
+        push(self, &mut staff, left);
+    }
+
     fn close_day(&mut self) {
+        if self.rng.u8(..3) == 0 {
+            self.trainee_leaves();
+        }
         for index in 0..self.cashiers.len() {
             let Some(desk) = self.cashiers[index].2.take() else {
                 continue;
@@ -298,6 +362,7 @@ impl Hospital {
             let cashier = self.cashiers[index].0.clone();
             let target = Staff {
                 staff_id: Some(cashier.staff_id),
+                ..Staff::default()
             };
             let supervisor = self.supervisor.clone();
             let recorded = workload::record_quality_deduction(

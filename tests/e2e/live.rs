@@ -318,3 +318,46 @@ async fn a_socket_that_never_authenticates_is_dropped() {
     .await;
     assert!(end.is_ok(), "the server ended the idle socket");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_closes_its_live_connection() {
+    // Goal: issue 14: a token revoked from the command line ends the live connection that was
+    // opened with it (within about a second), not only its next HTTP request.
+    let server = Server::start();
+    let finance = server.staff_add("F001", "Controller", "CONTROLLER", None);
+    let mut socket = connect(
+        &server,
+        json!({ "Authorization": format!("Bearer {}", finance.token) }),
+    )
+    .await;
+    assert_eq!(
+        next(&mut socket).await.expect("an answer")["type"],
+        "connection_ack"
+    );
+    subscribe(
+        &mut socket,
+        "all",
+        "subscription { ledgerEvents(filter: { eventTypes: [\"AccountOpened\"] }) { position } }",
+        json!({}),
+    )
+    .await;
+    let output = server
+        .data
+        .yika(&["staff", "revoke", "--staff-no", "F001"])
+        .output()
+        .expect("yika runs");
+    assert!(output.status.success(), "{output:?}");
+    let end = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match socket.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(
+        end.is_ok(),
+        "the server closed the revoked token's connection"
+    );
+}

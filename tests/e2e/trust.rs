@@ -185,3 +185,183 @@ async fn a_coefficient_typo_neither_locks_the_coefficients_nor_outlives_its_corr
         .await;
     assert_eq!(set["setDifficultyCoefficients"][0]["effectiveFrom"], meant);
 }
+
+const ME: &str = "{ me { staffNo } }";
+
+/// True once `token` is refused (UNAUTHENTICATED), polling for up to two seconds.
+async fn refused_soon(server: &Server, token: &str) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        let answer = server.gql(Some(token), ME, json!({})).await;
+        if answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" {
+            return true;
+        }
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+const ROTATE: &str = "mutation($no: String!, $at: DateTime) { rotateToken(input: { staffNo: $no, expiresAt: $at }) { token expiresAt staff { staffNo } } }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_rotated_revoked_expire_and_die_with_their_holder() {
+    // Goal: issue 14, item 1. An ADMIN rotates a cashier's token (the old one is refused within
+    // a second, the new one works); the command line revokes it (refused within a second) and
+    // issues a new one; a token issued with an expiry stops working at it; a deactivated staff
+    // member's token is refused and no new one is issued to them (CONFLICT); only an ADMIN
+    // manages tokens (FORBIDDEN), and each of these is an event in the log.
+    let server = Server::start();
+    let cast = Cast::register(&server);
+    let old = cast.cashier.token.clone();
+    assert_eq!(
+        server.ok(&old, ME, json!({})).await["me"]["staffNo"],
+        "C001"
+    );
+    assert_eq!(
+        server
+            .refused(
+                Some(&cast.cashier.token),
+                ROTATE,
+                json!({ "no": "C001", "at": null })
+            )
+            .await,
+        "FORBIDDEN"
+    );
+
+    let rotated = server
+        .ok(
+            &cast.admin.token,
+            ROTATE,
+            json!({ "no": "c001", "at": null }),
+        )
+        .await;
+    let new = rotated["rotateToken"]["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    assert_eq!(rotated["rotateToken"]["staff"]["staffNo"], "C001");
+    assert!(
+        refused_soon(&server, &old).await,
+        "the replaced token is refused"
+    );
+    assert_eq!(
+        server.ok(&new, ME, json!({})).await["me"]["staffNo"],
+        "C001"
+    );
+
+    let output = server
+        .data
+        .yika(&["staff", "revoke", "--staff-no", "C001"])
+        .output()
+        .expect("yika runs");
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        refused_soon(&server, &new).await,
+        "the revoked token is refused"
+    );
+
+    let output = server
+        .data
+        .yika(&["staff", "token", "--staff-no", "C001", "--rotate", "--json"])
+        .output()
+        .expect("yika runs");
+    assert!(output.status.success(), "{output:?}");
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let issued = line["token"].as_str().expect("a token").to_owned();
+    assert_eq!(
+        server.ok(&issued, ME, json!({})).await["me"]["staffNo"],
+        "C001"
+    );
+
+    let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(1_500)).to_rfc3339();
+    let expiring = server
+        .ok(
+            &cast.admin.token,
+            ROTATE,
+            json!({ "no": "C001", "at": soon }),
+        )
+        .await;
+    let expiring = expiring["rotateToken"]["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    assert_eq!(
+        server.ok(&expiring, ME, json!({})).await["me"]["staffNo"],
+        "C001"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let answer = server.gql(Some(&expiring), ME, json!({})).await;
+        if answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the token expired: {answer}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let past = (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339();
+    assert_eq!(
+        server
+            .refused(
+                Some(&cast.admin.token),
+                ROTATE,
+                json!({ "no": "C001", "at": past })
+            )
+            .await,
+        "VALIDATION"
+    );
+
+    let renewed = server
+        .ok(
+            &cast.admin.token,
+            ROTATE,
+            json!({ "no": "C001", "at": null }),
+        )
+        .await;
+    let renewed = renewed["rotateToken"]["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let deactivate =
+        "mutation { deactivateStaff(input: { staffNo: \"C001\", reason: \"离职\" }) { staffNo } }";
+    server.ok(&cast.admin.token, deactivate, json!({})).await;
+    assert!(
+        refused_soon(&server, &renewed).await,
+        "a deactivated member's token is refused"
+    );
+    assert_eq!(
+        server
+            .refused(
+                Some(&cast.admin.token),
+                ROTATE,
+                json!({ "no": "C001", "at": null })
+            )
+            .await,
+        "CONFLICT"
+    );
+    assert_eq!(
+        server
+            .refused(
+                Some(&cast.admin.token),
+                ROTATE,
+                json!({ "no": "NOBODY", "at": null })
+            )
+            .await,
+        "NOT_FOUND"
+    );
+    let trail = server
+        .ok(
+            &cast.admin.token,
+            "{ auditTrail(filter: { eventTypes: [\"TokenIssued\", \"TokenRevoked\", \"StaffDeactivated\"] }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        trail["auditTrail"]["totalCount"], 6,
+        "4 issued, 1 revoked, 1 deactivated"
+    );
+}

@@ -37,7 +37,7 @@ use crate::error::{ApiError, ApiResult};
 
 pub use accounts::{Deduct, Deposit, OpenAccount, Refund, Reverse};
 pub use settlement::SettleDischarge;
-pub use staff::RegisterStaff;
+pub use staff::{RegisterStaff, StaffChange};
 
 /// How often a command is retried after losing a race for a stream.
 const MAX_ATTEMPTS: u32 = 10;
@@ -80,7 +80,7 @@ tokio::task_local! {
 
     /// Set while a command is decided again on state read from the log (after a conflict or a
     /// refusal): loads then read what the log holds beyond the remembered state.
-    static FRESH: bool;
+    pub(crate) static FRESH: bool;
 
     /// What the request being served has written (the HTTP layer sets it per request).
     pub static WRITTEN: Recorder;

@@ -5,7 +5,7 @@ use serde::Serialize;
 use uuid::Uuid;
 use yika_domain::ids::streams;
 use yika_domain::text::identity;
-use yika_domain::{Actor, Role, Staff, StaffCommand, StaffId};
+use yika_domain::{Actor, Event, Role, Staff, StaffCommand, StaffId};
 
 use super::{App, Write};
 use crate::auth::{new_token, token_hash};
@@ -63,5 +63,91 @@ impl App {
             .await?;
         let staff_id = StaffId(written.take("StaffRegistered")?.event_id);
         Ok((staff_id, token))
+    }
+}
+
+/// What a staff member's token lifecycle command did.
+#[derive(Debug, Clone)]
+pub struct StaffChange {
+    /// Whom it concerned.
+    pub staff_id: StaffId,
+    /// A new token, shown this once (only for an issue).
+    pub token: Option<String>,
+}
+
+impl App {
+    /// ADMIN (or the command line, `actor` `None`): replaces a staff member's token with a new
+    /// one, optionally expiring; the old token stops working at once on every server.
+    pub async fn issue_token(
+        &self,
+        actor: Option<&Actor>,
+        staff_no: &str,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> ApiResult<StaffChange> {
+        let token = new_token();
+        let command = StaffCommand::IssueToken {
+            token_sha256: token_hash(&token),
+            expires_at,
+            now: chrono::Utc::now(),
+        };
+        let mut change = self.manage_staff(actor, staff_no, command).await?;
+        change.token = Some(token);
+        Ok(change)
+    }
+
+    /// ADMIN (or the command line): revokes a staff member's token.
+    pub async fn revoke_token(
+        &self,
+        actor: Option<&Actor>,
+        staff_no: &str,
+    ) -> ApiResult<StaffChange> {
+        self.manage_staff(actor, staff_no, StaffCommand::RevokeToken)
+            .await
+    }
+
+    /// ADMIN (or the command line): deactivates a staff member who left or is suspended.
+    pub async fn deactivate_staff(
+        &self,
+        actor: Option<&Actor>,
+        staff_no: &str,
+        reason: &str,
+    ) -> ApiResult<StaffChange> {
+        let command = StaffCommand::Deactivate {
+            reason: reason.to_owned(),
+        };
+        self.manage_staff(actor, staff_no, command).await
+    }
+
+    async fn manage_staff(
+        &self,
+        actor: Option<&Actor>,
+        staff_no: &str,
+        command: StaffCommand,
+    ) -> ApiResult<StaffChange> {
+        if let Some(actor) = actor {
+            actor.require(Role::Admin)?;
+        }
+        let staff_no = identity("staffNo", staff_no)?;
+        let stream = streams::staff(&staff_no);
+        let written = self
+            .execute(actor, &stream, None, || async {
+                let staff = self.load::<Staff>(&stream).await?;
+                if staff.state.actor.is_none() {
+                    return Err(yika_domain::DomainError::StaffNoUnknown(staff_no.clone()).into());
+                }
+                let event = yika_domain::staff::manage(actor, &staff.state, &command)?;
+                Ok(vec![Write::new(stream.clone(), staff.revision, [event])])
+            })
+            .await?;
+        let staff_id = written.find(|e| match &e.event {
+            Event::TokenIssued { staff_id, .. }
+            | Event::TokenRevoked { staff_id }
+            | Event::StaffDeactivated { staff_id, .. } => Some(*staff_id),
+            _ => None,
+        })?;
+        Ok(StaffChange {
+            staff_id,
+            token: None,
+        })
     }
 }

@@ -1,4 +1,5 @@
-//! Staff: `me`, `registerStaff` and the `Staff` type other capabilities link to.
+//! Staff: `me`, `registerStaff`, the token lifecycle (`rotateToken`, `revokeToken`,
+//! `deactivateStaff`) and the `Staff` type other capabilities link to.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use uuid::Uuid;
@@ -7,7 +8,7 @@ use yika_projections::StaffRow;
 
 use super::answer::acting;
 use super::context::{actor, app};
-use super::scalars::Role;
+use super::scalars::{Role, check_instant};
 use crate::application::RegisterStaff;
 use crate::error::{ApiError, GqlResult};
 
@@ -56,6 +57,27 @@ pub struct StaffToken {
     pub staff: Staff,
     /// The bearer token.
     pub token: String,
+    /// When it stops working, if it expires.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(InputObject)]
+struct RotateTokenInput {
+    staff_no: String,
+    /// The new token stops working at this instant (none: it does not expire).
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(InputObject)]
+struct RevokeTokenInput {
+    staff_no: String,
+}
+
+#[derive(InputObject)]
+struct DeactivateStaffInput {
+    staff_no: String,
+    /// Why (离职, 停职…), kept in the log.
+    reason: String,
 }
 
 #[derive(InputObject)]
@@ -106,6 +128,55 @@ impl StaffMutation {
             )
             .await?;
         let staff = known_staff(ctx, staff_id, "registered staff not in the views").await?;
-        Ok(StaffToken { staff, token })
+        Ok(StaffToken {
+            staff,
+            token,
+            expires_at: None,
+        })
+    }
+
+    /// ADMIN: replaces a staff member's token with a new one (shown once), optionally
+    /// expiring; the old token is refused on every server within a second.
+    async fn rotate_token(
+        &self,
+        ctx: &Context<'_>,
+        input: RotateTokenInput,
+    ) -> GqlResult<StaffToken> {
+        let actor = acting(ctx)?;
+        let expires_at = input
+            .expires_at
+            .map(|at| check_instant("expiresAt", at))
+            .transpose()?;
+        let change = app(ctx)?
+            .issue_token(Some(actor), &input.staff_no, expires_at)
+            .await?;
+        let staff = known_staff(ctx, change.staff_id, "staff not in the views").await?;
+        Ok(StaffToken {
+            staff,
+            token: change.token.unwrap_or_default(),
+            expires_at,
+        })
+    }
+
+    /// ADMIN: revokes a staff member's token (until `rotateToken` issues a new one); it is
+    /// refused on every server within a second, and its live subscriptions are closed.
+    async fn revoke_token(&self, ctx: &Context<'_>, input: RevokeTokenInput) -> GqlResult<Staff> {
+        let actor = acting(ctx)?;
+        let change = app(ctx)?.revoke_token(Some(actor), &input.staff_no).await?;
+        known_staff(ctx, change.staff_id, "staff not in the views").await
+    }
+
+    /// ADMIN: deactivates a staff member who left or is suspended: no token of theirs works
+    /// again, and none is issued to them.
+    async fn deactivate_staff(
+        &self,
+        ctx: &Context<'_>,
+        input: DeactivateStaffInput,
+    ) -> GqlResult<Staff> {
+        let actor = acting(ctx)?;
+        let change = app(ctx)?
+            .deactivate_staff(Some(actor), &input.staff_no, &input.reason)
+            .await?;
+        known_staff(ctx, change.staff_id, "staff not in the views").await
     }
 }

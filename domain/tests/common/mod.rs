@@ -64,11 +64,14 @@ pub fn variant(event: &Event) -> usize {
         Event::DischargeSettled { .. } => 15,
         Event::DifficultyCoefficientsSet { .. } => 16,
         Event::QualityDeductionRecorded { .. } => 17,
+        Event::TokenIssued { .. } => 18,
+        Event::TokenRevoked { .. } => 19,
+        Event::StaffDeactivated { .. } => 20,
     }
 }
 
 /// How many variants [`variant`] knows.
-pub const VARIANT_COUNT: usize = 18;
+pub const VARIANT_COUNT: usize = 21;
 
 /// One each of the shift-stream events (receipts, counts, hand-over).
 pub fn shift_stream_events() -> Vec<Event> {

@@ -359,7 +359,7 @@ fn write_sqlite<R: Record>(
 use super::tables::{
     AccountRecord, AuditRecord, CashCountRecord, CoefficientSetRecord, DeductionRecord,
     JournalRecord, MovementRecord, QualityDeductionRecord, ReceiptRecord, ShiftMethodRecord,
-    ShiftRecord, StaffRecord, WorkloadActRecord,
+    ShiftRecord, StaffRecord, StaffTokenRecord, WorkloadActRecord,
 };
 
 /// The rows of every view that a batch of events adds or changes.
@@ -367,6 +367,8 @@ use super::tables::{
 pub struct Rows {
     /// `staff`.
     pub staff: Added<StaffRecord>,
+    /// `staff_tokens`.
+    pub staff_tokens: Added<StaffTokenRecord>,
     /// `accounts`, by account id.
     pub accounts: Changed<AccountRecord>,
     /// `deductions`, by deduction id.
@@ -448,6 +450,7 @@ impl Rows {
     /// Writes every added and changed row to a SQLite read store (the writer's connection).
     pub fn flush_sqlite(&mut self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
         write_sqlite(conn, std::mem::take(&mut self.staff.rows), false)?;
+        write_sqlite(conn, std::mem::take(&mut self.staff_tokens.rows), false)?;
         write_sqlite(conn, self.accounts.take_changed(), true)?;
         write_sqlite(conn, self.deductions.take_changed(), true)?;
         write_sqlite(conn, self.shifts.take_changed(), true)?;
@@ -474,6 +477,13 @@ impl Rows {
         backend: Backend,
     ) -> Result<(), ProjectionError> {
         write(conn, backend, std::mem::take(&mut self.staff.rows), false).await?;
+        write(
+            conn,
+            backend,
+            std::mem::take(&mut self.staff_tokens.rows),
+            false,
+        )
+        .await?;
         write(conn, backend, self.accounts.take_changed(), true).await?;
         write(conn, backend, self.deductions.take_changed(), true).await?;
         write(conn, backend, self.shifts.take_changed(), true).await?;

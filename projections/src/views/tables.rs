@@ -18,6 +18,16 @@ record!(
 );
 
 record!(
+    /// `staff_tokens`: tokens issued after a registration (rotations), by their hash: the rest
+    /// of authentication's index. Whether a token is still valid is the log's word alone.
+    StaffTokenRecord = "staff_tokens", key: 1 {
+        token_sha256: String,
+        staff_id: String,
+        issued_at: String,
+    }
+);
+
+record!(
     /// `accounts`: one row per account with its running sums (the balances view).
     AccountRecord = "accounts", key: 1 {
         account_id: String,

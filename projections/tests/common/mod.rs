@@ -461,6 +461,35 @@ pub async fn sample_ledger(store: &dyn EventStore, rounds: usize) -> u64 {
             vec![(streams::quality(cashier.staff_id), recorded)],
         )
         .await;
+
+        // A trainee's token is rotated, revoked, and the trainee leaves.
+        let no = format!("T{round:03}");
+        let trainee = register(store, &no, Role::Cashier, None).await;
+        let mut staff = Staff::default();
+        staff.apply(&Event::StaffRegistered {
+            staff_id: trainee.staff_id,
+            staff_no: trainee.staff_no.clone(),
+            name: String::new(),
+            role: Role::Cashier,
+            department: None,
+            token_sha256: String::new(),
+        });
+        let now = chrono::Utc::now();
+        for command in [
+            StaffCommand::IssueToken {
+                token_sha256: format!("{:064x}", round + 1),
+                expires_at: Some(now + chrono::Duration::days(1)),
+                now,
+            },
+            StaffCommand::RevokeToken,
+            StaffCommand::Deactivate {
+                reason: "培训结束".to_owned(),
+            },
+        ] {
+            let event = yika_domain::staff::manage(None, &staff, &command).expect("managed");
+            staff.apply(&event);
+            put(store, None, vec![(streams::staff(&no), event)]).await;
+        }
     }
     store.head_position().await.expect("a head")
 }
@@ -487,8 +516,11 @@ pub fn type_index(event: &Event) -> usize {
         Event::DifficultyCoefficientsSet { .. } => 15,
         Event::QualityDeductionRecorded { .. } => 16,
         Event::CashHandedOver { .. } => 17,
+        Event::TokenIssued { .. } => 18,
+        Event::TokenRevoked { .. } => 19,
+        Event::StaffDeactivated { .. } => 20,
     }
 }
 
 /// The number of event types [`type_index`] knows.
-pub const EVENT_TYPES: usize = 18;
+pub const EVENT_TYPES: usize = 21;

@@ -212,6 +212,59 @@ pub fn may_read_statement(actor: &Actor) -> bool {
     is_finance(actor) || actor.role == Role::Cashier
 }
 
+/// The fields of an account a DEPARTMENT terminal may not read: who the patient is and what the
+/// account's history holds (seed 003: 「不泄露患者隐私」). It sees the card, the account's state
+/// and balance, which is what a deduction needs.
+pub const HIDDEN_FROM_DEPARTMENTS: [&str; 8] = [
+    "patientId",
+    "insuranceScheme",
+    "deposited",
+    "deducted",
+    "reversed",
+    "refunded",
+    "lastActivityAt",
+    "statement",
+];
+
+/// Read access to an account's patient and history (every field but the card, state and
+/// balance): everyone but a DEPARTMENT.
+pub fn require_account_detail(actor: &Actor, field: &str) -> Result<(), ApiError> {
+    if actor.role == Role::Department {
+        Err(ApiError::Forbidden(format!(
+            "a department terminal sees an account's card, status and balance, not {field}"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// Listing accounts: finance and audit roles any; a CASHIER only a patient's own accounts
+/// (`filter.patientId`: the patient at the window lost their card); never a DEPARTMENT.
+pub fn may_list_accounts(actor: &Actor, by_patient: bool) -> Result<(), ApiError> {
+    match actor.role {
+        _ if is_finance(actor) => Ok(()),
+        Role::Cashier if by_patient => Ok(()),
+        Role::Cashier => Err(ApiError::Forbidden(
+            "a cashier lists only one patient's accounts (filter: { patientId })".to_owned(),
+        )),
+        _ => Err(ApiError::Forbidden(
+            "listing accounts is for finance and audit roles (and a cashier, by patient)"
+                .to_owned(),
+        )),
+    }
+}
+
+/// An account's history (`balanceAsOf`, `balanceChanged`): everyone but a DEPARTMENT.
+pub fn require_account_history(actor: &Actor) -> Result<(), ApiError> {
+    if actor.role == Role::Department {
+        Err(ApiError::Forbidden(
+            "a department terminal does not follow an account's history".to_owned(),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// Read access to a shift's report: its own cashier, or finance and audit roles.
 #[must_use]
 pub fn may_read_shift(actor: &Actor, cashier: StaffId) -> bool {

@@ -209,7 +209,7 @@ async fn random_requests_never_get_a_5xx_a_hang_or_a_dropped_connection() {
     }
     println!("seed {seed}: {executed} of 2000 requests reached execution");
     assert!(
-        executed > 50,
+        executed > 20,
         "seed {seed}: the fuzzing reaches the resolvers ({executed})"
     );
     let (status, _) = server.get_blocking("/healthz");

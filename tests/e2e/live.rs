@@ -280,7 +280,11 @@ async fn subscriptions_need_a_token_and_the_audit_roles() {
         json!({ "a": uuid::Uuid::now_v7() }),
     )
     .await;
-    assert_eq!(refusal(&mut lab, "3").await, "NOT_FOUND");
+    assert_eq!(
+        refusal(&mut lab, "3").await,
+        "FORBIDDEN",
+        "a department does not follow an account's history (issue 14)"
+    );
 }
 
 /// A refused subscription: a `next` carrying the error (then `complete`); returns its code.

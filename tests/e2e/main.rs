@@ -18,6 +18,7 @@ mod inpatient;
 mod limits;
 mod live;
 mod outpatient;
+mod read_matrix;
 mod refusals;
 mod replay;
 mod replicas;

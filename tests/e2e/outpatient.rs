@@ -225,7 +225,7 @@ async fn inpatient_accounts_may_run_into_arrears_and_are_listed() {
         .await;
     assert_eq!(deducted["deduct"]["account"]["balance"], "-50.00");
     let list = server
-        .ok(&cast.cashier.token, "{ accounts(filter: { inArrears: true }) { totalCount edges { node { id inArrears balance } } } }", json!({}))
+        .ok(&cast.admin.token, "{ accounts(filter: { inArrears: true }) { totalCount edges { node { id inArrears balance } } } }", json!({}))
         .await;
     assert_eq!(list["accounts"]["totalCount"], 1);
     assert_eq!(
@@ -247,7 +247,7 @@ async fn account_pages_walk_every_account_once() {
     let mut after: Option<String> = None;
     loop {
         let page = server
-            .ok(&cast.cashier.token, "query($after: String) { accounts(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }", json!({ "after": after }))
+            .ok(&cast.admin.token, "query($after: String) { accounts(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }", json!({ "after": after }))
             .await;
         let accounts = &page["accounts"];
         assert_eq!(accounts["totalCount"], 7);

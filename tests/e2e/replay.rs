@@ -246,9 +246,7 @@ async fn views_rebuilt_from_the_log_equal_the_live_views_after_a_random_day() {
     }
 
     eprintln!("replay test: {} stays settled", settled.len());
-    let live = server
-        .ok(&cast.cashier.token, ACCOUNTS_PAGE, json!({}))
-        .await;
+    let live = server.ok(&cast.admin.token, ACCOUNTS_PAGE, json!({})).await;
     let live_shift = server
         .ok(&cast.cashier.token, SHIFT, json!({ "id": shift }))
         .await;
@@ -305,7 +303,7 @@ async fn views_rebuilt_from_the_log_equal_the_live_views_after_a_random_day() {
     let rebuilt = Server::start_with(data, &["--time-zone", &zone]);
     assert_eq!(
         rebuilt
-            .ok(&cast.cashier.token, ACCOUNTS_PAGE, json!({}))
+            .ok(&cast.admin.token, ACCOUNTS_PAGE, json!({}))
             .await,
         live,
         "seed={seed}"

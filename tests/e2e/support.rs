@@ -499,12 +499,12 @@ pub const DEPOSIT: &str = "mutation($account: UUID!, $amount: Money!, $method: P
 }";
 pub const DEDUCT: &str = "mutation($account: UUID!, $amount: Money!, $department: String!, $order: String!, $item: String!) {
   deduct(input: { accountId: $account, amount: $amount, department: $department, orderId: $order, itemCode: $item }) {
-    id amount reversedAmount department orderId account { balance deducted }
+    id amount reversedAmount department orderId account { balance }
   }
 }";
 pub const REVERSE: &str = "mutation($deduction: UUID!, $amount: Money!, $reason: ReversalReason!, $key: String!) {
   reverseDeduction(input: { deductionId: $deduction, amount: $amount, reason: $reason, idempotencyKey: $key }) {
-    id amount reversedAmount account { balance reversed }
+    id amount reversedAmount account { balance }
   }
 }";
 pub const REFUND: &str = "mutation($account: UUID!, $amount: Money, $method: PaymentMethod!, $shift: UUID!, $key: String!) {

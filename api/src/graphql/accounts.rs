@@ -19,7 +19,7 @@ use super::scalars::{
     AccountKind, AccountStatus, InsuranceScheme, MoneyScalar, PaymentMethod, ReversalReason,
 };
 use crate::application::{self, Stored};
-use crate::auth::may_read_statement;
+use crate::auth::{may_list_accounts, may_read_statement, require_account_detail};
 use crate::error::{ApiError, GqlResult};
 
 /// A deduction's quantity when absent or null.
@@ -55,36 +55,43 @@ impl Account {
             AccountStatus::Open
         }
     }
-    async fn patient_id(&self) -> &str {
-        &self.0.patient_id
+    async fn patient_id(&self, ctx: &Context<'_>) -> GqlResult<&str> {
+        require_account_detail(actor(ctx)?, "patientId")?;
+        Ok(&self.0.patient_id)
     }
     async fn card_no(&self) -> &str {
         &self.0.card_no
     }
-    async fn insurance_scheme(&self) -> InsuranceScheme {
-        self.0.insurance_scheme.into()
+    async fn insurance_scheme(&self, ctx: &Context<'_>) -> GqlResult<InsuranceScheme> {
+        require_account_detail(actor(ctx)?, "insuranceScheme")?;
+        Ok(self.0.insurance_scheme.into())
     }
     async fn balance(&self) -> MoneyScalar {
         self.0.balance.into()
     }
-    async fn deposited(&self) -> MoneyScalar {
-        self.0.deposited.into()
+    async fn deposited(&self, ctx: &Context<'_>) -> GqlResult<MoneyScalar> {
+        require_account_detail(actor(ctx)?, "deposited")?;
+        Ok(self.0.deposited.into())
     }
-    async fn deducted(&self) -> MoneyScalar {
-        self.0.deducted.into()
+    async fn deducted(&self, ctx: &Context<'_>) -> GqlResult<MoneyScalar> {
+        require_account_detail(actor(ctx)?, "deducted")?;
+        Ok(self.0.deducted.into())
     }
-    async fn reversed(&self) -> MoneyScalar {
-        self.0.reversed.into()
+    async fn reversed(&self, ctx: &Context<'_>) -> GqlResult<MoneyScalar> {
+        require_account_detail(actor(ctx)?, "reversed")?;
+        Ok(self.0.reversed.into())
     }
-    async fn refunded(&self) -> MoneyScalar {
-        self.0.refunded.into()
+    async fn refunded(&self, ctx: &Context<'_>) -> GqlResult<MoneyScalar> {
+        require_account_detail(actor(ctx)?, "refunded")?;
+        Ok(self.0.refunded.into())
     }
     /// True when the balance is below zero (inpatient accounts only).
     async fn in_arrears(&self) -> bool {
         self.0.balance.is_negative()
     }
-    async fn last_activity_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_activity_at
+    async fn last_activity_at(&self, ctx: &Context<'_>) -> GqlResult<Option<DateTime<Utc>>> {
+        require_account_detail(actor(ctx)?, "lastActivityAt")?;
+        Ok(self.0.last_activity_at)
     }
     /// The account stream's revision (number of events).
     async fn revision(&self) -> i64 {
@@ -107,6 +114,7 @@ impl Account {
             )
             .into());
         }
+        require_account_detail(actor, "statement")?;
         let first = page_size(first, DEFAULT_EVENT_PAGE)?;
         let after = parse_cursor(after.as_deref())?.unwrap_or(0);
         let stream = streams::account(self.0.account_id);
@@ -342,10 +350,11 @@ impl AccountQuery {
         #[graphql(default_with = "Some(DEFAULT_PAGE)")] first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<AccountConnection> {
-        actor(ctx)?;
+        let actor = actor(ctx)?;
         let first = page_size(first, DEFAULT_PAGE)?;
         let after = parse_cursor(after.as_deref())?;
         let filter = filter.unwrap_or_default();
+        may_list_accounts(actor, filter.patient_id.is_some())?;
         let view_filter = ViewFilter {
             kind: filter.kind.map(Into::into),
             closed: filter.status.map(|s| s == AccountStatus::Closed),

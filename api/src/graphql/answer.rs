@@ -18,7 +18,7 @@ use async_graphql::{Context, SelectionField, ServerResult, Value};
 use super::context::actor;
 use super::page::{DEFAULT_EVENT_PAGE, page_size};
 use crate::application::MUTATION_FIELD;
-use crate::auth::{Actor, may_read_statement};
+use crate::auth::{Actor, HIDDEN_FROM_DEPARTMENTS, may_read_statement, require_account_detail};
 use crate::error::{ApiError, GqlResult};
 
 /// The caller of a mutation, once the answer it selected is one it may read.
@@ -50,6 +50,13 @@ fn readable(actor: &Actor, field: SelectionField<'_>) -> GqlResult<()> {
             })
             .map(|n| i32::try_from(n).unwrap_or(i32::MAX));
         page_size(first.or(Some(DEFAULT_EVENT_PAGE)), DEFAULT_EVENT_PAGE)?;
+    }
+    if field.name() == "account" {
+        for child in field.selection_set() {
+            if HIDDEN_FROM_DEPARTMENTS.contains(&child.name()) {
+                require_account_detail(actor, child.name())?;
+            }
+        }
     }
     for child in field.selection_set() {
         readable(actor, child)?;

@@ -91,7 +91,7 @@ impl Live {
         ctx: &Context<'_>,
         account_id: Uuid,
     ) -> Result<impl Stream<Item = GqlResult<Account>> + use<>, GqlError> {
-        actor(ctx)?;
+        crate::auth::require_account_history(actor(ctx)?)?;
         let app = app(ctx)?.clone();
         if app.read.account(AccountId(account_id)).await?.is_none() {
             return Err(ApiError::NotFound(format!("account {account_id}")).into());

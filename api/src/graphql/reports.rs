@@ -183,7 +183,7 @@ impl ReportQuery {
         account_id: Uuid,
         at: DateTime<Utc>,
     ) -> GqlResult<MoneyScalar> {
-        actor(ctx)?;
+        crate::auth::require_account_history(actor(ctx)?)?;
         let at = check_instant("at", at)?;
         let read = &app(ctx)?.read;
         let id = yika_domain::AccountId(account_id);

@@ -122,6 +122,20 @@ async fn copy_and_project(
             }
             take.push(event);
         }
+        // Keep a keyed append whole within one import (its claim is rebuilt from its events):
+        // when the batch may end inside one, leave its events for the next batch.
+        if !done && take.len() == MAX_IMPORT_BATCH {
+            let note = take
+                .last()
+                .and_then(|e| yika_store::hash::claim_note(&e.metadata));
+            if note.is_some() {
+                let keep = take
+                    .iter()
+                    .rposition(|e| yika_store::hash::claim_note(&e.metadata) != note)
+                    .map_or(take.len(), |i| i + 1);
+                take.truncate(keep);
+            }
+        }
         if let Some(last) = take.last() {
             copied = last.position;
             last_recorded = Some(last.recorded_at);

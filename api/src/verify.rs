@@ -48,6 +48,11 @@ pub async fn verify(app: &App) -> ApiResult<Verdict> {
         mismatches.push(format!("log: {}", divergence.reason));
     }
     mismatches.extend(views.mismatches);
+    mismatches.extend(
+        yika_projections::verify::verify_idempotency(app.store.as_ref())
+            .await
+            .map_err(|e| ApiError::Internal(format!("checking the idempotency claims: {e}")))?,
+    );
     // The first position where the log is not what it was: its own chain breaks there, or it
     // differs there from what the views applied.
     let first_broken_position = [chain.first_broken_position, divergence.map(|d| d.position)]

@@ -458,6 +458,26 @@ impl Event {
     }
 }
 
+/// An idempotency claim as the hash chain keeps it: the (namespaced) key and the fingerprint of
+/// the command's input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimNote {
+    /// The key, e.g. "deposit:K1".
+    pub key: String,
+    /// The digest of the command's input.
+    pub fingerprint: String,
+}
+
+/// A field that is present (even as `null`) reads as `Some`; an absent one, by `default`, as
+/// `None`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 /// The envelope metadata stored beside every event's payload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Metadata {
@@ -473,4 +493,14 @@ pub struct Metadata {
     pub causation_id: Option<uuid::Uuid>,
     /// When it happened in the business (the clock of the acting terminal, as the server saw it).
     pub occurred_at: chrono::DateTime<chrono::Utc>,
+    /// The idempotency claim of the command that wrote this event, copied here so that the hash
+    /// chain covers it (the store's claim columns are not hashed): `None` for events written
+    /// before this copy existed, `Some(None)` for a command without a key, `Some(Some(claim))`
+    /// on every event of a keyed command's append.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub idempotency: Option<Option<ClaimNote>>,
 }

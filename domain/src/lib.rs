@@ -35,8 +35,8 @@ pub use card::{Card, CardCommand};
 pub use cashier::{Cashier, CashierCommand};
 pub use error::DomainError;
 pub use event::{
-    AccountKind, Direction, Event, EventDecodeError, InsuranceScheme, Metadata, PaymentMethod,
-    ReversalReason, Role,
+    AccountKind, ClaimNote, Direction, Event, EventDecodeError, InsuranceScheme, Metadata,
+    PaymentMethod, ReversalReason, Role,
 };
 pub use ids::{AccountId, DeductionId, ShiftId, StaffId};
 pub use money::{Amount, Money, MoneyError};

@@ -755,6 +755,7 @@ pub async fn import(
             correlation_id: g.event_id,
             causation_id: None,
             occurred_at: g.at,
+            idempotency: Some(None),
         };
         let at = yika_store::time::as_stored(g.at.max(last_at))?;
         last_at = at;

@@ -352,3 +352,104 @@ pub async fn digest(
     }
     Ok(digest)
 }
+
+/// The store's idempotency columns (not hashed) against the copy of each claim in the hashed
+/// metadata of the events it covers: a claim removed (a client's retry would write the command a
+/// second time), pointed elsewhere (a retry would be answered with another command's receipt),
+/// or added, is reported with its position. Events written before the copy existed are not
+/// compared. Empty when the backend keeps its claims elsewhere (KurrentDB).
+pub async fn verify_idempotency(store: &dyn EventStore) -> Result<Vec<String>, ProjectionError> {
+    /// A keyed append being walked: its claim, its first position and what the columns say.
+    struct Group {
+        note: yika_domain::ClaimNote,
+        first: u64,
+        last: u64,
+        stored: Option<(String, String, u64)>,
+    }
+    fn close(group: Group, problems: &mut Vec<String>) {
+        let Group {
+            note,
+            first,
+            last,
+            stored,
+        } = group;
+        match stored {
+            None => problems.push(format!(
+                "idempotency: the claim {:?} of the append at positions {first}..={last} was removed from the store (a retry would write it again)",
+                note.key
+            )),
+            Some((key, fingerprint, stored_last))
+                if key != note.key || fingerprint != note.fingerprint || stored_last != last =>
+            {
+                problems.push(format!(
+                    "idempotency: the claim stored at position {first} ({key:?}, up to {stored_last}) is not the one its events carry ({:?}, up to {last})",
+                    note.key
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let mut problems = Vec::new();
+    let mut group: Option<Group> = None;
+    let mut after = 0;
+    loop {
+        // An unreadable event stops this walk; the chain check names it.
+        let Ok(batch) = store.read_all(after, 1_000).await else {
+            break;
+        };
+        let Some(last) = batch.last().map(|e| e.position) else {
+            break;
+        };
+        let Some(columns) = store.idempotency_columns(after, last).await? else {
+            return Ok(Vec::new());
+        };
+        let mut columns: std::collections::BTreeMap<u64, (String, String, u64)> = columns
+            .into_iter()
+            .map(|(position, key, fingerprint, last)| (position, (key, fingerprint, last)))
+            .collect();
+        for event in &batch {
+            let stored = columns.remove(&event.position);
+            let note = serde_json::from_str::<yika_domain::Metadata>(&event.metadata)
+                .ok()
+                .and_then(|m| m.idempotency);
+            match (note, group.as_mut()) {
+                (Some(Some(note)), Some(open)) if open.note == note => {
+                    open.last = event.position;
+                    if let Some((key, ..)) = stored {
+                        problems.push(format!(
+                            "idempotency: a second claim {key:?} at position {} inside the append of {:?}",
+                            event.position, open.note.key
+                        ));
+                    }
+                }
+                (Some(Some(note)), _) => {
+                    if let Some(done) = group.take() {
+                        close(done, &mut problems);
+                    }
+                    group = Some(Group {
+                        note,
+                        first: event.position,
+                        last: event.position,
+                        stored,
+                    });
+                }
+                (other, _) => {
+                    if let Some(done) = group.take() {
+                        close(done, &mut problems);
+                    }
+                    if let (Some(None), Some((key, ..))) = (other, stored) {
+                        problems.push(format!(
+                            "idempotency: a claim {key:?} is stored at position {}, whose command had none",
+                            event.position
+                        ));
+                    }
+                }
+            }
+        }
+        after = last;
+    }
+    if let Some(done) = group.take() {
+        close(done, &mut problems);
+    }
+    Ok(problems)
+}

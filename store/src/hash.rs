@@ -135,3 +135,83 @@ pub fn check_continuation(
     }
     Ok(previous)
 }
+
+/// The idempotency claim copied into an event's metadata (`idempotency: { key, fingerprint }`),
+/// if it carries one.
+#[must_use]
+pub fn claim_note(metadata: &str) -> Option<(String, String)> {
+    let metadata: serde_json::Value = serde_json::from_str(metadata).ok()?;
+    let note = metadata.get("idempotency")?;
+    Some((
+        note.get("key")?.as_str()?.to_owned(),
+        note.get("fingerprint")?.as_str()?.to_owned(),
+    ))
+}
+
+/// The idempotency claims of imported events, rebuilt from the copy each keyed command left in
+/// the metadata of its events: the first event of each keyed append holds its claim, up to its
+/// last event. (An importer keeps each append within one batch.)
+#[must_use]
+pub fn claims_of(events: &[RecordedEvent]) -> Vec<Option<(String, String, u64)>> {
+    let notes: Vec<Option<(String, String)>> =
+        events.iter().map(|e| claim_note(&e.metadata)).collect();
+    let mut claims = vec![None; events.len()];
+    let mut i = 0;
+    while i < events.len() {
+        let Some(note) = &notes[i] else {
+            i += 1;
+            continue;
+        };
+        let mut j = i;
+        while j + 1 < events.len() && notes[j + 1].as_ref() == Some(note) {
+            j += 1;
+        }
+        claims[i] = Some((note.0.clone(), note.1.clone(), events[j].position));
+        i = j + 1;
+    }
+    claims
+}
+
+#[cfg(test)]
+mod claim_tests {
+    use super::*;
+
+    fn event(position: u64, metadata: &str) -> RecordedEvent {
+        RecordedEvent {
+            position,
+            event_id: uuid::Uuid::from_u128(u128::from(position)),
+            stream_id: "s".to_owned(),
+            revision: position,
+            event_type: "T".to_owned(),
+            schema_version: 1,
+            payload: "{}".to_owned(),
+            metadata: metadata.to_owned(),
+            recorded_at: chrono::Utc::now(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn claims_are_rebuilt_on_the_first_event_of_each_keyed_append() {
+        // Goal: an imported log gets the claim columns its events' hashed copies describe.
+        let a = r#"{"idempotency":{"key":"deposit:A","fingerprint":"fa"}}"#;
+        let b = r#"{"idempotency":{"key":"deposit:B","fingerprint":"fb"}}"#;
+        let events = [
+            event(1, "{}"),
+            event(2, a),
+            event(3, a),
+            event(4, r#"{"idempotency":null}"#),
+            event(5, b),
+        ];
+        assert_eq!(
+            claims_of(&events),
+            [
+                None,
+                Some(("deposit:A".to_owned(), "fa".to_owned(), 3)),
+                None,
+                None,
+                Some(("deposit:B".to_owned(), "fb".to_owned(), 5)),
+            ]
+        );
+    }
+}

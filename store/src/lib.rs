@@ -261,6 +261,17 @@ pub trait EventStore: Send + Sync + 'static {
     /// The claim stored under an idempotency key: `(fingerprint, first_position, last_position)`.
     async fn idempotency_claim(&self, key: &str) -> Result<Option<(String, u64, u64)>, StoreError>;
 
+    /// The idempotency claims stored at positions `after + 1 ..= until`, as
+    /// `(first_position, key, fingerprint, last_position)` in position order; `None` when this
+    /// backend keeps its claims elsewhere (they are then not compared by `yika verify`).
+    async fn idempotency_columns(
+        &self,
+        _after: u64,
+        _until: u64,
+    ) -> Result<Option<Vec<(u64, String, String, u64)>>, StoreError> {
+        Ok(None)
+    }
+
     /// The position of the last committed event (0 when empty), as of now.
     async fn head_position(&self) -> Result<u64, StoreError>;
 

@@ -373,7 +373,12 @@ impl PostgresWriter {
         let mut tx = self.pool.begin().await?;
         let (position, hash, _) = Self::lock_head(&mut tx).await?;
         let tail_hash = check_continuation(position, hash, events)?;
-        let claims = vec![None; events.len()];
+        // The claims are rebuilt from the copy each keyed command left in its events' metadata.
+        let owned = crate::hash::claims_of(events);
+        let claims: Vec<Option<(&str, &str, u64)>> = owned
+            .iter()
+            .map(|c| c.as_ref().map(|(k, f, l)| (k.as_str(), f.as_str(), *l)))
+            .collect();
         Self::write_rows(
             &mut tx,
             events,
@@ -431,6 +436,32 @@ impl EventStore for PostgresEventStore {
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(recorded_event).transpose()
+    }
+
+    async fn idempotency_columns(
+        &self,
+        after: u64,
+        until: u64,
+    ) -> Result<Option<Vec<(u64, String, String, u64)>>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT position, idempotency_key, idempotency_fingerprint, idempotency_last FROM events \
+             WHERE position > $1 AND position <= $2 AND idempotency_key IS NOT NULL ORDER BY position",
+        )
+        .bind(i64::try_from(after).unwrap_or(i64::MAX))
+        .bind(i64::try_from(until).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    to_u64(row.try_get("position")?)?,
+                    row.try_get("idempotency_key")?,
+                    row.try_get("idempotency_fingerprint")?,
+                    to_u64(row.try_get("idempotency_last")?)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()
+            .map(Some)
     }
 
     async fn idempotency_claim(&self, key: &str) -> Result<Option<(String, u64, u64)>, StoreError> {

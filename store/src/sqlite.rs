@@ -231,6 +231,33 @@ impl EventStore for SqliteEventStore {
         row.as_ref().map(recorded_event).transpose()
     }
 
+    async fn idempotency_columns(
+        &self,
+        after: u64,
+        until: u64,
+    ) -> Result<Option<Vec<(u64, String, String, u64)>>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT position, idempotency_key AS key, idempotency_fingerprint AS fingerprint, \
+             idempotency_last AS last_position FROM events \
+             WHERE position > ? AND position <= ? AND idempotency_key IS NOT NULL ORDER BY position",
+        )
+        .bind(i64::try_from(after).unwrap_or(i64::MAX))
+        .bind(i64::try_from(until).unwrap_or(i64::MAX))
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    to_u64(row.try_get("position")?)?,
+                    row.try_get("key")?,
+                    row.try_get("fingerprint")?,
+                    to_u64(row.try_get("last_position")?)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()
+            .map(Some)
+    }
+
     async fn idempotency_claim(&self, key: &str) -> Result<Option<(String, u64, u64)>, StoreError> {
         let row = sqlx::query(
             "SELECT idempotency_fingerprint AS fingerprint, position AS first_position, idempotency_last AS last_position \
@@ -361,7 +388,12 @@ impl SqliteWriter {
                 }
             };
             check_continuation(position, hash, events)?;
-            let claims = vec![None; events.len()];
+            // The claims are rebuilt from the copy each keyed command left in its events' metadata.
+            let owned = crate::hash::claims_of(events);
+            let claims: Vec<Option<(&str, &str, u64)>> = owned
+                .iter()
+                .map(|c| c.as_ref().map(|(k, f, l)| (k.as_str(), f.as_str(), *l)))
+                .collect();
             insert_rows(events, &claims)
                 .build()
                 .execute(&mut self.conn)

@@ -294,3 +294,79 @@ async fn set_event(path: &std::path::Path, position: u64, metadata: &str, hash: 
         .await
         .expect("the update runs");
 }
+
+/// Runs `statements` on the ledger's event log (SQLite file or PostgreSQL), as someone set on
+/// changing it.
+async fn tamper_log(data: &Ledger, statements: &str) {
+    match data.postgres_url() {
+        Some(url) => pg(&url, statements).await,
+        None => {
+            let mut conn = tampering(&data.path().join("events.db")).await;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statements.to_owned()))
+                .execute(&mut conn)
+                .await
+                .expect("the statements run");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_claims_altered_in_the_files_are_found_and_never_answered() {
+    // Goal: issue 14, item 4. The store's claim columns are outside the hash, but each keyed
+    // command's events carry a hashed copy. A claim pointed at another deposit (so that a retry
+    // would be answered with someone else's receipt) is refused at the retry (INTERNAL, nothing
+    // written) and named by `yika verify`; a claim removed (so that a retry would write the
+    // deposit twice) is named by `yika verify` too.
+    let server = Server::start();
+    let cast = Cast::register(&server);
+    let shift = open_shift(&server, &cast.cashier, "100.00").await;
+    let card = open_card(&server, &cast.cashier, "IDEM-CARD").await;
+    let pay = |amount: &str, key: &str| json!({ "account": card, "amount": amount, "method": "WECHAT", "shift": shift, "key": key });
+    server
+        .ok(&cast.cashier.token, DEPOSIT, pay("10.00", "IDEM-1"))
+        .await;
+    server
+        .ok(&cast.cashier.token, DEPOSIT, pay("20.00", "IDEM-2"))
+        .await;
+    server
+        .ok(&cast.cashier.token, DEPOSIT, pay("30.00", "IDEM-3"))
+        .await;
+    let data = server.stop();
+    let output = data.yika(&["verify"]).output().expect("yika verify runs");
+    assert!(output.status.success(), "{output:?}");
+
+    // IDEM-1's claim now points at IDEM-2's deposit; IDEM-3's claim is gone.
+    tamper_log(
+        &data,
+        "UPDATE events SET idempotency_key = 'moved' WHERE idempotency_key = 'deposit:IDEM-1'; \
+         UPDATE events SET idempotency_key = 'deposit:IDEM-1', \
+           idempotency_fingerprint = (SELECT idempotency_fingerprint FROM events WHERE idempotency_key = 'moved') \
+           WHERE idempotency_key = 'deposit:IDEM-2'; \
+         UPDATE events SET idempotency_key = NULL, idempotency_fingerprint = NULL, idempotency_last = NULL \
+           WHERE idempotency_key = 'moved' OR idempotency_key = 'deposit:IDEM-3';",
+    )
+    .await;
+    let output = data.yika(&["verify"]).output().expect("yika verify runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{report}");
+    assert!(report.contains("idempotency"), "{report}");
+    assert!(
+        report.contains("deposit:IDEM-3"),
+        "the removed claim is named: {report}"
+    );
+    assert!(
+        report.contains("deposit:IDEM-2"),
+        "the moved claim is named: {report}"
+    );
+
+    let server = Server::start_in(data);
+    let before = server.event_count().await;
+    let answer = server
+        .gql(Some(&cast.cashier.token), DEPOSIT, pay("10.00", "IDEM-1"))
+        .await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "INTERNAL",
+        "another deposit's receipt is not handed out: {answer}"
+    );
+    assert_eq!(server.event_count().await, before, "nothing was written");
+}

@@ -25,7 +25,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use yika_domain::text::bounded;
-use yika_domain::{Actor, Aggregate, Event, Metadata};
+use yika_domain::{Actor, Aggregate, ClaimNote, Event, Metadata};
 use yika_projections::ReadStore;
 use yika_store::{
     AppendOutcome, AppendRequest, EventStore, ExpectedRevision, IdempotencyClaim, NewEvent,
@@ -357,6 +357,39 @@ impl App {
         Ok((found.1.event_type() == event_type).then_some(found))
     }
 
+    /// The store's claim columns are not hashed; the events they point at carry a hashed copy.
+    /// A claim that points at events which do not carry it was altered: refuse to answer with
+    /// someone else's receipt.
+    async fn check_claim_copies(
+        &self,
+        claim: &IdempotencyClaim,
+        first: u64,
+        last: u64,
+    ) -> ApiResult<()> {
+        let count = usize::try_from(last - first + 1).expect("one append's positions");
+        for r in self.store.read_all(first - 1, count).await? {
+            let metadata: Metadata = serde_json::from_str(&r.metadata)
+                .map_err(|e| ApiError::Internal(format!("metadata at {}: {e}", r.position)))?;
+            let matches = match &metadata.idempotency {
+                None => true, // written before the copy existed
+                Some(Some(note)) => note.key == claim.key && note.fingerprint == claim.fingerprint,
+                Some(None) => false,
+            };
+            if !matches {
+                tracing::error!(
+                    key = %claim.key,
+                    position = r.position,
+                    "an idempotency claim points at events that do not carry it: the log's files were altered"
+                );
+                return Err(ApiError::Internal(
+                    "this command's idempotency record does not match the log (run yika verify)"
+                        .to_owned(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The events a command wrote at positions `first..=last` (a retried command's first run).
     async fn written(&self, first: u64, last: u64) -> ApiResult<Written> {
         let count = usize::try_from(last - first + 1).expect("one append's positions");
@@ -385,7 +418,11 @@ impl App {
             Some((fingerprint, _, _)) if fingerprint != claim.fingerprint => {
                 Err(ApiError::IdempotencyMismatch(claim.key.clone()))
             }
-            Some((_, first, last)) => Ok(Some(self.written(first, last).await?)),
+            Some((_, first, last)) => {
+                let written = self.written(first, last).await?;
+                self.check_claim_copies(claim, first, last).await?;
+                Ok(Some(written))
+            }
             None => Ok(None),
         }
     }
@@ -478,7 +515,13 @@ impl App {
                     Ok(AppendOutcome::AlreadyCommitted {
                         first_position,
                         last_position,
-                    }) => break 'attempts self.written(first_position, last_position).await?,
+                    }) => {
+                        if let Some(claim) = &claim {
+                            self.check_claim_copies(claim, first_position, last_position)
+                                .await?;
+                        }
+                        break 'attempts self.written(first_position, last_position).await?;
+                    }
                     Err(yika_store::StoreError::Conflict { stream_id, .. }) => {
                         // Another writer moved the stream: decide again on what the log says.
                         self.aggregates.forget(&stream_id);
@@ -541,6 +584,10 @@ fn request(
         correlation_id: correlation_id(),
         causation_id: None,
         occurred_at: Utc::now(),
+        idempotency: Some(idempotency.as_ref().map(|claim| ClaimNote {
+            key: claim.key.clone(),
+            fingerprint: claim.fingerprint.clone(),
+        })),
     };
     let metadata = serde_json::to_string(&metadata).expect("metadata serializes");
     AppendRequest {

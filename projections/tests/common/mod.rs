@@ -36,6 +36,7 @@ async fn put(store: &dyn EventStore, actor: Option<&Actor>, writes: Vec<(String,
         correlation_id: Uuid::now_v7(),
         causation_id: None,
         occurred_at: chrono::Utc::now(),
+        idempotency: Some(None),
     })
     .expect("metadata");
     let request = AppendRequest {

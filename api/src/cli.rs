@@ -97,7 +97,16 @@ enum Command {
     },
     /// Check the hash chain over the whole log and compare every view with a fresh replay;
     /// exits non-zero when anything is wrong.
-    Verify,
+    Verify {
+        /// A file of heads recorded earlier (`yika head` lines: position, hash, time), kept
+        /// where the data directory's users cannot write: the log must still hold each of them.
+        #[arg(long)]
+        expect_head: Option<PathBuf>,
+    },
+    /// Print the log's head (position, hash, recorded time) on one line, to record outside the
+    /// data directory (with the signed daily report, or a write-once store) for
+    /// `yika verify --expect-head`.
+    Head,
     /// Reports for finance's spreadsheets.
     Report {
         #[command(subcommand)]
@@ -450,9 +459,23 @@ async fn run(cli: Cli) -> Result<()> {
             locations.require_ledger()?;
             report_workload(&locations, &month, csv, time_zone).await
         }
-        Command::Verify => {
+        Command::Verify { expect_head } => {
             locations.require_ledger()?;
-            verify(&locations).await
+            let heads = match expect_head {
+                Some(path) => Some(std::fs::read_to_string(&path).map_err(|e| {
+                    format!("cannot read the recorded heads in {}: {e}", path.display())
+                })?),
+                None => None,
+            };
+            verify(&locations, heads.as_deref()).await
+        }
+        Command::Head => {
+            locations.require_ledger()?;
+            let stores = open_stores(&locations).await?;
+            let head = crate::verify::head(stores.events.as_ref()).await;
+            stores.close().await;
+            println!("{}", head.map_err(|e| e.to_string())?);
+            Ok(())
         }
         Command::Export {
             what: ExportCommand::Schema,
@@ -645,12 +668,37 @@ async fn replay(
 }
 
 /// `yika verify`: prints the verdict; an error (non-zero exit) when anything is wrong.
-async fn verify(locations: &Locations) -> Result<()> {
+async fn verify(locations: &Locations, heads: Option<&str>) -> Result<()> {
     let stores = open_stores(locations).await?;
     let (app, _runner) = application(&stores);
     let verdict = crate::verify::verify(&app).await.map_err(|e| e.to_string());
+    let recorded = match heads {
+        Some(heads) => crate::verify::check_heads(stores.events.as_ref(), heads)
+            .await
+            .map_err(|e| e.to_string()),
+        None => Ok(Vec::new()),
+    };
     stores.close().await;
-    let verdict = verdict?;
+    let mut verdict = verdict?;
+    let recorded = recorded?;
+    if let Some(heads) = heads {
+        let count = heads
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .count();
+        if recorded.is_empty() {
+            println!("recorded heads: all {count} still in the log");
+        }
+    }
+    for (position, why) in recorded {
+        println!("recorded head: MISMATCH {why}");
+        verdict.first_broken_position = Some(
+            verdict
+                .first_broken_position
+                .map_or(position, |p| p.min(position)),
+        );
+        verdict.mismatches.push(why);
+    }
     println!("events checked: {}", verdict.events_checked);
     if verdict.chain_intact {
         println!("hash chain: intact");

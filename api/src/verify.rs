@@ -67,3 +67,75 @@ pub async fn verify(app: &App) -> ApiResult<Verdict> {
         mismatches,
     })
 }
+
+/// The log's head as one line: position, hash and recorded time (`0 - -` when empty).
+pub async fn head(store: &dyn yika_store::EventStore) -> ApiResult<String> {
+    let position = store.head_position().await?;
+    if position == 0 {
+        return Ok("0 - -".to_owned());
+    }
+    let event = store.read_all(position - 1, 1).await?;
+    let event = event
+        .first()
+        .ok_or_else(|| ApiError::Internal(format!("the head {position} cannot be read")))?;
+    Ok(format!(
+        "{} {} {}",
+        event.position,
+        event.hash,
+        yika_store::time::format_time(event.recorded_at)
+    ))
+}
+
+/// Checks heads recorded earlier (`yika head` lines; blank lines and `#` comments skipped)
+/// against the log: each position must still hold the event with that hash. Answers each
+/// difference with its position.
+pub async fn check_heads(
+    store: &dyn yika_store::EventStore,
+    recorded: &str,
+) -> ApiResult<Vec<(u64, String)>> {
+    let end = store.head_position().await?;
+    let mut differences = Vec::new();
+    for (number, line) in recorded.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut fields = line.split_whitespace();
+        let (Some(position), Some(hash)) = (
+            fields.next().and_then(|p| p.parse::<u64>().ok()),
+            fields.next(),
+        ) else {
+            return Err(ApiError::Validation(format!(
+                "line {} of the recorded heads is not `position hash [time]`: {line:?}",
+                number + 1
+            )));
+        };
+        if position == 0 {
+            continue;
+        }
+        if position > end {
+            differences.push((
+                end + 1,
+                format!(
+                    "the head {position} recorded earlier is beyond the log's end ({end}): the log was truncated"
+                ),
+            ));
+            continue;
+        }
+        match store.read_all(position - 1, 1).await {
+            Ok(events) if events.first().is_some_and(|e| e.hash == hash) => {}
+            Ok(events) => differences.push((
+                position,
+                format!(
+                    "position {position} holds hash {} but {hash} was recorded: the log was rewritten",
+                    events.first().map_or("nothing", |e| e.hash.as_str())
+                ),
+            )),
+            Err(error) => differences.push((
+                position,
+                format!("position {position} cannot be read ({error}): the log was altered"),
+            )),
+        }
+    }
+    Ok(differences)
+}

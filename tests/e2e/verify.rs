@@ -370,3 +370,63 @@ async fn idempotency_claims_altered_in_the_files_are_found_and_never_answered() 
     );
     assert_eq!(server.event_count().await, before, "nothing was written");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recorded_head_finds_a_truncated_log_that_otherwise_verifies() {
+    // Goal: issue 14, item 4. The last events deleted together with the views (which are then
+    // rebuilt from what is left) pass the chain and the replay; the head recorded earlier with
+    // `yika head`, kept outside the data directory, names the truncation.
+    let server = Server::start();
+    let cast = Cast::register(&server);
+    let shift = open_shift(&server, &cast.cashier, "100.00").await;
+    let card = open_card(&server, &cast.cashier, "HEAD-CARD").await;
+    deposit(&server, &cast.cashier, &card, &shift, "10.00").await;
+    let data = server.stop();
+    let head = data.yika(&["head"]).output().expect("yika head runs");
+    assert!(head.status.success(), "{head:?}");
+    let line = String::from_utf8_lossy(&head.stdout).trim().to_owned();
+    let position: u64 = line
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a position");
+    let outside = tempfile::tempdir().expect("a directory outside the data");
+    let recorded = outside.path().join("heads.txt");
+    std::fs::write(
+        &recorded,
+        format!("# recorded at the day's close\n{line}\n"),
+    )
+    .expect("written");
+    let recorded_arg = recorded.to_str().expect("a path");
+    let output = data
+        .yika(&["verify", "--expect-head", recorded_arg])
+        .output()
+        .expect("yika verify runs");
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("recorded heads: all 1 still in the log")
+    );
+
+    let mut truncate = format!("DELETE FROM events WHERE position >= {};", position - 1);
+    if data.postgres_url().is_some() {
+        truncate.push_str(
+            " UPDATE log_head SET position = (SELECT MAX(position) FROM events), \
+             hash = (SELECT hash FROM events ORDER BY position DESC LIMIT 1), \
+             recorded_at = (SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1);",
+        );
+    }
+    tamper_log(&data, &truncate).await;
+    data.forget_views().await;
+    let output = data.yika(&["verify"]).output().expect("yika verify runs");
+    assert!(
+        output.status.success(),
+        "without the recorded head the shortened log verifies: {output:?}"
+    );
+    let output = data
+        .yika(&["verify", "--expect-head", recorded_arg])
+        .output()
+        .expect("yika verify runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{report}");
+    assert!(report.contains("truncated"), "{report}");
+}

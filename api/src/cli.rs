@@ -102,11 +102,20 @@ enum Command {
         /// where the data directory's users cannot write: the log must still hold each of them.
         #[arg(long)]
         expect_head: Option<PathBuf>,
+        /// The key the recorded heads were signed with (`yika head --key-file`): every line
+        /// must then carry a valid signature.
+        #[arg(long, requires = "expect_head")]
+        key_file: Option<PathBuf>,
     },
     /// Print the log's head (position, hash, recorded time) on one line, to record outside the
     /// data directory (with the signed daily report, or a write-once store) for
     /// `yika verify --expect-head`.
-    Head,
+    Head {
+        /// Sign the line with this key (HMAC-SHA-256), kept outside the data directory, so that
+        /// a recorded head cannot be forged by whoever can write where the heads are kept.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+    },
     /// Reports for finance's spreadsheets.
     Report {
         #[command(subcommand)]
@@ -459,7 +468,10 @@ async fn run(cli: Cli) -> Result<()> {
             locations.require_ledger()?;
             report_workload(&locations, &month, csv, time_zone).await
         }
-        Command::Verify { expect_head } => {
+        Command::Verify {
+            expect_head,
+            key_file,
+        } => {
             locations.require_ledger()?;
             let heads = match expect_head {
                 Some(path) => Some(std::fs::read_to_string(&path).map_err(|e| {
@@ -467,14 +479,24 @@ async fn run(cli: Cli) -> Result<()> {
                 })?),
                 None => None,
             };
-            verify(&locations, heads.as_deref()).await
+            let key = key_file
+                .map(|path| crate::verify::read_key(&path, &locations))
+                .transpose()?;
+            verify(&locations, heads.as_deref(), key.as_deref()).await
         }
-        Command::Head => {
+        Command::Head { key_file } => {
             locations.require_ledger()?;
+            let key = key_file
+                .map(|path| crate::verify::read_key(&path, &locations))
+                .transpose()?;
             let stores = open_stores(&locations).await?;
             let head = crate::verify::head(stores.events.as_ref()).await;
             stores.close().await;
-            println!("{}", head.map_err(|e| e.to_string())?);
+            let head = head.map_err(|e| e.to_string())?;
+            match key {
+                Some(key) => println!("{head} {}", crate::verify::sign(&key, &head)),
+                None => println!("{head}"),
+            }
             Ok(())
         }
         Command::Export {
@@ -668,12 +690,12 @@ async fn replay(
 }
 
 /// `yika verify`: prints the verdict; an error (non-zero exit) when anything is wrong.
-async fn verify(locations: &Locations, heads: Option<&str>) -> Result<()> {
+async fn verify(locations: &Locations, heads: Option<&str>, key: Option<&[u8]>) -> Result<()> {
     let stores = open_stores(locations).await?;
     let (app, _runner) = application(&stores);
     let verdict = crate::verify::verify(&app).await.map_err(|e| e.to_string());
     let recorded = match heads {
-        Some(heads) => crate::verify::check_heads(stores.events.as_ref(), heads)
+        Some(heads) => crate::verify::check_heads(stores.events.as_ref(), heads, key)
             .await
             .map_err(|e| e.to_string()),
         None => Ok(Vec::new()),

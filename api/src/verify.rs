@@ -92,6 +92,7 @@ pub async fn head(store: &dyn yika_store::EventStore) -> ApiResult<String> {
 pub async fn check_heads(
     store: &dyn yika_store::EventStore,
     recorded: &str,
+    key: Option<&[u8]>,
 ) -> ApiResult<Vec<(u64, String)>> {
     let end = store.head_position().await?;
     let mut differences = Vec::new();
@@ -110,6 +111,23 @@ pub async fn check_heads(
                 number + 1
             )));
         };
+        if let Some(key) = key {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            let signed = parts.len() == 4 && {
+                let text = parts[..3].join(" ");
+                sign(key, &text) == parts[3]
+            };
+            if !signed {
+                differences.push((
+                    position.max(1),
+                    format!(
+                        "line {} of the recorded heads does not carry this key's signature: it was forged or altered",
+                        number + 1
+                    ),
+                ));
+                continue;
+            }
+        }
         if position == 0 {
             continue;
         }
@@ -138,4 +156,41 @@ pub async fn check_heads(
         }
     }
     Ok(differences)
+}
+
+/// The hex HMAC-SHA-256 of a head line under `key`.
+#[must_use]
+pub fn sign(key: &[u8], line: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2_hmac::Sha256>::new_from_slice(key)
+        .expect("HMAC takes a key of any length");
+    mac.update(line.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Reads a signing key, which must not live in the data directory (whoever can write the data
+/// could then sign a forged head): at least 16 bytes, surrounding whitespace ignored.
+pub fn read_key(
+    path: &std::path::Path,
+    locations: &crate::startup::Locations,
+) -> Result<Vec<u8>, String> {
+    let key =
+        std::fs::read(path).map_err(|e| format!("cannot read the key {}: {e}", path.display()))?;
+    if let (Ok(key_path), Ok(data)) = (path.canonicalize(), locations.data.canonicalize())
+        && key_path.starts_with(&data)
+    {
+        return Err(format!(
+            "the key {} is inside the data directory {}: keep it where the data's users cannot read it",
+            path.display(),
+            data.display()
+        ));
+    }
+    let trimmed = key.trim_ascii().to_vec();
+    if trimmed.len() < 16 {
+        return Err(format!(
+            "the key {} is shorter than 16 bytes",
+            path.display()
+        ));
+    }
+    Ok(trimmed)
 }

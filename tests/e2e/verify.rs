@@ -430,3 +430,56 @@ async fn a_recorded_head_finds_a_truncated_log_that_otherwise_verifies() {
     assert!(!output.status.success(), "{report}");
     assert!(report.contains("truncated"), "{report}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_heads_cannot_be_forged_without_the_key() {
+    // Goal: a head signed with a key kept outside the data directory verifies; a recorded line
+    // rewritten to match an altered log (without the key) is named as forged; a key inside the
+    // data directory is refused.
+    let server = Server::start();
+    let cast = Cast::register(&server);
+    open_shift(&server, &cast.cashier, "100.00").await;
+    let data = server.stop();
+    let outside = tempfile::tempdir().expect("a directory outside the data");
+    let key = outside.path().join("head.key");
+    std::fs::write(&key, "a secret of finance, 32 bytes long").expect("a key");
+    let key_arg = key.to_str().expect("a path");
+    let head = data
+        .yika(&["head", "--key-file", key_arg])
+        .output()
+        .expect("yika head runs");
+    assert!(head.status.success(), "{head:?}");
+    let line = String::from_utf8_lossy(&head.stdout).trim().to_owned();
+    assert_eq!(line.split_whitespace().count(), 4, "{line}");
+    let heads = outside.path().join("heads.txt");
+    std::fs::write(&heads, format!("{line}\n")).expect("written");
+    let heads_arg = heads.to_str().expect("a path");
+    let output = data
+        .yika(&["verify", "--expect-head", heads_arg, "--key-file", key_arg])
+        .output()
+        .expect("yika verify runs");
+    assert!(output.status.success(), "{output:?}");
+
+    // Whoever rewrites the recorded line (here: another hash) cannot sign it.
+    let mut fields: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+    fields[1] = "0".repeat(64);
+    std::fs::write(&heads, format!("{}\n", fields.join(" "))).expect("written");
+    let output = data
+        .yika(&["verify", "--expect-head", heads_arg, "--key-file", key_arg])
+        .output()
+        .expect("yika verify runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{report}");
+    assert!(report.contains("forged or altered"), "{report}");
+
+    let inside = data.path().join("head.key");
+    std::fs::write(&inside, "a secret of finance, 32 bytes long").expect("a key");
+    let output = data
+        .yika(&["head", "--key-file", inside.to_str().expect("a path")])
+        .output()
+        .expect("yika head runs");
+    assert!(
+        !output.status.success(),
+        "a key inside the data directory is refused"
+    );
+}

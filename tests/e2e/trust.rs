@@ -365,3 +365,69 @@ async fn tokens_are_rotated_revoked_expire_and_die_with_their_holder() {
         "4 issued, 1 revoked, 1 deactivated"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_staff_view_can_hide_a_member_but_never_make_an_admin() {
+    // Goal: issue 14, item 4. Authentication reads the token index in read.db but takes the
+    // identity, role and token from the log. A cashier's row edited to ADMIN stays a cashier; the
+    // ADMIN's row pointed at the cashier's token does not let that token act as the ADMIN (it is
+    // refused); the views rebuilt from the log are right again.
+    let server = Server::start();
+    let cast = Cast::register(&server);
+    let ledger = server.stop();
+    let cashier_hash = {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(cast.cashier.token.as_bytes()))
+    };
+    let statements = [
+        "UPDATE staff SET role = 'ADMIN' WHERE staff_no = 'C001' OR staff_no = 'D-LAB'".to_owned(),
+        format!("UPDATE staff SET token_sha256 = 'moved' WHERE staff_no = 'C001'"),
+        format!("UPDATE staff SET token_sha256 = '{cashier_hash}' WHERE staff_no = 'A001'"),
+    ];
+    match ledger.postgres_url() {
+        Some(url) => {
+            use sqlx::Connection as _;
+            let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+            for statement in &statements {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+                    .execute(&mut conn)
+                    .await
+                    .expect("the view is edited");
+            }
+        }
+        None => {
+            use sqlx::ConnectOptions as _;
+            let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(ledger.path().join("read.db"))
+                .connect()
+                .await
+                .expect("read.db opens");
+            for statement in &statements {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+                    .execute(&mut conn)
+                    .await
+                    .expect("the view is edited");
+            }
+        }
+    }
+    let server = Server::start_in(ledger);
+    let register = "mutation { registerStaff(input: { staffNo: \"X001\", name: \"Mallory\", role: ADMIN }) { token } }";
+    let code = server
+        .refused(Some(&cast.cashier.token), register, json!({}))
+        .await;
+    assert!(
+        code == "UNAUTHENTICATED" || code == "FORBIDDEN",
+        "the cashier's token never acts as the ADMIN: {code}"
+    );
+    assert_ne!(
+        server.gql(Some(&cast.cashier.token), ME, json!({})).await["data"]["me"]["staffNo"],
+        "A001"
+    );
+    // The lab terminal's row says ADMIN; the log says DEPARTMENT.
+    assert_eq!(
+        server
+            .refused(Some(&cast.lab.token), register, json!({}))
+            .await,
+        "FORBIDDEN"
+    );
+}

@@ -381,7 +381,7 @@ async fn an_edited_staff_view_can_hide_a_member_but_never_make_an_admin() {
     };
     let statements = [
         "UPDATE staff SET role = 'ADMIN' WHERE staff_no = 'C001' OR staff_no = 'D-LAB'".to_owned(),
-        format!("UPDATE staff SET token_sha256 = 'moved' WHERE staff_no = 'C001'"),
+        "UPDATE staff SET token_sha256 = 'moved' WHERE staff_no = 'C001'".to_owned(),
         format!("UPDATE staff SET token_sha256 = '{cashier_hash}' WHERE staff_no = 'A001'"),
     ];
     match ledger.postgres_url() {

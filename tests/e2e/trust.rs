@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::support::*;
 
-const HAND_OVER: &str = "mutation($shift: UUID!, $amount: Money!) { handOverShift(input: { shiftId: $shift, amount: $amount }) { status handedOver countedCash reviewReasons flaggedForReview } }";
+const HAND_OVER: &str = "mutation($shift: UUID!, $amount: Money!) { handOverShift(input: { shiftId: $shift, amount: $amount }) { status handedOver countedCash handOverVariance reviewReasons flaggedForReview } }";
 const SET: &str = "mutation($from: Date!) { setDifficultyCoefficients(input: { effectiveFrom: $from, coefficients: [{ businessType: DEPOSIT, coefficient: 2 }] }) { effectiveFrom } }";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -65,6 +65,7 @@ async fn a_hand_over_above_the_count_is_refused_and_a_shortfall_is_flagged() {
         )
         .await;
     assert_eq!(short["handOverShift"]["handedOver"], "300.00");
+    assert_eq!(short["handOverShift"]["handOverVariance"], "-85.00");
     assert_eq!(
         short["handOverShift"]["reviewReasons"],
         json!(["HANDOVER_DIFFERS_FROM_COUNT"])
@@ -78,6 +79,7 @@ async fn a_hand_over_above_the_count_is_refused_and_a_shortfall_is_flagged() {
         )
         .await;
     assert_eq!(whole["handOverShift"]["reviewReasons"], json!([]));
+    assert_eq!(whole["handOverShift"]["handOverVariance"], "0.00");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -141,6 +141,14 @@ impl Shift {
     async fn handed_over(&self) -> Option<MoneyScalar> {
         self.0.handed_over.map(Into::into)
     }
+    /// What finance received minus what the drawer was counted at when it closed (negative:
+    /// less was handed over than counted; flagged HANDOVER_DIFFERS_FROM_COUNT unless 0.00).
+    async fn hand_over_variance(&self) -> Option<MoneyScalar> {
+        match (self.0.handed_over, self.0.counted_cash) {
+            (Some(handed), Some(counted)) => Some((handed - counted).into()),
+            _ => None,
+        }
+    }
     /// The controller who received the hand-over.
     async fn handed_over_to(&self, ctx: &Context<'_>) -> GqlResult<Option<Staff>> {
         match self.0.handed_over_to {

@@ -201,8 +201,8 @@ impl Staff {
     }
 }
 
-/// Registers a staff member: an ADMIN's act, or the command line's when `actor` is `None`
-/// (which is how the first ADMIN is made).
+/// Registers a staff member (or manages one, [`manage`]): an ADMIN's act, or the command
+/// line's when `actor` is `None` (which is how the first ADMIN is made).
 pub fn register(
     actor: Option<&crate::Actor>,
     staff: &Staff,
@@ -215,14 +215,12 @@ pub fn register(
 }
 
 /// Issues, revokes a token or deactivates a staff member: an ADMIN's act, or the command line's
-/// when `actor` is `None` (whoever holds the data directory or the database).
+/// when `actor` is `None` (whoever holds the data directory or the database). The same rule
+/// as registration.
 pub fn manage(
     actor: Option<&crate::Actor>,
     staff: &Staff,
     command: &StaffCommand,
 ) -> Result<Event, DomainError> {
-    if let Some(actor) = actor {
-        actor.require(Role::Admin)?;
-    }
-    Ok(crate::aggregate::single(staff.decide(command)?))
+    register(actor, staff, command)
 }

@@ -293,8 +293,11 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Runs a staff lifecycle command from the command line and says what it did.
-async fn staff_change<F, Fut>(locations: &Locations, change: F) -> Result<()>
+/// Runs a staff lifecycle command from the command line on the ledger's stores.
+async fn staff_change<F, Fut>(
+    locations: &Locations,
+    change: F,
+) -> Result<crate::application::StaffChange>
 where
     F: FnOnce(crate::application::App) -> Fut,
     Fut: std::future::Future<Output = crate::error::ApiResult<crate::application::StaffChange>>,
@@ -305,9 +308,7 @@ where
     let (app, _runner) = application(&stores);
     let result = change(app.offline()).await;
     stores.close().await;
-    let change = result.map_err(|e| e.to_string())?;
-    println!("done: staff id {}", change.staff_id);
-    Ok(())
+    result.map_err(|e| e.to_string())
 }
 
 /// Says on stderr that a new ledger is being created (a mistyped `--data` shows at once).
@@ -416,15 +417,12 @@ async fn run(cli: Cli) -> Result<()> {
                     json,
                 },
         } => {
-            crate::refuse_writes_to_a_replay(&locations)?;
-            locations.require_ledger()?;
             let expires_at = expires_in_days
                 .map(|days| chrono::Utc::now() + chrono::Duration::days(i64::from(days)));
-            let stores = open_stores(&locations).await?;
-            let (app, _runner) = application(&stores);
-            let result = app.offline().issue_token(None, &staff_no, expires_at).await;
-            stores.close().await;
-            let change = result.map_err(|e| e.to_string())?;
+            let change = staff_change(&locations, |app| async move {
+                app.issue_token(None, &staff_no, expires_at).await
+            })
+            .await?;
             let token = change.token.unwrap_or_default();
             let expires = expires_at.map(|at| at.to_rfc3339());
             if json {
@@ -444,18 +442,22 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Staff {
             command: StaffCommand::Revoke { staff_no },
         } => {
-            staff_change(&locations, |app| async move {
+            let change = staff_change(&locations, |app| async move {
                 app.revoke_token(None, &staff_no).await
             })
-            .await
+            .await?;
+            println!("revoked: staff id {}", change.staff_id);
+            Ok(())
         }
         Command::Staff {
             command: StaffCommand::Deactivate { staff_no, reason },
         } => {
-            staff_change(&locations, |app| async move {
+            let change = staff_change(&locations, |app| async move {
                 app.deactivate_staff(None, &staff_no, &reason).await
             })
-            .await
+            .await?;
+            println!("deactivated: staff id {}", change.staff_id);
+            Ok(())
         }
         Command::Report {
             what:

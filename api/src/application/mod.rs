@@ -357,25 +357,32 @@ impl App {
         Ok((found.1.event_type() == event_type).then_some(found))
     }
 
-    /// The store's claim columns are not hashed; the events they point at carry a hashed copy.
-    /// A claim that points at events which do not carry it was altered: refuse to answer with
-    /// someone else's receipt.
-    async fn check_claim_copies(
+    /// The events a command wrote at positions `first..=last` (a retried command's first run),
+    /// found through its idempotency `claim` (or its event ids). The store's claim columns are
+    /// not hashed; the events carry a hashed copy of the claim. A claim that points at events
+    /// which do not carry it was altered: refuse to answer with someone else's receipt.
+    async fn written(
         &self,
-        claim: &IdempotencyClaim,
         first: u64,
         last: u64,
-    ) -> ApiResult<()> {
+        claim: Option<&IdempotencyClaim>,
+    ) -> ApiResult<Written> {
         let count = usize::try_from(last - first + 1).expect("one append's positions");
-        for r in self.store.read_all(first - 1, count).await? {
+        let recorded = self.store.read_all(first - 1, count).await?;
+        let mut events = Vec::with_capacity(recorded.len());
+        for r in recorded {
+            let event = Event::decode(&r.event_type, r.schema_version, &r.payload)?;
             let metadata: Metadata = serde_json::from_str(&r.metadata)
                 .map_err(|e| ApiError::Internal(format!("metadata at {}: {e}", r.position)))?;
-            let matches = match &metadata.idempotency {
-                None => true, // written before the copy existed
-                Some(Some(note)) => note.key == claim.key && note.fingerprint == claim.fingerprint,
-                Some(None) => false,
+            let carries_the_claim = match (claim, &metadata.idempotency) {
+                // No claim to check, or written before the copy existed.
+                (None, _) | (_, None) => true,
+                (Some(claim), Some(Some(note))) => {
+                    note.key == claim.key && note.fingerprint == claim.fingerprint
+                }
+                (Some(_), Some(None)) => false,
             };
-            if !matches {
+            if let (false, Some(claim)) = (carries_the_claim, claim) {
                 tracing::error!(
                     key = %claim.key,
                     position = r.position,
@@ -386,19 +393,6 @@ impl App {
                         .to_owned(),
                 ));
             }
-        }
-        Ok(())
-    }
-
-    /// The events a command wrote at positions `first..=last` (a retried command's first run).
-    async fn written(&self, first: u64, last: u64) -> ApiResult<Written> {
-        let count = usize::try_from(last - first + 1).expect("one append's positions");
-        let recorded = self.store.read_all(first - 1, count).await?;
-        let mut events = Vec::with_capacity(recorded.len());
-        for r in recorded {
-            let event = Event::decode(&r.event_type, r.schema_version, &r.payload)?;
-            let metadata: Metadata = serde_json::from_str(&r.metadata)
-                .map_err(|e| ApiError::Internal(format!("metadata at {}: {e}", r.position)))?;
             events.push(Stored {
                 event_id: r.event_id,
                 recorded_at: r.recorded_at,
@@ -418,11 +412,7 @@ impl App {
             Some((fingerprint, _, _)) if fingerprint != claim.fingerprint => {
                 Err(ApiError::IdempotencyMismatch(claim.key.clone()))
             }
-            Some((_, first, last)) => {
-                let written = self.written(first, last).await?;
-                self.check_claim_copies(claim, first, last).await?;
-                Ok(Some(written))
-            }
+            Some((_, first, last)) => Ok(Some(self.written(first, last, Some(claim)).await?)),
             None => Ok(None),
         }
     }
@@ -516,11 +506,9 @@ impl App {
                         first_position,
                         last_position,
                     }) => {
-                        if let Some(claim) = &claim {
-                            self.check_claim_copies(claim, first_position, last_position)
-                                .await?;
-                        }
-                        break 'attempts self.written(first_position, last_position).await?;
+                        break 'attempts self
+                            .written(first_position, last_position, claim.as_ref())
+                            .await?;
                     }
                     Err(yika_store::StoreError::Conflict { stream_id, .. }) => {
                         // Another writer moved the stream: decide again on what the log says.

@@ -111,6 +111,7 @@ pub enum AccountCommand {
         shift_id: ShiftId,
         cashier_id: StaffId,
         receipt_no: String,
+        external_ref: Option<String>,
     },
     /// Settle an inpatient stay at discharge (出院结算).
     SettleDischarge {
@@ -120,6 +121,7 @@ pub enum AccountCommand {
         shift_id: ShiftId,
         cashier_id: StaffId,
         receipt_no: String,
+        external_ref: Option<String>,
     },
     /// Close the account at zero balance.
     Close,
@@ -353,10 +355,7 @@ impl Aggregate for Account {
                     self.deposited + amount.money(),
                 )?;
                 DomainError::check_total("the account's balance", self.balance + amount.money())?;
-                let external_ref = match external_ref {
-                    Some(r) => Some(identifier("externalRef", r, MAX_ID_CHARS)?),
-                    None => None,
-                };
+                let external_ref = reference(external_ref.as_deref())?;
                 Ok(vec![Event::DepositReceived {
                     account_id: opened.account_id,
                     amount: *amount,
@@ -457,8 +456,10 @@ impl Aggregate for Account {
                 shift_id,
                 cashier_id,
                 receipt_no,
+                external_ref,
             } => {
                 let opened = self.unsettled_account()?;
+                let external_ref = reference(external_ref.as_deref())?;
                 let amount = match amount {
                     Some(a) => *a,
                     None if !self.balance.is_positive() => {
@@ -480,6 +481,7 @@ impl Aggregate for Account {
                     shift_id: *shift_id,
                     cashier_id: *cashier_id,
                     receipt_no: receipt_no.clone(),
+                    external_ref,
                 }])
             }
             AccountCommand::SettleDischarge {
@@ -489,7 +491,9 @@ impl Aggregate for Account {
                 shift_id,
                 cashier_id,
                 receipt_no,
+                external_ref,
             } => {
+                let external_ref = reference(external_ref.as_deref())?;
                 let split = self.discharge_split(*insurance_scheme, *insurance_pays)?;
                 let opened = self.unsettled_account()?;
                 Ok(vec![Event::DischargeSettled {
@@ -505,6 +509,7 @@ impl Aggregate for Account {
                     cashier_id: *cashier_id,
                     receipt_no: receipt_no.clone(),
                     manual: *insurance_scheme == InsuranceScheme::OutOfArea,
+                    external_ref,
                 }])
             }
             AccountCommand::Close => {
@@ -519,4 +524,11 @@ impl Aggregate for Account {
             }
         }
     }
+}
+
+/// A payment platform's or bank's reference, when given: an identifier.
+fn reference(external_ref: Option<&str>) -> Result<Option<String>, DomainError> {
+    external_ref
+        .map(|r| identifier("externalRef", r, MAX_ID_CHARS))
+        .transpose()
 }

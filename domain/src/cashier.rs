@@ -31,6 +31,9 @@ pub struct Cashier {
     pub receipts_used: u64,
     /// The cash each closed shift was counted at (its blind count): a hand-over may not exceed it.
     pub closed_counts: std::collections::BTreeMap<ShiftId, Money>,
+    /// Each closed shift's cash variance (count − expected), for shifts closed since variances
+    /// are posted.
+    pub closed_variances: std::collections::BTreeMap<ShiftId, Money>,
 }
 
 /// Commands on a cashier's shifts.
@@ -51,6 +54,8 @@ pub enum CashierCommand {
         counted_other: Vec<(PaymentMethod, Money)>,
         /// Receipt numbers the shift used, from its own stream.
         receipts_used: u64,
+        /// The cash the drawer should hold, from the shift's own stream.
+        expected_cash: Money,
     },
 }
 
@@ -87,10 +92,15 @@ impl Aggregate for Cashier {
                 shift_id,
                 receipts_used,
                 counted_cash,
+                expected_cash,
                 ..
             } => {
                 self.receipts_used += receipts_used;
                 self.closed_counts.insert(*shift_id, *counted_cash);
+                if let Some(expected) = expected_cash {
+                    self.closed_variances
+                        .insert(*shift_id, *counted_cash - *expected);
+                }
                 let open = self.open.take().expect("only an open shift closes");
                 assert_eq!(
                     open.shift_id, *shift_id,
@@ -128,27 +138,10 @@ impl Aggregate for Cashier {
                 counted_cash,
                 counted_other,
                 receipts_used,
+                expected_cash,
             } => {
                 let counted_cash = counted_cash.non_negative_total()?;
-                let mut other: Vec<(PaymentMethod, Money)> =
-                    Vec::with_capacity(counted_other.len());
-                for (method, amount) in counted_other {
-                    let amount = amount.non_negative_total()?;
-                    if *method == PaymentMethod::Cash {
-                        return Err(DomainError::InvalidText {
-                            field: "countedOther",
-                            reason: "must not list CASH (count it in countedCash)",
-                        });
-                    }
-                    if other.iter().any(|(m, _)| m == method) {
-                        return Err(DomainError::InvalidText {
-                            field: "countedOther",
-                            reason: "lists a method twice",
-                        });
-                    }
-                    other.push((*method, amount));
-                }
-                other.sort();
+                let other = crate::window::tenders("countedOther", counted_other)?;
                 self.ensure_open(*shift_id)?;
                 Ok(vec![Event::ShiftClosed {
                     shift_id: *shift_id,
@@ -156,6 +149,7 @@ impl Aggregate for Cashier {
                     counted_cash,
                     counted_other: other,
                     receipts_used: *receipts_used,
+                    expected_cash: Some(*expected_cash),
                 }])
             }
         }

@@ -131,6 +131,62 @@ pub enum DomainError {
     /// A token's expiry must lie after its issue.
     #[error("a token's expiry must lie in the future")]
     ExpiryInThePast,
+    /// The cashier already declared this shift's hand-over.
+    #[error("the hand-over of shift {0} was already declared")]
+    AlreadyDeclared(ShiftId),
+    /// The shift's close posted no cash variance (it balanced, or closed before variances were
+    /// posted).
+    #[error("shift {0} has no cash variance to resolve")]
+    NoVariance(ShiftId),
+    /// The shift's variance was already resolved.
+    #[error("the cash variance of shift {0} was already resolved")]
+    VarianceAlreadyResolved(ShiftId),
+    /// A surplus (长款) is not repaid by the cashier: it is written off or its owner found.
+    #[error("shift {0} was over, not short: a surplus is written off or found, not repaid")]
+    NothingToRepay(ShiftId),
+    /// A statement line is not among those imported for the method.
+    #[error("no statement line {0:?} was imported for this method")]
+    StatementLineNotFound(String),
+    /// The statement line is already matched.
+    #[error("statement line {0:?} is already matched")]
+    LineAlreadyMatched(String),
+    /// The statement line is not matched.
+    #[error("statement line {0:?} is not matched")]
+    LineNotMatched(String),
+    /// The ledger movement is already matched to a statement line.
+    #[error("the ledger movement {movement} is already matched to statement line {line:?}")]
+    MovementAlreadyMatched { movement: uuid::Uuid, line: String },
+    /// The ledger movement does not fit the statement line (method, direction or amount).
+    #[error("the ledger movement does not fit the statement line: {0}")]
+    MovementDiffers(&'static str),
+    /// No deposit, refund or settlement with this id moved money by a non-cash method.
+    #[error("no deposit, refund or settlement {0} moved money by this method")]
+    MovementNotFound(uuid::Uuid),
+    /// A statement holds too many lines for one import.
+    #[error("a statement import holds at most {max} lines, not {given}")]
+    TooManyLines { max: usize, given: usize },
+    /// Cash is counted at the window, not reconciled with a statement.
+    #[error("cash has no statement: it is counted at the window and handed over")]
+    CashHasNoStatement,
+    /// Nothing is owed by the scheme for the period.
+    #[error("nothing is owed by {scheme} for {from}..{to}")]
+    NothingOwed {
+        scheme: &'static str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    },
+    /// A remittance's period partly overlaps an earlier one's (periods are equal or disjoint).
+    #[error("the period {from}..{to} partly overlaps an earlier remittance's period")]
+    PeriodOverlaps {
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    },
+    /// The remittance reference was recorded before.
+    #[error("remittance {0:?} was already recorded")]
+    RemittanceAlreadyRecorded(String),
+    /// A period ends before it starts.
+    #[error("a period ends on or after its first day")]
+    PeriodReversed,
 }
 
 impl DomainError {

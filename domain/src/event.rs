@@ -135,6 +135,29 @@ pub enum InsuranceScheme {
     OutOfArea,
 }
 
+impl InsuranceScheme {
+    /// Every scheme, in a stable order.
+    pub const ALL: [InsuranceScheme; 5] = [
+        InsuranceScheme::SelfPay,
+        InsuranceScheme::EmployeeBasic,
+        InsuranceScheme::ResidentBasic,
+        InsuranceScheme::RuralCooperative,
+        InsuranceScheme::OutOfArea,
+    ];
+
+    /// The stable wire name ("EMPLOYEE_BASIC").
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InsuranceScheme::SelfPay => "SELF_PAY",
+            InsuranceScheme::EmployeeBasic => "EMPLOYEE_BASIC",
+            InsuranceScheme::ResidentBasic => "RESIDENT_BASIC",
+            InsuranceScheme::RuralCooperative => "RURAL_COOPERATIVE",
+            InsuranceScheme::OutOfArea => "OUT_OF_AREA",
+        }
+    }
+}
+
 /// Why a deduction is reversed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -228,6 +251,9 @@ pub enum Event {
         shift_id: ShiftId,
         cashier_id: StaffId,
         receipt_no: String,
+        /// The payment platform's or bank's reference of the payout, for reconciliation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        external_ref: Option<String>,
     },
     /// 出院结算: the stay's charges were split between the insurance scheme and the patient, the
     /// deposits applied, and the difference paid in (补) or out (退) at a window. The account
@@ -247,6 +273,9 @@ pub enum Event {
         receipt_no: String,
         /// Out-of-area (外埠) contract patients are settled by hand.
         manual: bool,
+        /// The payment platform's or bank's reference of what crossed the window.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        external_ref: Option<String>,
     },
     /// The account was closed at zero balance; it takes nothing more.
     AccountClosed {
@@ -270,6 +299,11 @@ pub enum Event {
         /// from there in the next shift.
         #[serde(default)]
         receipts_used: u64,
+        /// The cash the drawer should have held at the close (float + cash in − cash out). The
+        /// difference from the count (长短款) is posted to `cash-over-short:<shift>`. Absent on
+        /// shifts closed before variances were posted: those post none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expected_cash: Option<Money>,
     },
     /// A receipt from the cashier's numbered series was issued for money in or out of a shift.
     ReceiptIssued {
@@ -318,13 +352,131 @@ pub enum Event {
         reason: String,
         recorded_by: StaffId,
     },
-    /// A closed shift's cash was handed over to finance (上交财务) and received by a controller.
+    /// A closed shift's cash was handed over to finance (上交财务) and received by a controller:
+    /// the controller's own count of what they received.
     CashHandedOver {
         shift_id: ShiftId,
         cashier_id: StaffId,
         received_by: StaffId,
         amount: Money,
     },
+    /// The cashier declared what they hand over from a closed shift: the cash and each other
+    /// tender's slips (交接: the cashier's half of the two-party hand-over).
+    HandOverDeclared {
+        shift_id: ShiftId,
+        cashier_id: StaffId,
+        cash: Money,
+        other: Vec<(PaymentMethod, Money)>,
+    },
+    /// A closed shift's cash variance (长短款) was resolved by a controller; the variance is
+    /// the count minus what the drawer should have held (negative: short).
+    VarianceResolved {
+        shift_id: ShiftId,
+        cashier_id: StaffId,
+        variance: Money,
+        resolution: VarianceResolution,
+        note: String,
+        resolved_by: StaffId,
+    },
+    /// A bank's or payment platform's statement (对账单) for one method and day was imported:
+    /// the lines not imported before (a line already imported for the method under the same
+    /// reference is counted in `duplicates`, not stored twice).
+    StatementImported {
+        method: PaymentMethod,
+        statement_date: chrono::NaiveDate,
+        source: Option<String>,
+        lines: Vec<StatementLine>,
+        duplicates: u32,
+        imported_by: StaffId,
+    },
+    /// Statement lines were matched one to one with the ledger's movements of the same method:
+    /// the money moves from `clearing:<METHOD>` to the bank, a line's fee to the fee expense.
+    PaymentsMatched {
+        method: PaymentMethod,
+        matches: Vec<PaymentMatch>,
+        /// Why, for a match made by hand.
+        reason: Option<String>,
+    },
+    /// A match was undone by hand, with the reason: its postings are reversed.
+    PaymentUnmatched {
+        method: PaymentMethod,
+        unmatched: PaymentMatch,
+        reason: String,
+    },
+    /// An insurance scheme paid the hospital (医保回款) for the settlements of a period: the
+    /// receivable is cleared into the bank; `owed` is what was still owed for the period before,
+    /// so that an under- or over-payment (拒付) stays visible.
+    InsuranceRemittanceReceived {
+        scheme: InsuranceScheme,
+        amount: Amount,
+        period_from: chrono::NaiveDate,
+        period_to: chrono::NaiveDate,
+        reference: String,
+        owed: Money,
+        recorded_by: StaffId,
+    },
+}
+
+/// How a shift's cash variance was resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VarianceResolution {
+    /// The cashier made good a shortage (paid it in to finance).
+    CashierRepays,
+    /// The difference was written off (a shortage as a loss, a surplus as income, 长款归公).
+    WrittenOff,
+    /// The difference was found: the missing cash turned up (paid in to finance), or the
+    /// surplus's owner was found and paid back.
+    Found,
+}
+
+/// One line of an imported statement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementLine {
+    /// The platform's or bank's reference (for WeChat and Alipay, the merchant order or refund
+    /// number; the ledger's movements carry the same in `external_ref`).
+    pub external_ref: String,
+    /// The gross amount.
+    pub amount: Amount,
+    /// In: the payer paid the hospital; out: the hospital paid back.
+    pub direction: Direction,
+    /// When the platform recorded it.
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    /// The platform's fee (0.00 when none).
+    pub fee: Money,
+    /// The statement's note, if any.
+    pub note: Option<String>,
+}
+
+/// How a statement line was matched to a ledger movement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MatchRule {
+    /// The same external reference.
+    Reference,
+    /// The same amount and direction, close in time.
+    AmountAndTime,
+    /// By a controller's hand.
+    ByHand,
+}
+
+/// A statement line matched to a ledger movement (deposit, refund or settlement).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentMatch {
+    /// The statement line's reference.
+    pub external_ref: String,
+    /// The id of the ledger movement's event.
+    pub movement_id: uuid::Uuid,
+    /// The movement's account.
+    pub account_id: AccountId,
+    /// Which way the money went.
+    pub direction: Direction,
+    /// The amount (the line's and the movement's, equal).
+    pub amount: Money,
+    /// The line's fee.
+    pub fee: Money,
+    /// How it was matched.
+    pub rule: MatchRule,
 }
 
 /// Which way money crossed the window.
@@ -376,6 +528,12 @@ impl Event {
             Event::ReceiptVoided { .. } => "ReceiptVoided",
             Event::CashCounted { .. } => "CashCounted",
             Event::CashHandedOver { .. } => "CashHandedOver",
+            Event::HandOverDeclared { .. } => "HandOverDeclared",
+            Event::VarianceResolved { .. } => "VarianceResolved",
+            Event::StatementImported { .. } => "StatementImported",
+            Event::PaymentsMatched { .. } => "PaymentsMatched",
+            Event::PaymentUnmatched { .. } => "PaymentUnmatched",
+            Event::InsuranceRemittanceReceived { .. } => "InsuranceRemittanceReceived",
             Event::DifficultyCoefficientsSet { .. } => "DifficultyCoefficientsSet",
             Event::QualityDeductionRecorded { .. } => "QualityDeductionRecorded",
         }
@@ -435,6 +593,12 @@ impl Event {
             | Event::ReceiptVoided { .. }
             | Event::CashCounted { .. }
             | Event::CashHandedOver { .. }
+            | Event::HandOverDeclared { .. }
+            | Event::VarianceResolved { .. }
+            | Event::StatementImported { .. }
+            | Event::PaymentsMatched { .. }
+            | Event::PaymentUnmatched { .. }
+            | Event::InsuranceRemittanceReceived { .. }
             | Event::DifficultyCoefficientsSet { .. }
             | Event::QualityDeductionRecorded { .. } => None,
         }
@@ -452,7 +616,9 @@ impl Event {
             | Event::ReceiptIssued { shift_id, .. }
             | Event::ReceiptVoided { shift_id, .. }
             | Event::CashCounted { shift_id, .. }
-            | Event::CashHandedOver { shift_id, .. } => Some(*shift_id),
+            | Event::CashHandedOver { shift_id, .. }
+            | Event::HandOverDeclared { shift_id, .. }
+            | Event::VarianceResolved { shift_id, .. } => Some(*shift_id),
             _ => None,
         }
     }

@@ -19,8 +19,10 @@ pub mod error;
 pub mod event;
 pub mod execution;
 pub mod ids;
+pub mod insurance;
 pub mod money;
 pub mod postings;
+pub mod reconciliation;
 pub mod shift;
 pub mod staff;
 pub mod testing;
@@ -35,8 +37,8 @@ pub use card::{Card, CardCommand};
 pub use cashier::{Cashier, CashierCommand};
 pub use error::DomainError;
 pub use event::{
-    AccountKind, ClaimNote, Direction, Event, EventDecodeError, InsuranceScheme, Metadata,
-    PaymentMethod, ReversalReason, Role,
+    AccountKind, ClaimNote, Direction, Event, EventDecodeError, InsuranceScheme, MatchRule,
+    Metadata, PaymentMatch, PaymentMethod, ReversalReason, Role, StatementLine, VarianceResolution,
 };
 pub use ids::{AccountId, DeductionId, ShiftId, StaffId};
 pub use money::{Amount, Money, MoneyError};

@@ -5,12 +5,18 @@
 //! - `cash-drawer:<shift>`: cash in a cashier's drawer during a shift (asset)
 //! - `clearing:<METHOD>`: money due from the bank or e-wallet for non-cash tenders (asset)
 //! - `finance-vault`: the finance office's cash, which lends the float (asset)
+//! - `bank`: the hospital's bank account, where matched statements and remittances land (asset)
+//! - `insurance-receivable:<SCHEME>`: what a scheme owes for settled stays (asset)
+//! - `cash-over-short:<shift>`: a closed drawer's count minus what it should have held, until
+//!   resolved (a debit is a shortage)
 //! - `patient-prepaid:<account>`: what the hospital owes the patient (liability)
 //! - `revenue:<department>`: income as executed (revenue)
+//! - `fee-expense:<METHOD>`: the platforms' and banks' fees (expense)
+//! - `variance-written-off`: cash variances written off (expense; a credit is income)
 
 use crate::ids::{AccountId, ShiftId};
 use crate::money::Money;
-use crate::{Event, InsuranceScheme, PaymentMethod};
+use crate::{Direction, Event, InsuranceScheme, PaymentMatch, PaymentMethod, VarianceResolution};
 use std::fmt;
 
 /// A ledger account that postings move money between.
@@ -28,6 +34,14 @@ pub enum LedgerAccount {
     DepartmentRevenue(String),
     /// What an insurance scheme owes the hospital for settled stays.
     InsuranceReceivable(InsuranceScheme),
+    /// The hospital's bank account.
+    Bank,
+    /// Fees charged by a payment platform or bank.
+    FeeExpense(PaymentMethod),
+    /// A closed shift's unresolved cash variance (a debit is a shortage).
+    CashOverShort(ShiftId),
+    /// Cash variances written off.
+    VarianceWrittenOff,
 }
 
 impl fmt::Display for LedgerAccount {
@@ -39,11 +53,12 @@ impl fmt::Display for LedgerAccount {
             LedgerAccount::PatientPrepaid(account) => write!(f, "patient-prepaid:{account}"),
             LedgerAccount::DepartmentRevenue(department) => write!(f, "revenue:{department}"),
             LedgerAccount::InsuranceReceivable(scheme) => {
-                let name = serde_json::to_value(scheme)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned));
-                write!(f, "insurance-receivable:{}", name.unwrap_or_default())
+                write!(f, "insurance-receivable:{}", scheme.as_str())
             }
+            LedgerAccount::Bank => f.write_str("bank"),
+            LedgerAccount::FeeExpense(method) => write!(f, "fee-expense:{}", method.as_str()),
+            LedgerAccount::CashOverShort(shift) => write!(f, "cash-over-short:{shift}"),
+            LedgerAccount::VarianceWrittenOff => f.write_str("variance-written-off"),
         }
     }
 }
@@ -174,8 +189,51 @@ pub fn postings(event: &Event) -> Vec<Posting> {
             LedgerAccount::CashDrawer(*shift_id),
             *amount,
         ),
+        Event::ShiftClosed {
+            shift_id,
+            counted_cash,
+            expected_cash: Some(expected),
+            ..
+        } if counted_cash != expected => transfer(
+            LedgerAccount::CashDrawer(*shift_id),
+            LedgerAccount::CashOverShort(*shift_id),
+            *counted_cash - *expected,
+        ),
+        Event::VarianceResolved {
+            shift_id,
+            variance,
+            resolution,
+            ..
+        } => {
+            // The variance account is cleared: a shortage (debit) by a credit, a surplus by a
+            // debit; the other side is finance's cash (paid in, or paid back to its owner) or
+            // the write-off.
+            let other = match resolution {
+                VarianceResolution::CashierRepays | VarianceResolution::Found => {
+                    LedgerAccount::FinanceVault
+                }
+                VarianceResolution::WrittenOff => LedgerAccount::VarianceWrittenOff,
+            };
+            transfer(LedgerAccount::CashOverShort(*shift_id), other, *variance)
+        }
+        Event::PaymentsMatched {
+            method, matches, ..
+        } => matches
+            .iter()
+            .flat_map(|m| matched(*method, m, false))
+            .collect(),
+        Event::PaymentUnmatched {
+            method, unmatched, ..
+        } => matched(*method, unmatched, true),
+        Event::InsuranceRemittanceReceived { scheme, amount, .. } => transfer(
+            LedgerAccount::Bank,
+            LedgerAccount::InsuranceReceivable(*scheme),
+            amount.money(),
+        ),
         Event::ShiftOpened { .. }
         | Event::ShiftClosed { .. }
+        | Event::HandOverDeclared { .. }
+        | Event::StatementImported { .. }
         | Event::ReceiptIssued { .. }
         | Event::ReceiptVoided { .. }
         | Event::CashCounted { .. }
@@ -195,5 +253,25 @@ pub fn postings(event: &Event) -> Vec<Posting> {
         legs.iter().map(|p| p.amount).sum::<Money>().is_zero(),
         "postings balance"
     );
+    legs
+}
+
+/// A match's legs: the movement's gross amount leaves `clearing:<METHOD>` for the bank (money
+/// in) or comes back from it (money paid out), and the fee goes from the bank to the fee
+/// expense; `undo` reverses them.
+fn matched(method: PaymentMethod, m: &PaymentMatch, undo: bool) -> Vec<Posting> {
+    let sign = if undo { -m.amount } else { m.amount };
+    let fee = if undo { -m.fee } else { m.fee };
+    let mut legs = match m.direction {
+        Direction::In => transfer(LedgerAccount::Bank, LedgerAccount::Clearing(method), sign),
+        Direction::Out => transfer(LedgerAccount::Clearing(method), LedgerAccount::Bank, sign),
+    };
+    if !fee.is_zero() {
+        legs.extend(transfer(
+            LedgerAccount::FeeExpense(method),
+            LedgerAccount::Bank,
+            fee,
+        ));
+    }
     legs
 }

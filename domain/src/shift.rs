@@ -37,8 +37,12 @@ pub struct Shift {
     pub cash_in: Money,
     /// Cash paid out.
     pub cash_out: Money,
-    /// Whether the cash was handed over.
+    /// Whether a controller received the cash (their half of the hand-over).
     pub handed_over: bool,
+    /// Whether the cashier declared what they hand over (their half).
+    pub declared: bool,
+    /// Whether the closed shift's cash variance was resolved.
+    pub variance_resolved: bool,
 }
 
 /// Commands on a shift.
@@ -136,6 +140,8 @@ impl Aggregate for Shift {
                 assert!(!self.handed_over, "a shift is handed over once");
                 self.handed_over = true;
             }
+            Event::HandOverDeclared { .. } => self.declared = true,
+            Event::VarianceResolved { .. } => self.variance_resolved = true,
             _ => {}
         }
     }

@@ -110,12 +110,16 @@ pub enum Payment {
         external_ref: Option<String>,
     },
     /// Paying out the balance (退款, 退卡): `None` pays out all of it.
-    Refund { amount: Option<Amount> },
+    Refund {
+        amount: Option<Amount>,
+        external_ref: Option<String>,
+    },
     /// A discharge settlement (出院结算): the scheme's share is supplied by the insurance centre,
     /// the difference crosses the window.
     SettleDischarge {
         insurance_scheme: InsuranceScheme,
         insurance_pays: Money,
+        external_ref: Option<String>,
     },
 }
 
@@ -153,8 +157,12 @@ pub fn pay(
             receipt_no,
             external_ref: external_ref.clone(),
         },
-        Payment::Refund { amount } => AccountCommand::Refund {
+        Payment::Refund {
+            amount,
+            external_ref,
+        } => AccountCommand::Refund {
             amount: *amount,
+            external_ref: external_ref.clone(),
             method,
             shift_id,
             cashier_id,
@@ -163,7 +171,9 @@ pub fn pay(
         Payment::SettleDischarge {
             insurance_scheme,
             insurance_pays,
+            external_ref,
         } => AccountCommand::SettleDischarge {
+            external_ref: external_ref.clone(),
             insurance_scheme: *insurance_scheme,
             insurance_pays: *insurance_pays,
             method,
@@ -299,15 +309,18 @@ pub fn close_shift(
     counted_other: &[(PaymentMethod, Money)],
 ) -> Result<Event, DomainError> {
     drawer.own_open(actor)?;
-    Ok(single(drawer.cashier.decide(
-        &CashierCommand::CloseShift {
+    Ok(single(
+        drawer.cashier.decide(&CashierCommand::CloseShift {
             shift_id: drawer.shift_id,
             cashier_id: actor.staff_id,
             counted_cash,
             counted_other: counted_other.to_vec(),
             receipts_used: drawer.shift.receipts_used(),
-        },
-    )?))
+            expected_cash: drawer
+                .shift
+                .expected_cash(drawer.opening.map_or(Money::ZERO, |o| o.opening_float)),
+        })?,
+    ))
 }
 
 /// A count of an open shift's drawer: a surprise count (突击盘点) by an AUDITOR of any shift, or
@@ -361,6 +374,100 @@ pub fn hand_over(actor: &Actor, drawer: &Drawer, amount: Money) -> Result<Event,
         received_by: actor.staff_id,
         amount,
     })?))
+}
+
+/// The cashier declares what they hand over from their own closed shift (交接, the cashier's
+/// half): the cash and each other tender's slips. Once only; the controller's receipt
+/// ([`hand_over`]) may come before or after it.
+pub fn declare_hand_over(
+    actor: &Actor,
+    drawer: &Drawer,
+    cash: Money,
+    other: &[(PaymentMethod, Money)],
+) -> Result<Event, DomainError> {
+    actor.require(Role::Cashier)?;
+    let context = drawer.context(&actor.staff_no)?;
+    if context.cashier_id != actor.staff_id {
+        return Err(DomainError::ShiftOfAnotherCashier(drawer.shift_id));
+    }
+    if context.open {
+        return Err(DomainError::ShiftStillOpen(drawer.shift_id));
+    }
+    if drawer.shift.declared {
+        return Err(DomainError::AlreadyDeclared(drawer.shift_id));
+    }
+    let cash = cash.non_negative_total()?;
+    let other = tenders("other", other)?;
+    Ok(Event::HandOverDeclared {
+        shift_id: drawer.shift_id,
+        cashier_id: actor.staff_id,
+        cash,
+        other,
+    })
+}
+
+/// Non-cash tenders, each listed once, amounts zero or more, in method order.
+pub(crate) fn tenders(
+    field: &'static str,
+    listed: &[(PaymentMethod, Money)],
+) -> Result<Vec<(PaymentMethod, Money)>, DomainError> {
+    let mut other: Vec<(PaymentMethod, Money)> = Vec::with_capacity(listed.len());
+    for (method, amount) in listed {
+        let amount = amount.non_negative_total()?;
+        if *method == PaymentMethod::Cash {
+            return Err(DomainError::InvalidText {
+                field,
+                reason: "must not list CASH (give it as the cash amount)",
+            });
+        }
+        if other.iter().any(|(m, _)| m == method) {
+            return Err(DomainError::InvalidText {
+                field,
+                reason: "lists a method twice",
+            });
+        }
+        other.push((*method, amount));
+    }
+    other.sort();
+    Ok(other)
+}
+
+/// A CONTROLLER resolves a closed shift's cash variance (长短款): the cashier repays a
+/// shortage, the difference is written off, or it was found. Once per shift; only a shift
+/// whose close posted a variance has one to resolve.
+pub fn resolve_variance(
+    actor: &Actor,
+    drawer: &Drawer,
+    resolution: crate::VarianceResolution,
+    note: &str,
+) -> Result<Event, DomainError> {
+    actor.require(Role::Controller)?;
+    let context = drawer.context("")?;
+    if context.open {
+        return Err(DomainError::ShiftStillOpen(drawer.shift_id));
+    }
+    let note = crate::text::bounded("note", note, crate::text::MAX_NAME_CHARS)?;
+    let variance = drawer
+        .cashier
+        .closed_variances
+        .get(&drawer.shift_id)
+        .copied()
+        .filter(|v| !v.is_zero())
+        .ok_or(DomainError::NoVariance(drawer.shift_id))?;
+    if drawer.shift.variance_resolved {
+        return Err(DomainError::VarianceAlreadyResolved(drawer.shift_id));
+    }
+    if resolution == crate::VarianceResolution::CashierRepays && variance.is_positive() {
+        return Err(DomainError::NothingToRepay(drawer.shift_id));
+    }
+    Ok(Event::VarianceResolved {
+        shift_id: drawer.shift_id,
+        cashier_id: context.cashier_id,
+        variance,
+        resolution,
+        note,
+        resolved_by: actor.staff_id,
+    })
 }
 
 /// The cashier voids the next receipt number of their own open shift (a spoiled form).

@@ -640,6 +640,7 @@ fn it_refuses_any_refund_from_an_account_in_arrears() {
 fn it_records_the_refund_tender_and_shift() {
     // Goal: a refund keeps its method, shift, cashier and receipt.
     let command = AccountCommand::Refund {
+        external_ref: None,
         amount: Some(amount("1.00")),
         method: PaymentMethod::Alipay,
         shift_id: OTHER_SHIFT,
@@ -647,6 +648,7 @@ fn it_records_the_refund_tender_and_shift() {
         receipt_no: "R-9".to_owned(),
     };
     let expected = Event::BalanceRefunded {
+        external_ref: None,
         account_id: ACCOUNT,
         amount: amount("1.00"),
         method: PaymentMethod::Alipay,

@@ -35,6 +35,7 @@ fn close_shift(
     other: &[(PaymentMethod, &str)],
 ) -> CashierCommand {
     CashierCommand::CloseShift {
+        expected_cash: money(cash),
         shift_id,
         cashier_id: CASHIER,
         counted_cash: money(cash),
@@ -49,6 +50,7 @@ fn shift_closed(
     other: &[(PaymentMethod, &str)],
 ) -> Event {
     Event::ShiftClosed {
+        expected_cash: Some(money(cash)),
         shift_id,
         cashier_id: CASHIER,
         counted_cash: money(cash),
@@ -220,7 +222,7 @@ fn it_refuses_cash_in_the_other_tenders() {
         ))
         .then_err(DomainError::InvalidText {
             field: "countedOther",
-            reason: "must not list CASH (count it in countedCash)",
+            reason: "must not list CASH (give it as the cash amount)",
         });
 }
 

@@ -100,6 +100,7 @@ fn one_of_each() -> Vec<Event> {
             opening_float: money("300.50"),
         },
         Event::ShiftClosed {
+            expected_cash: None,
             shift_id: SHIFT,
             cashier_id: CASHIER,
             counted_cash: money("310.50"),
@@ -112,10 +113,11 @@ fn one_of_each() -> Vec<Event> {
     ]
     .into_iter()
     .chain(shift_stream_events())
+    .chain(closing_events())
     .collect()
 }
 
-const TYPE_NAMES: [&str; 21] = [
+const TYPE_NAMES: [&str; 27] = [
     "StaffRegistered",
     "CardAssigned",
     "CardReleased",
@@ -137,6 +139,12 @@ const TYPE_NAMES: [&str; 21] = [
     "TokenIssued",
     "TokenRevoked",
     "StaffDeactivated",
+    "HandOverDeclared",
+    "VarianceResolved",
+    "StatementImported",
+    "PaymentsMatched",
+    "PaymentUnmatched",
+    "InsuranceRemittanceReceived",
 ];
 
 #[test]
@@ -313,6 +321,12 @@ fn it_names_the_account_and_shift_of_each_event() {
             | Event::ReceiptVoided { .. }
             | Event::CashCounted { .. }
             | Event::CashHandedOver { .. }
+            | Event::HandOverDeclared { .. }
+            | Event::VarianceResolved { .. }
+            | Event::StatementImported { .. }
+            | Event::PaymentsMatched { .. }
+            | Event::PaymentUnmatched { .. }
+            | Event::InsuranceRemittanceReceived { .. }
             | Event::DifficultyCoefficientsSet { .. }
             | Event::QualityDeductionRecorded { .. } => None,
             _ => Some(ACCOUNT),
@@ -327,6 +341,8 @@ fn it_names_the_account_and_shift_of_each_event() {
             | Event::ReceiptVoided { .. }
             | Event::CashCounted { .. }
             | Event::CashHandedOver { .. }
+            | Event::HandOverDeclared { .. }
+            | Event::VarianceResolved { .. }
             | Event::DischargeSettled { .. } => Some(SHIFT),
             _ => None,
         };

@@ -61,6 +61,7 @@ fn one_of_each() -> Vec<Event> {
             opening_float: money("1000.00"),
         },
         Event::ShiftClosed {
+            expected_cash: None,
             shift_id: SHIFT,
             cashier_id: CASHIER,
             counted_cash: money("1500.00"),
@@ -69,9 +70,11 @@ fn one_of_each() -> Vec<Event> {
         },
     ];
     events.extend(shift_stream_events());
+    events.extend(closing_events());
     for method in PaymentMethod::ALL {
         events.push(deposited_by("10000000.00", method));
         events.push(Event::BalanceRefunded {
+            external_ref: None,
             account_id: ACCOUNT,
             amount: amount("0.01"),
             method,
@@ -160,6 +163,7 @@ fn it_posts_every_non_cash_tender_to_its_own_clearing_account() {
             debit(LedgerAccount::Clearing(method), "1.00")
         );
         let refund = Event::BalanceRefunded {
+            external_ref: None,
             account_id: ACCOUNT,
             amount: amount("1.00"),
             method,
@@ -256,9 +260,120 @@ fn it_posts_nothing_for_events_that_move_no_money() {
                 | Event::BalanceRefunded { .. }
         ) || matches!(event, Event::ShiftOpened { opening_float, .. } if opening_float.is_positive())
             || matches!(event, Event::CashHandedOver { amount, .. } if amount.is_positive())
-            || matches!(event, Event::DischargeSettled { .. });
+            || matches!(event, Event::DischargeSettled { .. })
+            || matches!(event, Event::ShiftClosed { counted_cash, expected_cash: Some(e), .. } if counted_cash != e)
+            || matches!(
+                event,
+                Event::VarianceResolved { .. }
+                    | Event::PaymentsMatched { .. }
+                    | Event::PaymentUnmatched { .. }
+                    | Event::InsuranceRemittanceReceived { .. }
+            );
         assert_eq!(!postings(&event).is_empty(), moves_money, "{event:?}");
     }
+}
+
+fn legs(event: &Event) -> Vec<(String, Money)> {
+    postings(event)
+        .into_iter()
+        .map(|p| (p.account.to_string(), p.amount))
+        .collect()
+}
+
+#[test]
+fn a_short_drawer_posts_the_shortage_to_over_short_and_its_resolution_clears_it() {
+    // Given a shift that should hold 500.00 and was counted at 499.50
+    let closed = Event::ShiftClosed {
+        shift_id: SHIFT,
+        cashier_id: CASHIER,
+        counted_cash: money("499.50"),
+        counted_other: vec![],
+        receipts_used: 0,
+        expected_cash: Some(money("500.00")),
+    };
+    // Then the drawer is credited 0.50 and the variance account debited
+    let drawer = format!("cash-drawer:{SHIFT}");
+    let over_short = format!("cash-over-short:{SHIFT}");
+    assert_eq!(
+        legs(&closed),
+        vec![
+            (drawer.clone(), money("-0.50")),
+            (over_short.clone(), money("0.50")),
+        ]
+    );
+    // When the cashier repays, the variance is cleared into finance's vault; written off, into
+    // the write-off expense
+    let resolved = |resolution| Event::VarianceResolved {
+        shift_id: SHIFT,
+        cashier_id: CASHIER,
+        variance: money("-0.50"),
+        resolution,
+        note: "n".to_owned(),
+        resolved_by: CASHIER,
+    };
+    assert_eq!(
+        legs(&resolved(yika_domain::VarianceResolution::CashierRepays)),
+        vec![
+            (over_short.clone(), money("-0.50")),
+            ("finance-vault".to_owned(), money("0.50")),
+        ]
+    );
+    assert_eq!(
+        legs(&resolved(yika_domain::VarianceResolution::WrittenOff)),
+        vec![
+            (over_short, money("-0.50")),
+            ("variance-written-off".to_owned(), money("0.50")),
+        ]
+    );
+}
+
+#[test]
+fn a_match_moves_clearing_to_the_bank_net_of_the_fee_and_an_unmatch_reverses_it() {
+    // Given a WeChat deposit line of 20.00 with a 0.12 fee matched
+    let matched = Event::PaymentsMatched {
+        method: PaymentMethod::Wechat,
+        matches: vec![a_match("WX-1", 7, "20.00", "0.12")],
+        reason: None,
+    };
+    // Then the bank gets 19.88, the fee expense 0.12, and clearing gives up 20.00
+    assert_eq!(
+        legs(&matched),
+        vec![
+            ("bank".to_owned(), money("20.00")),
+            ("clearing:WECHAT".to_owned(), money("-20.00")),
+            ("fee-expense:WECHAT".to_owned(), money("0.12")),
+            ("bank".to_owned(), money("-0.12")),
+        ]
+    );
+    // And undoing it posts exactly the opposite
+    let unmatched = Event::PaymentUnmatched {
+        method: PaymentMethod::Wechat,
+        unmatched: a_match("WX-1", 7, "20.00", "0.12"),
+        reason: "wrong".to_owned(),
+    };
+    let reversed: Vec<(String, Money)> = legs(&matched)
+        .into_iter()
+        .map(|(account, amount)| (account, -amount))
+        .collect();
+    assert_eq!(legs(&unmatched), reversed);
+}
+
+#[test]
+fn a_remittance_clears_the_schemes_receivable_into_the_bank() {
+    let remitted = closing_events()
+        .into_iter()
+        .find(|e| matches!(e, Event::InsuranceRemittanceReceived { .. }))
+        .unwrap();
+    assert_eq!(
+        legs(&remitted),
+        vec![
+            ("bank".to_owned(), money("550.00")),
+            (
+                "insurance-receivable:RESIDENT_BASIC".to_owned(),
+                money("-550.00")
+            ),
+        ]
+    );
 }
 
 #[test]

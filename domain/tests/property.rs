@@ -184,6 +184,22 @@ fn error_label(error: &DomainError) -> &'static str {
         DomainError::StaffDeactivated(_) => "refused:StaffDeactivated",
         DomainError::NoTokenToRevoke(_) => "refused:NoTokenToRevoke",
         DomainError::ExpiryInThePast => "refused:ExpiryInThePast",
+        DomainError::AlreadyDeclared(_) => "refused:AlreadyDeclared",
+        DomainError::NoVariance(_) => "refused:NoVariance",
+        DomainError::VarianceAlreadyResolved(_) => "refused:VarianceAlreadyResolved",
+        DomainError::NothingToRepay(_) => "refused:NothingToRepay",
+        DomainError::StatementLineNotFound(_) => "refused:StatementLineNotFound",
+        DomainError::LineAlreadyMatched(_) => "refused:LineAlreadyMatched",
+        DomainError::LineNotMatched(_) => "refused:LineNotMatched",
+        DomainError::MovementAlreadyMatched { .. } => "refused:MovementAlreadyMatched",
+        DomainError::MovementDiffers(_) => "refused:MovementDiffers",
+        DomainError::MovementNotFound(_) => "refused:MovementNotFound",
+        DomainError::TooManyLines { .. } => "refused:TooManyLines",
+        DomainError::CashHasNoStatement => "refused:CashHasNoStatement",
+        DomainError::NothingOwed { .. } => "refused:NothingOwed",
+        DomainError::PeriodOverlaps { .. } => "refused:PeriodOverlaps",
+        DomainError::RemittanceAlreadyRecorded(_) => "refused:RemittanceAlreadyRecorded",
+        DomainError::PeriodReversed => "refused:PeriodReversed",
     }
 }
 
@@ -209,8 +225,11 @@ struct Model {
     refunded: i64,
     deductions: Vec<ModelDeduction>,
     open_shift: Option<ShiftId>,
-    /// Expected cash in each shift's drawer: float + cash deposits − cash refunds.
+    /// Expected cash in each shift's drawer: float + cash deposits − cash refunds; after its
+    /// close, the count.
     drawer: BTreeMap<ShiftId, i64>,
+    /// Each closed shift's variance as posted: expected − counted (a shortage is positive).
+    over_short: BTreeMap<ShiftId, i64>,
 }
 
 impl Model {
@@ -382,7 +401,7 @@ impl Model {
                 if counted_other.iter().any(|(m, _)| *m == PaymentMethod::Cash) {
                     return Err(DomainError::InvalidText {
                         field: "countedOther",
-                        reason: "must not list CASH (count it in countedCash)",
+                        reason: "must not list CASH (give it as the cash amount)",
                     });
                 }
                 self.shift(*shift_id)?;
@@ -441,7 +460,16 @@ impl Model {
                 self.open_shift = Some(*shift);
                 self.drawer.insert(*shift, *float);
             }
-            Outcome::ShiftClosed { .. } => self.open_shift = None,
+            Outcome::ShiftClosed { shift } => {
+                self.open_shift = None;
+                // The variance leaves the drawer for cash-over-short: the drawer holds the count.
+                let Step::Cashier(CashierCommand::CloseShift { counted_cash, .. }) = step else {
+                    unreachable!("a close comes from a CloseShift command")
+                };
+                let expected = self.drawer.insert(*shift, counted_cash.fen()).unwrap_or(0);
+                self.over_short
+                    .insert(*shift, expected - counted_cash.fen());
+            }
             Outcome::Unexpected(name) => unreachable!("the model never predicts {name}"),
         }
     }
@@ -629,6 +657,7 @@ impl Generator {
                     Some(amount(self.amount_near(model.balance)))
                 };
                 Step::Account(AccountCommand::Refund {
+                    external_ref: None,
                     amount,
                     method: self.method(),
                     shift_id,
@@ -655,7 +684,11 @@ impl Generator {
                 } else {
                     PaymentMethod::Wechat
                 };
+                // The application passes the drawer's expected cash from the shift's stream:
+                // the model's; the count is blind, so a variance is the rule, not the exception.
+                let expected = model.drawer.get(&shift_id).copied().unwrap_or(0);
                 Step::Cashier(CashierCommand::CloseShift {
+                    expected_cash: Money::from_fen(expected),
                     shift_id,
                     cashier_id: CASHIER,
                     counted_cash: Money::from_fen(self.rng.i64(0..=100_000)),
@@ -900,6 +933,14 @@ fn check_books(ctx: &str, model: &Model, world: &World, prepaid: i64) {
             .copied()
             .unwrap_or(0);
         assert_eq!(posted, *cash, "{ctx}: cash drawer of shift {shift}");
+    }
+    for (shift, variance) in &model.over_short {
+        let posted = world
+            .ledger
+            .get(&LedgerAccount::CashOverShort(*shift))
+            .copied()
+            .unwrap_or(0);
+        assert_eq!(posted, *variance, "{ctx}: cash over/short of shift {shift}");
     }
 }
 

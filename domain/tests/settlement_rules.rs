@@ -15,6 +15,7 @@ fn settle(scheme: InsuranceScheme, insurance: &str) -> AccountCommand {
         shift_id: SHIFT,
         cashier_id: CASHIER,
         receipt_no: "C001-00000009".to_owned(),
+        external_ref: None,
     }
 }
 
@@ -38,6 +39,7 @@ fn settled(scheme: InsuranceScheme, figures: [&str; 5]) -> Event {
         shift_id: SHIFT,
         cashier_id: CASHIER,
         receipt_no: "C001-00000009".to_owned(),
+        external_ref: None,
         manual: scheme == InsuranceScheme::OutOfArea,
     }
 }

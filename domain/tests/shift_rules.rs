@@ -227,6 +227,7 @@ fn it_continues_the_series_in_the_next_shift() {
             counted_cash: money("0.00"),
             counted_other: vec![],
             receipts_used: 5,
+            expected_cash: money("0.00"),
         })
         .unwrap();
     let mut cashier = cashier;

@@ -75,6 +75,7 @@ fn shift_opened(shift_id: ShiftId, cashier_id: StaffId, float: &str) -> Event {
 
 fn shift_closed(shift_id: ShiftId, cashier_id: StaffId, receipts_used: u64) -> Event {
     Event::ShiftClosed {
+        expected_cash: None,
         shift_id,
         cashier_id,
         counted_cash: money("100.00"),
@@ -180,12 +181,14 @@ fn deposit_of(text: &str) -> Payment {
 
 fn refund_of(text: Option<&str>) -> Payment {
     Payment::Refund {
+        external_ref: None,
         amount: text.map(amount),
     }
 }
 
 fn settle_of(scheme: InsuranceScheme, insurance: &str) -> Payment {
     Payment::SettleDischarge {
+        external_ref: None,
         insurance_scheme: scheme,
         insurance_pays: money(insurance),
     }
@@ -205,6 +208,7 @@ fn deposit_received(text: &str, method: PaymentMethod, receipt_no: &str) -> Even
 
 fn balance_refunded(text: &str, method: PaymentMethod, receipt_no: &str) -> Event {
     Event::BalanceRefunded {
+        external_ref: None,
         account_id: ACCOUNT,
         amount: amount(text),
         method,
@@ -218,6 +222,7 @@ fn balance_refunded(text: &str, method: PaymentMethod, receipt_no: &str) -> Even
 fn discharge_settled(scheme: InsuranceScheme, figures: [&str; 5], receipt_no: &str) -> Event {
     let [total, insurance, applied, pays, receives] = figures;
     Event::DischargeSettled {
+        external_ref: None,
         account_id: ACCOUNT,
         insurance_scheme: scheme,
         total_charges: money(total),
@@ -931,6 +936,7 @@ fn closing_a_shift_records_the_blind_count_and_the_numbers_it_used() {
             &[(PaymentMethod::Wechat, money("20.00"))]
         ),
         Ok(Event::ShiftClosed {
+            expected_cash: Some(money("150.00")),
             shift_id: SHIFT,
             cashier_id: CASHIER,
             counted_cash: money("150.00"),
@@ -1089,6 +1095,7 @@ fn closed_at_count(counted: &str) -> Drawer {
         &[
             shift_opened(SHIFT, CASHIER, "100.00"),
             Event::ShiftClosed {
+                expected_cash: None,
                 shift_id: SHIFT,
                 cashier_id: CASHIER,
                 counted_cash: money(counted),
@@ -1128,4 +1135,141 @@ fn no_more_is_handed_over_than_the_drawer_was_counted_at() {
             "{event:?}"
         );
     }
+}
+
+// ----- closing the drawer: variance, two-party hand-over -----
+
+/// CASHIER's SHIFT, opened with 100.00, that took 50.00 cash and was closed at `counted`.
+fn counted_drawer(counted: &str, shift_stream_after: &[Event]) -> Drawer {
+    let mut shift_stream = vec![issued(1, Direction::In, PaymentMethod::Cash, "50.00")];
+    shift_stream.extend_from_slice(shift_stream_after);
+    let opened = shift_opened(SHIFT, CASHIER, "100.00");
+    let open = drawer(SHIFT, std::slice::from_ref(&opened), &shift_stream);
+    let closed = window::close_shift(&cashier(), &open, money(counted), &[]).expect("closed");
+    drawer(SHIFT, &[opened, closed], &shift_stream)
+}
+
+#[test]
+fn closing_a_shift_records_what_the_drawer_should_hold() {
+    // Given a shift opened with 100.00 that took 50.00 cash
+    let open = drawer(
+        SHIFT,
+        &[shift_opened(SHIFT, CASHIER, "100.00")],
+        &[issued(1, Direction::In, PaymentMethod::Cash, "50.00")],
+    );
+    // When it is closed at 149.50
+    let closed = window::close_shift(&cashier(), &open, money("149.50"), &[]).unwrap();
+    // Then the close carries 150.00 expected, and the 0.50 shortage is the cashier's variance
+    assert!(matches!(
+        closed,
+        Event::ShiftClosed { expected_cash: Some(e), .. } if e == money("150.00")
+    ));
+    let cashier_state = Cashier::from_events(&[shift_opened(SHIFT, CASHIER, "100.00"), closed]);
+    assert_eq!(cashier_state.closed_variances[&SHIFT], money("-0.50"));
+}
+
+#[test]
+fn a_controller_resolves_a_variance_once() {
+    use yika_domain::VarianceResolution::{CashierRepays, Found, WrittenOff};
+    let short = counted_drawer("149.50", &[]);
+    // Only a controller resolves
+    for actor in everyone_but(Role::Controller) {
+        assert_eq!(
+            window::resolve_variance(&actor, &short, CashierRepays, "repaid"),
+            Err(DomainError::RoleRequired(Role::Controller))
+        );
+    }
+    // A shortage repaid by the cashier records the variance
+    let resolved =
+        window::resolve_variance(&controller(), &short, CashierRepays, "repaid").unwrap();
+    assert_eq!(
+        resolved,
+        Event::VarianceResolved {
+            shift_id: SHIFT,
+            cashier_id: CASHIER,
+            variance: money("-0.50"),
+            resolution: CashierRepays,
+            note: "repaid".to_owned(),
+            resolved_by: CONTROLLER,
+        }
+    );
+    // And not twice
+    let again = counted_drawer("149.50", &[resolved]);
+    assert_eq!(
+        window::resolve_variance(&controller(), &again, WrittenOff, "again"),
+        Err(DomainError::VarianceAlreadyResolved(SHIFT))
+    );
+    // A surplus is not repaid, but may be written off or found
+    let over = counted_drawer("151.00", &[]);
+    assert_eq!(
+        window::resolve_variance(&controller(), &over, CashierRepays, "x"),
+        Err(DomainError::NothingToRepay(SHIFT))
+    );
+    assert!(window::resolve_variance(&controller(), &over, Found, "owner found").is_ok());
+    // A drawer that balanced has nothing to resolve, nor has an open shift
+    assert_eq!(
+        window::resolve_variance(
+            &controller(),
+            &counted_drawer("150.00", &[]),
+            WrittenOff,
+            "x"
+        ),
+        Err(DomainError::NoVariance(SHIFT))
+    );
+    assert_eq!(
+        window::resolve_variance(&controller(), &open_drawer("100.00", &[]), WrittenOff, "x"),
+        Err(DomainError::ShiftStillOpen(SHIFT))
+    );
+    // A shift closed before variances were posted has none to resolve
+    assert_eq!(
+        window::resolve_variance(&controller(), &closed_drawer(&[]), WrittenOff, "x"),
+        Err(DomainError::NoVariance(SHIFT))
+    );
+}
+
+#[test]
+fn the_cashier_declares_the_hand_over_of_their_own_closed_shift_once() {
+    let closed = counted_drawer("150.00", &[]);
+    let other = [(PaymentMethod::Wechat, money("20.00"))];
+    // Only the shift's own cashier declares, and only once it is closed
+    assert_eq!(
+        window::declare_hand_over(&controller(), &closed, money("150.00"), &other),
+        Err(DomainError::RoleRequired(Role::Cashier))
+    );
+    assert_eq!(
+        window::declare_hand_over(&other_cashier(), &closed, money("150.00"), &other),
+        Err(DomainError::ShiftOfAnotherCashier(SHIFT))
+    );
+    assert_eq!(
+        window::declare_hand_over(&cashier(), &open_drawer("100.00", &[]), money("1.00"), &[]),
+        Err(DomainError::ShiftStillOpen(SHIFT))
+    );
+    // Cash is given as the cash amount, not among the other tenders
+    assert!(matches!(
+        window::declare_hand_over(
+            &cashier(),
+            &closed,
+            money("1.00"),
+            &[(PaymentMethod::Cash, money("1.00"))]
+        ),
+        Err(DomainError::InvalidText { field: "other", .. })
+    ));
+    // Declared: what the cashier says they hand over, whatever it is
+    let declared = window::declare_hand_over(&cashier(), &closed, money("149.00"), &other).unwrap();
+    assert_eq!(
+        declared,
+        Event::HandOverDeclared {
+            shift_id: SHIFT,
+            cashier_id: CASHIER,
+            cash: money("149.00"),
+            other: other.to_vec(),
+        }
+    );
+    // Not twice; and the controller's receipt still comes after it
+    let after = counted_drawer("150.00", &[declared]);
+    assert_eq!(
+        window::declare_hand_over(&cashier(), &after, money("149.00"), &[]),
+        Err(DomainError::AlreadyDeclared(SHIFT))
+    );
+    assert!(window::hand_over(&controller(), &after, money("149.00")).is_ok());
 }

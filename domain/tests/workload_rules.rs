@@ -75,6 +75,7 @@ fn it_derives_business_types_from_events() {
         "departments' deductions are not window work"
     );
     let settled = |scheme| Event::DischargeSettled {
+        external_ref: None,
         account_id: ACCOUNT,
         insurance_scheme: scheme,
         total_charges: money("1.00"),

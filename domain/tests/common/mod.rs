@@ -67,11 +67,95 @@ pub fn variant(event: &Event) -> usize {
         Event::TokenIssued { .. } => 18,
         Event::TokenRevoked { .. } => 19,
         Event::StaffDeactivated { .. } => 20,
+        Event::HandOverDeclared { .. } => 21,
+        Event::VarianceResolved { .. } => 22,
+        Event::StatementImported { .. } => 23,
+        Event::PaymentsMatched { .. } => 24,
+        Event::PaymentUnmatched { .. } => 25,
+        Event::InsuranceRemittanceReceived { .. } => 26,
     }
 }
 
 /// How many variants [`variant`] knows.
-pub const VARIANT_COUNT: usize = 21;
+pub const VARIANT_COUNT: usize = 27;
+
+/// A statement line of `text` paid in under `reference`.
+pub fn line(reference: &str, text: &str, fee: &str) -> yika_domain::StatementLine {
+    yika_domain::StatementLine {
+        external_ref: reference.to_owned(),
+        amount: amount(text),
+        direction: yika_domain::Direction::In,
+        occurred_at: chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
+        fee: money(fee),
+        note: None,
+    }
+}
+
+/// A match of the line `reference` to the movement `movement`.
+pub fn a_match(
+    reference: &str,
+    movement: u128,
+    text: &str,
+    fee: &str,
+) -> yika_domain::PaymentMatch {
+    yika_domain::PaymentMatch {
+        external_ref: reference.to_owned(),
+        movement_id: Uuid::from_u128(movement),
+        account_id: ACCOUNT,
+        direction: yika_domain::Direction::In,
+        amount: money(text),
+        fee: money(fee),
+        rule: yika_domain::MatchRule::Reference,
+    }
+}
+
+/// One each of the events that close the books (hand-over declarations, variances,
+/// statements, matches, remittances).
+pub fn closing_events() -> Vec<Event> {
+    vec![
+        Event::HandOverDeclared {
+            shift_id: SHIFT,
+            cashier_id: CASHIER,
+            cash: money("400.00"),
+            other: vec![(PaymentMethod::Wechat, money("20.00"))],
+        },
+        Event::VarianceResolved {
+            shift_id: SHIFT,
+            cashier_id: CASHIER,
+            variance: money("-0.50"),
+            resolution: yika_domain::VarianceResolution::CashierRepays,
+            note: "repaid at once".to_owned(),
+            resolved_by: CASHIER,
+        },
+        Event::StatementImported {
+            method: PaymentMethod::Wechat,
+            statement_date: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            source: Some("wechat.csv".to_owned()),
+            lines: vec![line("WX-1", "20.00", "0.12")],
+            duplicates: 1,
+            imported_by: CASHIER,
+        },
+        Event::PaymentsMatched {
+            method: PaymentMethod::Wechat,
+            matches: vec![a_match("WX-1", 7, "20.00", "0.12")],
+            reason: None,
+        },
+        Event::PaymentUnmatched {
+            method: PaymentMethod::Wechat,
+            unmatched: a_match("WX-1", 7, "20.00", "0.12"),
+            reason: "wrong payment".to_owned(),
+        },
+        Event::InsuranceRemittanceReceived {
+            scheme: InsuranceScheme::ResidentBasic,
+            amount: amount("550.00"),
+            period_from: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            period_to: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            reference: "YB-2026-11".to_owned(),
+            owed: money("600.00"),
+            recorded_by: CASHIER,
+        },
+    ]
+}
 
 /// One each of the shift-stream events (receipts, counts, hand-over).
 pub fn shift_stream_events() -> Vec<Event> {
@@ -121,6 +205,7 @@ pub fn shift_stream_events() -> Vec<Event> {
             cashier_id: CASHIER,
             receipt_no: "C001-00000003".to_owned(),
             manual: false,
+            external_ref: None,
         },
         Event::DifficultyCoefficientsSet {
             effective_from: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
@@ -239,6 +324,7 @@ pub fn refund(text: Option<&str>) -> AccountCommand {
         shift_id: SHIFT,
         cashier_id: CASHIER,
         receipt_no: RECEIPT.to_owned(),
+        external_ref: None,
     }
 }
 
@@ -313,6 +399,7 @@ pub fn refunded(text: &str) -> Event {
         shift_id: SHIFT,
         cashier_id: CASHIER,
         receipt_no: RECEIPT.to_owned(),
+        external_ref: None,
     }
 }
 

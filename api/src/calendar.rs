@@ -12,6 +12,9 @@ pub struct Calendar {
     pub time_zone: Tz,
     /// The prescribed daily settlement time (结账), default 17:30 local.
     pub settlement_time: NaiveTime,
+    /// How long after its close a shift may wait for its hand-over before it is flagged
+    /// overdue (default 24 hours).
+    pub hand_over_within: Duration,
 }
 
 impl Default for Calendar {
@@ -19,6 +22,7 @@ impl Default for Calendar {
         Calendar {
             time_zone: chrono_tz::Asia::Shanghai,
             settlement_time: NaiveTime::from_hms_opt(17, 30, 0).expect("a time"),
+            hand_over_within: Duration::hours(24),
         }
     }
 }

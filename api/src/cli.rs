@@ -54,6 +54,10 @@ enum Command {
         /// The daily settlement time (结账), local: shifts still open after it are overdue.
         #[arg(long, env = "YIKA_SETTLEMENT_TIME", default_value = "17:30")]
         settlement_time: String,
+        /// Hours a closed shift may wait for its two-party hand-over before it is flagged
+        /// overdue (`Shift.handOverOverdue`).
+        #[arg(long, env = "YIKA_HAND_OVER_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=720))]
+        hand_over_hours: u32,
         /// Refuse every mutation (FORBIDDEN): for serving an as-of replay (`yika replay`) to
         /// auditors, or a copy of the ledger that must not change.
         #[arg(long)]
@@ -120,6 +124,11 @@ enum Command {
     Report {
         #[command(subcommand)]
         what: ReportCommand,
+    },
+    /// Reconciliation (对账) with statements.
+    Reconcile {
+        #[command(subcommand)]
+        what: ReconcileCommand,
     },
     /// Export artefacts.
     Export {
@@ -229,6 +238,36 @@ enum ReportCommand {
 }
 
 #[derive(Subcommand, Debug)]
+enum ReconcileCommand {
+    /// Import a statement file (generic CSV, WeChat Pay 交易账单, Alipay 业务明细; UTF-8 or GBK)
+    /// into a running server as a CONTROLLER; a file with a bad row imports nothing.
+    Import {
+        /// WECHAT, ALIPAY, BANK_CARD (or INSURANCE_ACCOUNT, TRANSFER).
+        #[arg(long)]
+        method: String,
+        /// The statement's day, YYYY-MM-DD.
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        /// The CSV file.
+        #[arg(long)]
+        file: PathBuf,
+        /// The server's GraphQL endpoint.
+        #[arg(
+            long,
+            env = "YIKA_SERVER",
+            default_value = "http://127.0.0.1:8080/graphql"
+        )]
+        server: String,
+        /// A CONTROLLER's bearer token.
+        #[arg(long, env = "YIKA_TOKEN", hide_env_values = true)]
+        token: String,
+        /// The hospital's time zone, for statement times written without one.
+        #[arg(long, env = "YIKA_TIME_ZONE", default_value = "Asia/Shanghai")]
+        time_zone: chrono_tz::Tz,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum ExportCommand {
     /// Print the GraphQL schema (SDL).
     Schema,
@@ -332,6 +371,7 @@ async fn run(cli: Cli) -> Result<()> {
             listen,
             time_zone,
             settlement_time,
+            hand_over_hours,
             read_only,
             max_connections,
             max_connections_per_client,
@@ -347,6 +387,7 @@ async fn run(cli: Cli) -> Result<()> {
                 calendar: Calendar {
                     time_zone,
                     settlement_time,
+                    hand_over_within: chrono::Duration::hours(i64::from(hand_over_hours)),
                 },
                 read_only,
                 connections: crate::listener::ConnectionLimits {
@@ -499,6 +540,28 @@ async fn run(cli: Cli) -> Result<()> {
                 Some(key) => println!("{head} {}", crate::verify::sign(&key, &head)),
                 None => println!("{head}"),
             }
+            Ok(())
+        }
+        Command::Reconcile {
+            what:
+                ReconcileCommand::Import {
+                    method,
+                    date,
+                    file,
+                    server,
+                    token,
+                    time_zone,
+                },
+        } => {
+            crate::reconcile_cli::import(&crate::reconcile_cli::ImportRequest {
+                method: &method.to_uppercase(),
+                date,
+                file: &file,
+                server: &server,
+                token: &token,
+                time_zone,
+            })
+            .await?;
             Ok(())
         }
         Command::Export {

@@ -93,6 +93,21 @@ fn domain_code(error: &DomainError) -> &'static str {
         DomainError::TotalTooLarge { .. } => "LIMIT_EXCEEDED",
         DomainError::StaffDeactivated(_) | DomainError::NoTokenToRevoke(_) => "CONFLICT",
         DomainError::ExpiryInThePast => "VALIDATION",
+        DomainError::StatementLineNotFound(_) | DomainError::MovementNotFound(_) => "NOT_FOUND",
+        DomainError::AlreadyDeclared(_)
+        | DomainError::VarianceAlreadyResolved(_)
+        | DomainError::LineAlreadyMatched(_)
+        | DomainError::MovementAlreadyMatched { .. }
+        | DomainError::RemittanceAlreadyRecorded(_) => "CONFLICT",
+        DomainError::NoVariance(_)
+        | DomainError::NothingToRepay(_)
+        | DomainError::LineNotMatched(_)
+        | DomainError::MovementDiffers(_)
+        | DomainError::CashHasNoStatement
+        | DomainError::NothingOwed { .. }
+        | DomainError::PeriodOverlaps { .. }
+        | DomainError::PeriodReversed => "VALIDATION",
+        DomainError::TooManyLines { .. } => "LIMIT_EXCEEDED",
     }
 }
 

@@ -12,8 +12,10 @@ pub mod graphql;
 pub mod http;
 pub mod listener;
 pub mod metrics;
+pub mod reconcile_cli;
 pub mod replay;
 pub mod startup;
+pub mod statement_csv;
 pub mod verify;
 
 pub use startup::{

@@ -359,6 +359,11 @@ pub enum Event {
         cashier_id: StaffId,
         received_by: StaffId,
         amount: Money,
+        /// Recorded since the hand-over takes two parties: the shift is handed over once the
+        /// cashier's declaration is recorded too. `false` on earlier receipts, which completed
+        /// the hand-over alone.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        two_party: bool,
     },
     /// The cashier declared what they hand over from a closed shift: the cash and each other
     /// tender's slips (交接: the cashier's half of the two-party hand-over).

@@ -29,6 +29,23 @@ pub struct Remittances {
     pub references: HashSet<String>,
     /// Each remittance's period and amount.
     pub periods: Vec<(NaiveDate, NaiveDate, Money)>,
+    /// Each remittance as recorded: reference, period, amount, and what was owed before it.
+    pub received: Vec<Received>,
+}
+
+/// A remittance as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    /// The reference.
+    pub reference: String,
+    /// The first settlement day it paid for.
+    pub period_from: NaiveDate,
+    /// The last settlement day it paid for.
+    pub period_to: NaiveDate,
+    /// What it paid.
+    pub amount: Money,
+    /// What was owed for the period before it.
+    pub owed: Money,
 }
 
 impl Aggregate for Remittances {
@@ -40,12 +57,20 @@ impl Aggregate for Remittances {
             period_from,
             period_to,
             reference,
+            owed,
             ..
         } = event
         {
             self.references.insert(reference.clone());
             self.periods
                 .push((*period_from, *period_to, amount.money()));
+            self.received.push(Received {
+                reference: reference.clone(),
+                period_from: *period_from,
+                period_to: *period_to,
+                amount: amount.money(),
+                owed: *owed,
+            });
         }
     }
 

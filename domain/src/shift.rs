@@ -239,6 +239,7 @@ impl Aggregate for Shift {
                     cashier_id: context.cashier_id,
                     received_by: *received_by,
                     amount,
+                    two_party: true,
                 }])
             }
         }

@@ -449,6 +449,7 @@ fn a_hand_over_moves_the_drawer_into_the_finance_vault() {
         cashier_id: CASHIER,
         received_by: CASHIER,
         amount: money("1490.00"),
+        two_party: true,
     };
     assert_eq!(
         postings(&event),

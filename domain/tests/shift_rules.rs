@@ -193,6 +193,7 @@ fn it_hands_over_a_closed_shift_once() {
         cashier_id: CASHIER,
         received_by: OTHER_CASHIER,
         amount: money("10.00"),
+        two_party: true,
     };
     given::<Shift>([])
         .when(ShiftCommand::HandOver {

@@ -1035,6 +1035,7 @@ fn a_controller_receives_a_closed_shift_s_cash() {
             cashier_id: CASHIER,
             received_by: CONTROLLER,
             amount: money("100.00"),
+            two_party: true,
         })
     );
 }
@@ -1065,6 +1066,7 @@ fn a_shift_s_cash_is_handed_over_once() {
         cashier_id: CASHIER,
         received_by: CONTROLLER,
         amount: money("100.00"),
+        two_party: true,
     };
     assert_eq!(
         window::hand_over(&controller(), &closed_drawer(&[handed]), money("100.00")),

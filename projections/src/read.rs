@@ -174,6 +174,8 @@ pub struct MethodTotals {
     pub paid_out: Money,
     /// Counted at close (blind count), if any.
     pub counted: Option<Money>,
+    /// Declared by the cashier at the hand-over, if any.
+    pub declared: Option<Money>,
 }
 
 /// One shift report.
@@ -207,6 +209,14 @@ pub struct ShiftRow {
     pub handed_over: Option<Money>,
     /// The controller who received it.
     pub handed_over_to: Option<StaffId>,
+    /// When finance received it.
+    pub handed_over_at: Option<DateTime<Utc>>,
+    /// The cash the cashier declared they hand over.
+    pub declared_cash: Option<Money>,
+    /// How the cash variance was resolved (CASHIER_REPAYS, WRITTEN_OFF, FOUND), if it was.
+    pub variance_resolution: Option<String>,
+    /// The controller's note on the resolution.
+    pub variance_note: Option<String>,
     /// Counts of the drawer, oldest first.
     pub cash_counts: Vec<CashCountRow>,
     /// Totals per method, in [`PaymentMethod::ALL`] order.
@@ -667,11 +677,13 @@ impl ReadStore {
                 .find(|r| r.try_get::<String, _>("method").ok().as_deref() == Some(method.as_str()))
             {
                 let counted: Option<i64> = m.try_get("counted_fen")?;
+                let declared: Option<i64> = m.try_get("declared_fen")?;
                 methods.push(MethodTotals {
                     method,
                     received: Money::from_fen(m.try_get("received_fen")?),
                     paid_out: Money::from_fen(m.try_get("paid_out_fen")?),
                     counted: counted.map(Money::from_fen),
+                    declared: declared.map(Money::from_fen),
                 });
             }
         }
@@ -679,6 +691,8 @@ impl ReadStore {
         let counted: Option<i64> = row.try_get("counted_cash_fen")?;
         let handed_over: Option<i64> = row.try_get("handed_over_fen")?;
         let handed_over_to: Option<String> = row.try_get("handed_over_to")?;
+        let handed_over_at: Option<String> = row.try_get("handed_over_at")?;
+        let declared: Option<i64> = row.try_get("declared_cash_fen")?;
         let counts = sqlx::query("SELECT * FROM cash_counts WHERE shift_id = $1 ORDER BY position")
             .bind(shift_id.to_string())
             .fetch_all(&self.pool)
@@ -728,6 +742,10 @@ impl ReadStore {
                 .map(parse_uuid)
                 .transpose()?
                 .map(StaffId),
+            handed_over_at: handed_over_at.as_deref().map(parse_time).transpose()?,
+            declared_cash: declared.map(Money::from_fen),
+            variance_resolution: row.try_get("variance_resolution")?,
+            variance_note: row.try_get("variance_note")?,
             cash_counts,
             methods,
         }))

@@ -475,3 +475,112 @@ fn push_audit_filter(query: &mut crate::sql::Sql, filter: &AuditFilter) {
         query.push(" AND recorded_at < ").push_bind(format_time(to));
     }
 }
+
+/// One posting line of the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalLine {
+    /// The event's position.
+    pub position: u64,
+    /// The leg within the event.
+    pub leg: i64,
+    /// The event's type.
+    pub event_type: String,
+    /// The ledger account.
+    pub ledger_account: String,
+    /// Debit (positive) or credit (negative).
+    pub amount: Money,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl ReadStore {
+    /// A ledger account's balance (debits − credits) over everything the views hold.
+    pub async fn ledger_balance(&self, ledger_account: &str) -> Result<Money, ProjectionError> {
+        let fen: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(CAST(SUM(amount_fen) AS BIGINT), 0) FROM journal WHERE ledger_account = $1",
+        )
+        .bind(ledger_account.to_owned())
+        .fetch_one(self.pool())
+        .await?;
+        Ok(Money::from_fen(fen))
+    }
+
+    /// The balance of every ledger account whose name starts with `prefix`.
+    pub async fn ledger_balances(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, Money)>, ProjectionError> {
+        let rows = sqlx::query(
+            "SELECT ledger_account, COALESCE(CAST(SUM(amount_fen) AS BIGINT), 0) AS fen FROM journal \
+             WHERE ledger_account >= $1 AND ledger_account < $2 GROUP BY ledger_account ORDER BY ledger_account",
+        )
+        .bind(prefix.to_owned())
+        .bind(format!("{prefix}\u{10FFFF}"))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("ledger_account")?,
+                    Money::from_fen(row.try_get("fen")?),
+                ))
+            })
+            .collect()
+    }
+
+    /// Journal lines after the cursor `(position, leg)`, oldest first, at most `first + 1`;
+    /// of one ledger account (or its control group) when given, recorded in `[from, to)`.
+    pub async fn journal_lines(
+        &self,
+        ledger_account: Option<&str>,
+        (from, to): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        after: (i64, i64),
+        first: usize,
+    ) -> Result<Vec<JournalLine>, ProjectionError> {
+        let mut query = crate::sql::Sql::new(
+            "SELECT j.position, j.leg, a.event_type, j.ledger_account, j.amount_fen, j.recorded_at \
+             FROM journal j JOIN audit_index a ON a.position = j.position WHERE (j.position > ",
+        );
+        query
+            .push_bind(after.0)
+            .push(" OR (j.position = ")
+            .push_bind(after.0)
+            .push(" AND j.leg > ")
+            .push_bind(after.1)
+            .push("))");
+        if let Some(account) = ledger_account {
+            query
+                .push(" AND (j.ledger_account = ")
+                .push_bind(account.to_owned())
+                .push(" OR j.ledger_group = ")
+                .push_bind(account.to_owned())
+                .push(")");
+        }
+        if let Some(from) = from {
+            query
+                .push(" AND j.recorded_at >= ")
+                .push_bind(format_time(from));
+        }
+        if let Some(to) = to {
+            query
+                .push(" AND j.recorded_at < ")
+                .push_bind(format_time(to));
+        }
+        query
+            .push(" ORDER BY j.position, j.leg LIMIT ")
+            .push_bind(i64::try_from(first + 1).unwrap_or(i64::MAX));
+        let rows = query.build().fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(JournalLine {
+                    position: u64::try_from(row.try_get::<i64, _>("position")?).unwrap_or(0),
+                    leg: row.try_get("leg")?,
+                    event_type: row.try_get("event_type")?,
+                    ledger_account: row.try_get("ledger_account")?,
+                    amount: Money::from_fen(row.try_get("amount_fen")?),
+                    recorded_at: parse_time(&row.try_get::<String, _>("recorded_at")?)?,
+                })
+            })
+            .collect()
+    }
+}

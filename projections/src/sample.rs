@@ -567,14 +567,20 @@ impl Hospital {
             && !self.pay(
                 &mut patient,
                 PaymentMethod::Cash,
-                Payment::Refund { amount: None },
+                Payment::Refund {
+                    amount: None,
+                    external_ref: None,
+                },
             )
         {
             // Not enough cash at that window: paid back to the patient's WeChat instead.
             self.pay(
                 &mut patient,
                 PaymentMethod::Wechat,
-                Payment::Refund { amount: None },
+                Payment::Refund {
+                    amount: None,
+                    external_ref: None,
+                },
             );
         }
         let actor = self.cashiers[self.rng.usize(..self.cashiers.len())]
@@ -663,6 +669,7 @@ impl Hospital {
             &mut patient,
             method,
             Payment::SettleDischarge {
+                external_ref: None,
                 insurance_scheme: scheme,
                 insurance_pays: insurance,
             },
@@ -670,6 +677,7 @@ impl Hospital {
             &mut patient,
             PaymentMethod::BankCard,
             Payment::SettleDischarge {
+                external_ref: None,
                 insurance_scheme: scheme,
                 insurance_pays: insurance,
             },

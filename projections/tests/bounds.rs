@@ -238,6 +238,7 @@ fn ledger_at_the_bounds(seed: u64, decisions: usize) -> (Vec<Generated>, Vec<(Ac
                     PaymentMethod::Alipay
                 };
                 let payment = Payment::Refund {
+                    external_ref: None,
                     amount: Some(large(&mut log.rng)),
                 };
                 window::pay(

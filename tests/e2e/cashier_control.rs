@@ -6,6 +6,7 @@ use serde_json::json;
 use crate::support::*;
 
 const COUNT: &str = "mutation($shift: UUID!, $counted: Money!) { recordCashCount(input: { shiftId: $shift, countedCash: $counted, note: \"surprise\" }) { countedCash expectedCash variance surprise note countedBy { staffNo } } }";
+const DECLARE: &str = "mutation($shift: UUID!, $cash: Money!) { declareHandOver(input: { shiftId: $shift, cash: $cash }) { status declaredCash } }";
 const HAND_OVER: &str = "mutation($shift: UUID!, $amount: Money!) { handOverShift(input: { shiftId: $shift, amount: $amount }) { status handedOver handedOverTo { staffNo } } }";
 const VOID: &str = "mutation($shift: UUID!) { voidReceipt(input: { shiftId: $shift, reason: \"printer jam\" }) { receiptsIssued receiptsVoided receiptGaps } }";
 const REPORT: &str = "query($id: UUID!) { shift(id: $id) { status expectedCash countedCash variance receiptsIssued receiptsVoided receiptGaps handedOver cashCounts { countedCash expectedCash variance surprise countedBy { staffNo } } } }";
@@ -98,6 +99,17 @@ async fn a_shift_from_float_to_hand_over() {
             .refused(Some(&auditor.token), HAND_OVER, hand.clone())
             .await,
         "FORBIDDEN"
+    );
+    let declared = server
+        .ok(
+            &cast.cashier.token,
+            DECLARE,
+            json!({ "shift": shift, "cash": "190.00" }),
+        )
+        .await;
+    assert_eq!(
+        declared["declareHandOver"],
+        json!({ "status": "CLOSED", "declaredCash": "190.00" })
     );
     let handed = server.ok(&controller.token, HAND_OVER, hand.clone()).await;
     assert_eq!(

@@ -7,6 +7,7 @@ mod audit;
 mod backends;
 
 mod cashier_control;
+mod closing;
 mod concurrency;
 mod correlation;
 mod crash;

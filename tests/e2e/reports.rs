@@ -111,6 +111,13 @@ async fn two_windows_one_day_checked_by_hand() {
             json!({ "shift": a_shift, "counted": "1490.00" }),
         )
         .await;
+    server
+        .ok(
+            &cast.cashier.token,
+            "mutation($shift: UUID!) { declareHandOver(input: { shiftId: $shift, cash: \"1490.00\" }) { status } }",
+            json!({ "shift": a_shift }),
+        )
+        .await;
     let hand_over = "mutation($shift: UUID!) { handOverShift(input: { shiftId: $shift, amount: \"1490.00\" }) { status handedOver } }";
     let handed = server
         .ok(&controller.token, hand_over, json!({ "shift": a_shift }))

@@ -62,6 +62,9 @@ pub struct Refund {
     pub amount: Option<Money>,
     pub method: PaymentMethod,
     pub shift_id: ShiftId,
+    /// The platform's or bank's reference of the payout (for reconciliation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_ref: Option<String>,
 }
 
 impl App {
@@ -161,7 +164,10 @@ impl App {
         self.through_the_window(
             actor,
             (input.account_id, input.shift_id, input.method),
-            Payment::Refund { amount },
+            Payment::Refund {
+                amount,
+                external_ref: input.external_ref.clone(),
+            },
             claim,
         )
         .await?

@@ -11,6 +11,7 @@
 
 pub mod accounts;
 mod cache;
+pub mod finance;
 pub mod settlement;
 pub mod shifts;
 pub mod staff;
@@ -42,7 +43,7 @@ pub use staff::{RegisterStaff, StaffChange};
 /// How often a command is retried after losing a race for a stream.
 const MAX_ATTEMPTS: u32 = 10;
 /// How long a mutation waits for the views to include its own write.
-const READ_YOUR_WRITES: Duration = Duration::from_secs(5);
+pub(crate) const READ_YOUR_WRITES: Duration = Duration::from_secs(5);
 /// Striped locks that queue this process's commands per stream instead of letting them race.
 const LOCK_STRIPES: usize = 1_024;
 /// The longest idempotency key.

@@ -17,6 +17,9 @@ pub struct SettleDischarge {
     pub insurance_pays: Money,
     pub method: PaymentMethod,
     pub shift_id: ShiftId,
+    /// The platform's or bank's reference of what crossed the window (for reconciliation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_ref: Option<String>,
 }
 
 impl App {
@@ -36,6 +39,7 @@ impl App {
             Payment::SettleDischarge {
                 insurance_scheme: input.insurance_scheme,
                 insurance_pays: input.insurance_pays,
+                external_ref: input.external_ref.clone(),
             },
             claim,
         )

@@ -8,6 +8,7 @@ use yika_domain::ids::streams;
 use yika_domain::window::{self, Drawer, Payment, ShiftOpening};
 use yika_domain::{
     Account, AccountId, Actor, Cashier, Event, Money, PaymentMethod, Role, Shift, ShiftId,
+    VarianceResolution,
 };
 use yika_store::IdempotencyClaim;
 
@@ -215,6 +216,43 @@ impl App {
             let loaded = self.drawer(shift_id).await?;
             let voided = window::void_receipt(actor, &loaded.drawer, reason)?;
             Ok(loaded.on_shift([voided]))
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// CASHIER who owns it: declares what they hand over from the closed shift (交接, the
+    /// cashier's half); the controller's receipt is the other half.
+    pub async fn declare_hand_over(
+        &self,
+        actor: &Actor,
+        shift_id: ShiftId,
+        cash: Money,
+        other: Vec<(PaymentMethod, Money)>,
+    ) -> ApiResult<()> {
+        actor.require(Role::Cashier)?;
+        self.execute(Some(actor), &streams::shift(shift_id), None, || async {
+            let loaded = self.drawer(shift_id).await?;
+            let declared = window::declare_hand_over(actor, &loaded.drawer, cash, &other)?;
+            Ok(loaded.on_shift([declared]))
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// CONTROLLER: resolves a closed shift's cash variance (长短款).
+    pub async fn resolve_variance(
+        &self,
+        actor: &Actor,
+        shift_id: ShiftId,
+        resolution: VarianceResolution,
+        note: &str,
+    ) -> ApiResult<()> {
+        actor.require(Role::Controller)?;
+        self.execute(Some(actor), &streams::shift(shift_id), None, || async {
+            let loaded = self.drawer(shift_id).await?;
+            let resolved = window::resolve_variance(actor, &loaded.drawer, resolution, note)?;
+            Ok(loaded.on_shift([resolved]))
         })
         .await?;
         Ok(())

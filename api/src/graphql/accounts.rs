@@ -432,6 +432,8 @@ struct RefundBalanceInput {
     method: PaymentMethod,
     shift_id: Uuid,
     idempotency_key: String,
+    /// The platform's or bank's reference of the payout, for reconciliation.
+    external_ref: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -544,6 +546,7 @@ impl AccountMutation {
                     amount: input.amount.map(|a| a.0),
                     method: input.method.into(),
                     shift_id: ShiftId(input.shift_id),
+                    external_ref: input.external_ref,
                 },
             )
             .await?;

@@ -10,6 +10,7 @@ mod answer;
 pub mod audit;
 mod context;
 pub mod cost;
+pub mod finance;
 pub mod live;
 pub mod page;
 pub mod reports;
@@ -58,6 +59,7 @@ pub struct Query(
     accounts::AccountQuery,
     shifts::ShiftQuery,
     reports::ReportQuery,
+    finance::FinanceQuery,
     audit::AuditQuery,
     workload::WorkloadQuery,
 );
@@ -69,5 +71,6 @@ pub struct Mutation(
     accounts::AccountMutation,
     shifts::ShiftMutation,
     settlement::SettlementMutation,
+    finance::FinanceMutation,
     workload::WorkloadMutation,
 );

@@ -126,6 +126,18 @@ mirror_enum!(
     InsuranceScheme => yika_domain::InsuranceScheme { SelfPay, EmployeeBasic, ResidentBasic, RuralCooperative, OutOfArea }
 );
 mirror_enum!(
+    /// Which way money went: IN, the payer paid the hospital; OUT, the hospital paid back.
+    Direction => yika_domain::Direction { In, Out }
+);
+mirror_enum!(
+    /// How a shift's cash variance was resolved.
+    VarianceResolution => yika_domain::VarianceResolution { CashierRepays, WrittenOff, Found }
+);
+mirror_enum!(
+    /// How a statement line was matched to a ledger movement.
+    MatchRule => yika_domain::MatchRule { Reference, AmountAndTime, ByHand }
+);
+mirror_enum!(
     /// Why a deduction is reversed.
     ReversalReason => yika_domain::ReversalReason { DrugReturn, ExamCancelled, ChargeError }
 );

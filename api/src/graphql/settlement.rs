@@ -20,6 +20,8 @@ struct SettleDischargeInput {
     method: PaymentMethod,
     shift_id: Uuid,
     idempotency_key: String,
+    /// The platform's or bank's reference of what crossed the window, for reconciliation.
+    external_ref: Option<String>,
 }
 
 /// A discharge settlement (出院结算).
@@ -125,6 +127,7 @@ impl SettlementMutation {
                     insurance_pays: input.insurance_pays.0,
                     method: input.method.into(),
                     shift_id: ShiftId(input.shift_id),
+                    external_ref: input.external_ref,
                 },
             )
             .await?;

@@ -10,13 +10,13 @@ use yika_projections::{CashCountRow, ShiftRow};
 use super::answer::acting;
 use super::context::{actor, app, calendar};
 use super::page::{DEFAULT_PAGE, PageInfo, page_size, page_weight, parse_cursor};
-use super::scalars::{DateScalar, MoneyScalar, PaymentMethod, ShiftStatus};
+use super::scalars::{DateScalar, MoneyScalar, PaymentMethod, ShiftStatus, VarianceResolution};
 use super::staff::{Staff, known_staff, staff_by_id};
 use crate::auth::{is_finance, may_read_shift};
 use crate::error::{ApiError, GqlResult};
 
 /// The most tenders a blind count lists.
-const MAX_COUNTED_OTHER: usize = 16;
+pub(crate) const MAX_COUNTED_OTHER: usize = 16;
 
 /// An amount per payment method.
 #[derive(SimpleObject)]
@@ -149,6 +149,60 @@ impl Shift {
             _ => None,
         }
     }
+    /// The cash the cashier declared they hand over (交接, the cashier's half).
+    async fn declared_cash(&self) -> Option<MoneyScalar> {
+        self.0.declared_cash.map(Into::into)
+    }
+    /// The other tenders the cashier declared they hand over.
+    async fn declared_other(&self) -> Vec<MethodAmount> {
+        self.0
+            .methods
+            .iter()
+            .filter_map(|m| {
+                m.declared.map(|declared| MethodAmount {
+                    method: m.method.into(),
+                    amount: declared.into(),
+                })
+            })
+            .collect()
+    }
+    /// Declared cash minus the cash counted at close.
+    async fn declared_variance(&self) -> Option<MoneyScalar> {
+        match (self.0.declared_cash, self.0.counted_cash) {
+            (Some(declared), Some(counted)) => Some((declared - counted).into()),
+            _ => None,
+        }
+    }
+    /// What finance received minus what the cashier declared.
+    async fn received_variance(&self) -> Option<MoneyScalar> {
+        match (self.0.handed_over, self.0.declared_cash) {
+            (Some(received), Some(declared)) => Some((received - declared).into()),
+            _ => None,
+        }
+    }
+    /// How the cash variance was resolved (null while it is open, or when there is none).
+    async fn variance_resolution(&self) -> Option<VarianceResolution> {
+        match self.0.variance_resolution.as_deref() {
+            Some("CASHIER_REPAYS") => Some(VarianceResolution::CashierRepays),
+            Some("WRITTEN_OFF") => Some(VarianceResolution::WrittenOff),
+            Some("FOUND") => Some(VarianceResolution::Found),
+            _ => None,
+        }
+    }
+    /// The controller's note on the variance's resolution.
+    async fn variance_note(&self) -> Option<&str> {
+        self.0.variance_note.as_deref()
+    }
+    /// True when the shift closed more than the configured hours ago (`--hand-over-hours`,
+    /// default 24) and is not yet handed over by both parties.
+    async fn hand_over_overdue(&self, ctx: &Context<'_>) -> bool {
+        let within = calendar(ctx).hand_over_within;
+        self.0.status == "CLOSED"
+            && self
+                .0
+                .closed_at
+                .is_some_and(|closed| Utc::now() - closed > within)
+    }
     /// The controller who received the hand-over.
     async fn handed_over_to(&self, ctx: &Context<'_>) -> GqlResult<Option<Staff>> {
         match self.0.handed_over_to {
@@ -206,7 +260,7 @@ async fn review_reasons(ctx: &Context<'_>, shift: &ShiftRow) -> GqlResult<Vec<St
 }
 
 /// A shift that must be in the views (a command's own write).
-async fn shift_view(ctx: &Context<'_>, id: ShiftId) -> GqlResult<Shift> {
+pub(crate) async fn shift_view(ctx: &Context<'_>, id: ShiftId) -> GqlResult<Shift> {
     app(ctx)?
         .read
         .shift(id)
@@ -338,9 +392,9 @@ struct OpenShiftInput {
 }
 
 #[derive(InputObject)]
-struct MethodAmountInput {
-    method: PaymentMethod,
-    amount: MoneyScalar,
+pub(crate) struct MethodAmountInput {
+    pub(crate) method: PaymentMethod,
+    pub(crate) amount: MoneyScalar,
 }
 
 /// A blind count per tender: cash counted, the other tenders' totals read off the terminals.

@@ -191,6 +191,7 @@ pub fn shift_stream_events() -> Vec<Event> {
             cashier_id: CASHIER,
             received_by: CASHIER,
             amount: money("400.00"),
+            two_party: true,
         },
         Event::DischargeSettled {
             account_id: ACCOUNT,

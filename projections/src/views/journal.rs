@@ -24,7 +24,12 @@ impl Projector for Journal {
             "BalanceRefunded",
             "DischargeSettled",
             "ShiftOpened",
+            "ShiftClosed",
             "CashHandedOver",
+            "VarianceResolved",
+            "PaymentsMatched",
+            "PaymentUnmatched",
+            "InsuranceRemittanceReceived",
         ])
     }
     fn fold(&self, rows: &mut Rows, applied: &Applied<'_>) -> Result<(), ProjectionError> {
@@ -54,6 +59,7 @@ fn ledger_group(account: &LedgerAccount) -> Option<&'static str> {
     match account {
         LedgerAccount::PatientPrepaid(_) => Some("patient-prepaid"),
         LedgerAccount::CashDrawer(_) => Some("cash-drawer"),
+        LedgerAccount::CashOverShort(_) => Some("cash-over-short"),
         _ => None,
     }
 }

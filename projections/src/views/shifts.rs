@@ -29,6 +29,8 @@ impl Projector for Shifts {
             "ReceiptVoided",
             "CashCounted",
             "CashHandedOver",
+            "HandOverDeclared",
+            "VarianceResolved",
         ])
     }
     fn needs(&self, applied: &Applied<'_>, keys: &mut Keys) {
@@ -64,6 +66,10 @@ impl Projector for Shifts {
                     handed_over_fen: None,
                     handed_over_to: None,
                     handed_over_at: None,
+                    declared_cash_fen: None,
+                    declared_at: None,
+                    variance_resolution: None,
+                    variance_note: None,
                 },
             ),
             Event::DepositReceived {
@@ -166,13 +172,44 @@ impl Projector for Shifts {
                 shift_id,
                 received_by,
                 amount,
+                two_party,
                 ..
             } => {
                 let row = shift_row(rows, applied, &shift_id.to_string())?;
-                "HANDED_OVER".clone_into(&mut row.status);
                 row.handed_over_fen = Some(amount.fen());
                 row.handed_over_to = Some(received_by.to_string());
                 row.handed_over_at = Some(at.clone());
+                if *two_party {
+                    handed_over_once_both(row);
+                } else {
+                    // A receipt from before the two-party hand-over completed it alone.
+                    "HANDED_OVER".clone_into(&mut row.status);
+                }
+            }
+            Event::HandOverDeclared {
+                shift_id,
+                cash,
+                other,
+                ..
+            } => {
+                let shift = shift_id.to_string();
+                let row = shift_row(rows, applied, &shift)?;
+                row.declared_cash_fen = Some(cash.fen());
+                row.declared_at = Some(at.clone());
+                handed_over_once_both(row);
+                for (method, declared) in other {
+                    method_row(rows, &shift, *method).declared_fen = Some(declared.fen());
+                }
+            }
+            Event::VarianceResolved {
+                shift_id,
+                resolution,
+                note,
+                ..
+            } => {
+                let row = shift_row(rows, applied, &shift_id.to_string())?;
+                row.variance_resolution = Some(super::enum_text(resolution));
+                row.variance_note = Some(note.clone());
             }
             _ => {}
         }
@@ -206,6 +243,7 @@ fn method_row<'r>(
                 received_fen: 0,
                 paid_out_fen: 0,
                 counted_fen: None,
+                declared_fen: None,
             },
         );
     }
@@ -245,5 +283,13 @@ fn receipt(
         }
         .to_owned(),
         reason: voided_for.map(str::to_owned),
+    }
+}
+
+/// A closed shift is handed over once both halves are recorded: the cashier's declaration and
+/// the controller's receipt (in either order).
+fn handed_over_once_both(row: &mut ShiftRecord) {
+    if row.handed_over_fen.is_some() && row.declared_cash_fen.is_some() {
+        "HANDED_OVER".clone_into(&mut row.status);
     }
 }

@@ -83,6 +83,10 @@ record!(
         handed_over_fen: Option<i64>,
         handed_over_to: Option<String>,
         handed_over_at: Option<String>,
+        declared_cash_fen: Option<i64>,
+        declared_at: Option<String>,
+        variance_resolution: Option<String>,
+        variance_note: Option<String>,
     }
 );
 
@@ -94,6 +98,7 @@ record!(
         received_fen: i64,
         paid_out_fen: i64,
         counted_fen: Option<i64>,
+        declared_fen: Option<i64>,
     }
 );
 

@@ -355,6 +355,7 @@ pub async fn sample_ledger(store: &dyn EventStore, rounds: usize) -> u64 {
             PaymentMethod::Cash,
             Payment::Refund {
                 amount: Some(amount("50.00")),
+                external_ref: Some(format!("WX-REF-{round}")),
             },
         )
         .await;
@@ -380,6 +381,7 @@ pub async fn sample_ledger(store: &dyn EventStore, rounds: usize) -> u64 {
             Payment::SettleDischarge {
                 insurance_scheme: scheme,
                 insurance_pays: insurance,
+                external_ref: None,
             },
         )
         .await;
@@ -389,7 +391,10 @@ pub async fn sample_ledger(store: &dyn EventStore, rounds: usize) -> u64 {
             store,
             &mut card,
             PaymentMethod::Cash,
-            Payment::Refund { amount: None },
+            Payment::Refund {
+                amount: None,
+                external_ref: None,
+            },
         )
         .await;
         let (closed, released) =
@@ -434,6 +439,106 @@ pub async fn sample_ledger(store: &dyn EventStore, rounds: usize) -> u64 {
             vec![(streams::shift(shift_id), handed)],
         )
         .await;
+        // The cashier's half of the hand-over, and the short drawer's variance written off.
+        let declared = window::declare_hand_over(
+            &cashier,
+            &desk.drawer(),
+            counted_cash,
+            &[(PaymentMethod::Wechat, money("300.00"))],
+        )
+        .expect("declared");
+        desk.shift.apply(&declared);
+        put(
+            store,
+            Some(&cashier),
+            vec![(streams::shift(shift_id), declared)],
+        )
+        .await;
+        if round % 2 == 1 {
+            let resolved = window::resolve_variance(
+                &controller,
+                &desk.drawer(),
+                yika_domain::VarianceResolution::WrittenOff,
+                "损失核销",
+            )
+            .expect("resolved");
+            put(
+                store,
+                Some(&controller),
+                vec![(streams::shift(shift_id), resolved)],
+            )
+            .await;
+        }
+
+        // A WeChat statement: one line matched to a movement, then unmatched by hand.
+        let movement = yika_domain::reconciliation::Movement {
+            movement_id: Uuid::now_v7(),
+            account_id: card.id,
+            method: PaymentMethod::Wechat,
+            direction: yika_domain::Direction::In,
+            amount: money("1.00"),
+            external_ref: Some(format!("WX-S-{round}")),
+            at: chrono::Utc::now(),
+        };
+        let mut reconciliation = yika_domain::reconciliation::Reconciliation::default();
+        let imported = yika_domain::reconciliation::import(
+            &controller,
+            &reconciliation,
+            &yika_domain::reconciliation::Statement {
+                method: PaymentMethod::Wechat,
+                statement_date: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a day"),
+                source: Some("wechat.csv".to_owned()),
+                lines: vec![yika_domain::StatementLine {
+                    external_ref: format!("WX-S-{round}"),
+                    amount: amount("1.00"),
+                    direction: yika_domain::Direction::In,
+                    occurred_at: chrono::Utc::now(),
+                    fee: money("0.01"),
+                    note: None,
+                }],
+            },
+            std::slice::from_ref(&movement),
+        )
+        .expect("imported");
+        let stream = yika_domain::reconciliation::stream(PaymentMethod::Wechat);
+        for event in imported {
+            reconciliation.apply(&event);
+            put(store, Some(&controller), vec![(stream.clone(), event)]).await;
+        }
+        let unmatched = yika_domain::reconciliation::unmatch(
+            &controller,
+            &reconciliation,
+            PaymentMethod::Wechat,
+            &format!("WX-S-{round}"),
+            "wrong day",
+        )
+        .expect("unmatched");
+        put(store, Some(&controller), vec![(stream, unmatched)]).await;
+
+        // The scheme's remittance for the stay, 10.00 short.
+        if insurance.is_positive() {
+            let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("a day")
+                + chrono::Duration::days(i64::try_from(round).expect("few rounds"));
+            let remitted = yika_domain::insurance::record(
+                &controller,
+                &yika_domain::insurance::Remittances::default(),
+                &yika_domain::insurance::Remittance {
+                    scheme,
+                    amount: amount("140.00"),
+                    period_from: day,
+                    period_to: day,
+                    reference: format!("YB-{round}"),
+                },
+                insurance,
+            )
+            .expect("remitted");
+            put(
+                store,
+                Some(&controller),
+                vec![(yika_domain::insurance::stream(scheme), remitted)],
+            )
+            .await;
+        }
 
         // A quality deduction against the cashier.
         let mut cashier_staff = Staff::default();
@@ -520,8 +625,14 @@ pub fn type_index(event: &Event) -> usize {
         Event::TokenIssued { .. } => 18,
         Event::TokenRevoked { .. } => 19,
         Event::StaffDeactivated { .. } => 20,
+        Event::HandOverDeclared { .. } => 21,
+        Event::VarianceResolved { .. } => 22,
+        Event::StatementImported { .. } => 23,
+        Event::PaymentsMatched { .. } => 24,
+        Event::PaymentUnmatched { .. } => 25,
+        Event::InsuranceRemittanceReceived { .. } => 26,
     }
 }
 
 /// The number of event types [`type_index`] knows.
-pub const EVENT_TYPES: usize = 21;
+pub const EVENT_TYPES: usize = 27;

@@ -1,0 +1,158 @@
+//! `yika reconcile import`: reads a statement file finance downloaded (generic CSV, WeChat Pay
+//! 交易账单 or Alipay 业务明细), checks every row, and sends the lines to a running server's
+//! `importStatement` as the controller whose token it is given. A file with a bad row sends
+//! nothing.
+
+use std::path::Path;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::statement_csv::{self, Layout};
+
+const IMPORT: &str = "mutation($input: ImportStatementInput!) { importStatement(input: $input) { \
+    imported duplicates matched reconciliation { ledgerTotal statementTotal matchedCount \
+    difference fees ledgerOnly { eventId receiptNo amount direction } \
+    statementOnly { externalRef amount direction } } } }";
+
+/// What `yika reconcile import` was asked.
+pub struct ImportRequest<'a> {
+    /// WECHAT, ALIPAY, BANK_CARD, …
+    pub method: &'a str,
+    /// The statement's day, YYYY-MM-DD.
+    pub date: chrono::NaiveDate,
+    /// The file.
+    pub file: &'a Path,
+    /// The server's GraphQL endpoint (http://host:port/graphql).
+    pub server: &'a str,
+    /// A CONTROLLER's (or ADMIN's) bearer token.
+    pub token: &'a str,
+    /// The hospital's time zone, for times written without one.
+    pub time_zone: chrono_tz::Tz,
+}
+
+/// Reads, checks and sends the statement; prints what the server recorded.
+pub async fn import(request: &ImportRequest<'_>) -> Result<(), String> {
+    let bytes = std::fs::read(request.file)
+        .map_err(|e| format!("cannot read {}: {e}", request.file.display()))?;
+    let (layout, lines) = statement_csv::parse(&bytes, request.time_zone).map_err(|errors| {
+        let mut text = format!(
+            "{} bad row(s) in {}; nothing was imported:",
+            errors.len(),
+            request.file.display()
+        );
+        for error in &errors {
+            text.push_str(&format!("\n  {error}"));
+        }
+        text
+    })?;
+    let layout = match layout {
+        Layout::Generic => "generic",
+        Layout::Wechat => "WeChat Pay",
+        Layout::Alipay => "Alipay",
+    };
+    eprintln!(
+        "read {} line(s) of a {layout} statement from {}",
+        lines.len(),
+        request.file.display()
+    );
+    let source = request
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let lines: Vec<Value> = lines
+        .iter()
+        .map(|l| {
+            json!({
+                "externalRef": l.external_ref,
+                "amount": l.amount.to_string(),
+                "direction": match l.direction { yika_domain::Direction::In => "IN", yika_domain::Direction::Out => "OUT" },
+                "occurredAt": l.occurred_at.to_rfc3339(),
+                "fee": l.fee.map(|f| f.to_string()),
+                "note": l.note,
+            })
+        })
+        .collect();
+    // The same file for the same method and day is the same import: retrying it is safe.
+    let key = hex::encode(&Sha256::digest(&bytes)[..16]);
+    let body = json!({
+        "query": IMPORT,
+        "variables": { "input": {
+            "method": request.method,
+            "statementDate": request.date.to_string(),
+            "source": source,
+            "lines": lines,
+            "idempotencyKey": format!("file-{key}"),
+        }},
+    });
+    let answer = post(request.server, request.token, &body).await?;
+    if let Some(errors) = answer.get("errors").and_then(Value::as_array) {
+        let text: Vec<String> = errors
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} ({})",
+                    e["message"].as_str().unwrap_or("error"),
+                    e["extensions"]["code"].as_str().unwrap_or("?")
+                )
+            })
+            .collect();
+        return Err(format!(
+            "the server refused the import: {}",
+            text.join("; ")
+        ));
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&answer["data"]["importStatement"])
+            .map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
+
+/// POSTs a GraphQL request over HTTP/1.1 and parses the JSON answer.
+async fn post(server: &str, token: &str, body: &Value) -> Result<Value, String> {
+    let uri: hyper::Uri = server
+        .parse()
+        .map_err(|e| format!("--server {server:?}: {e}"))?;
+    if uri.scheme_str() != Some("http") {
+        return Err(format!(
+            "--server {server:?}: only http:// is spoken (put TLS in front of a server, not here)"
+        ));
+    }
+    let host = uri.host().ok_or("--server needs a host")?.to_owned();
+    let port = uri.port_u16().unwrap_or(80);
+    let stream = tokio::net::TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(|e| format!("cannot reach {server}: {e}"))?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(connection);
+    let request = hyper::Request::post(uri.clone())
+        .header(hyper::header::HOST, format!("{host}:{port}"))
+        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Full::new(Bytes::from(body.to_string())))
+        .map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| format!("{server}: {e}"))?;
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    serde_json::from_slice(&bytes).map_err(|_| {
+        format!(
+            "{server} answered {status}: {}",
+            String::from_utf8_lossy(&bytes)
+        )
+    })
+}

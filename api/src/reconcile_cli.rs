@@ -36,6 +36,18 @@ pub struct ImportRequest<'a> {
 
 /// Reads, checks and sends the statement; prints what the server recorded.
 pub async fn import(request: &ImportRequest<'_>) -> Result<(), String> {
+    let reconciled = yika_domain::PaymentMethod::ALL
+        .into_iter()
+        .filter(|m| *m != yika_domain::PaymentMethod::Cash)
+        .map(yika_domain::PaymentMethod::as_str)
+        .collect::<Vec<_>>();
+    if !reconciled.contains(&request.method) {
+        return Err(format!(
+            "--method {:?}: a statement reconciles one of {} (cash is counted at the window, not reconciled); nothing was imported",
+            request.method,
+            reconciled.join(", ")
+        ));
+    }
     let bytes = std::fs::read(request.file)
         .map_err(|e| format!("cannot read {}: {e}", request.file.display()))?;
     let (layout, lines) = statement_csv::parse(&bytes, request.time_zone).map_err(|errors| {

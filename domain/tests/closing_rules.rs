@@ -686,3 +686,95 @@ fn the_clearing_account_always_holds_exactly_the_unmatched_movements() {
         }
     }
 }
+
+#[test]
+fn remittances_leave_exactly_the_unpaid_insurance_share_in_the_receivable() {
+    // Goal: under random settlements and remittances (instalments, overlapping and repeated
+    // ones refused), every recorded `owed` is the period's share minus what was remitted for
+    // it, and the receivable's balance is every share minus every remittance.
+    let seed = seed();
+    eprintln!("remittance property seed={seed} (reproduce with YIKA_PROPTEST_SEED={seed})");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let scheme = InsuranceScheme::ResidentBasic;
+    for sequence in 0..64 {
+        let ctx = format!("seed={seed} sequence={sequence}");
+        let mut ledger: BTreeMap<LedgerAccount, i64> = BTreeMap::new();
+        let mut state = Remittances::default();
+        // The insurance share settled on each day of November (model).
+        let mut shares: BTreeMap<u32, i64> = BTreeMap::new();
+        let mut remitted: BTreeMap<(u32, u32), i64> = BTreeMap::new();
+        for step in 0..30 {
+            if rng.bool() {
+                let day = rng.u32(1..=30);
+                let fen = rng.i64(1..=100_000);
+                *shares.entry(day).or_default() += fen;
+                let settled = Event::DischargeSettled {
+                    account_id: ACCOUNT,
+                    insurance_scheme: scheme,
+                    total_charges: Money::from_fen(fen),
+                    insurance_pays: Money::from_fen(fen),
+                    deposits_applied: Money::ZERO,
+                    patient_pays: Money::ZERO,
+                    patient_receives: Money::ZERO,
+                    method: PaymentMethod::Cash,
+                    shift_id: SHIFT,
+                    cashier_id: CASHIER,
+                    receipt_no: RECEIPT.to_owned(),
+                    manual: false,
+                    external_ref: None,
+                };
+                for p in postings(&settled) {
+                    *ledger.entry(p.account).or_default() += p.amount.fen();
+                }
+            } else {
+                let from = rng.u32(1..=30);
+                let to = rng.u32(from..=30);
+                let share: i64 = shares.range(from..=to).map(|(_, fen)| fen).sum();
+                let fen = rng.i64(1..=100_000);
+                let result = insurance::record(
+                    &controller(),
+                    &state,
+                    &Remittance {
+                        scheme,
+                        amount: yika_domain::Amount::from_fen(fen).unwrap(),
+                        period_from: NaiveDate::from_ymd_opt(2026, 11, from).unwrap(),
+                        period_to: NaiveDate::from_ymd_opt(2026, 11, to).unwrap(),
+                        reference: format!("YB-{sequence}-{step}"),
+                    },
+                    Money::from_fen(share),
+                );
+                let overlaps = remitted
+                    .keys()
+                    .any(|(f, t)| (*f, *t) != (from, to) && *f <= to && from <= *t);
+                let owed = share - remitted.get(&(from, to)).copied().unwrap_or(0);
+                match result {
+                    Ok(event) => {
+                        assert!(!overlaps && owed > 0, "{ctx}: accepted {event:?}");
+                        let Event::InsuranceRemittanceReceived { owed: recorded, .. } = &event
+                        else {
+                            panic!("{ctx}: {event:?}")
+                        };
+                        assert_eq!(recorded.fen(), owed, "{ctx}: owed");
+                        *remitted.entry((from, to)).or_default() += fen;
+                        for p in postings(&event) {
+                            *ledger.entry(p.account).or_default() += p.amount.fen();
+                        }
+                        state.apply(&event);
+                    }
+                    Err(DomainError::PeriodOverlaps { .. }) => assert!(overlaps, "{ctx}"),
+                    Err(DomainError::NothingOwed { .. }) => {
+                        assert!(!overlaps && owed <= 0, "{ctx}");
+                    }
+                    Err(other) => panic!("{ctx}: refused {other}"),
+                }
+            }
+            assert_eq!(ledger.values().sum::<i64>(), 0, "{ctx}: trial balance");
+            let receivable = ledger
+                .get(&LedgerAccount::InsuranceReceivable(scheme))
+                .copied()
+                .unwrap_or(0);
+            let expected = shares.values().sum::<i64>() - remitted.values().sum::<i64>();
+            assert_eq!(receivable, expected, "{ctx}: the receivable");
+        }
+    }
+}

@@ -62,6 +62,8 @@ pub struct DailyFigures {
     pub by_window: Vec<WindowTotalRow>,
     /// Sum of counted − expected cash over the shifts closed in the period.
     pub cash_variance: Money,
+    /// The part of it not yet resolved (`resolveVariance`), and on how many shifts.
+    pub open_variance: (Money, i64),
 }
 
 const NET: &str = "COALESCE(CAST(SUM(CASE WHEN kind IN ('DEPOSIT', 'REVERSAL', 'INSURANCE', 'SETTLEMENT_IN') \
@@ -188,6 +190,22 @@ impl ReadStore {
         .bind(&end)
         .fetch_one(&mut *tx)
         .await?;
+        let open = sqlx::query(
+            "SELECT COALESCE(CAST(SUM(v) AS BIGINT), 0) AS total, COUNT(*) AS shifts FROM ( \
+             SELECT s.counted_cash_fen - s.opening_float_fen - COALESCE(m.received_fen, 0) \
+             + COALESCE(m.paid_out_fen, 0) AS v FROM shifts s \
+             LEFT JOIN shift_methods m ON m.shift_id = s.shift_id AND m.method = 'CASH' \
+             WHERE s.closed_at >= $1 AND s.closed_at < $2 AND s.variance_resolution IS NULL) d \
+             WHERE v <> 0",
+        )
+        .bind(&start)
+        .bind(&end)
+        .fetch_one(&mut *tx)
+        .await?;
+        let open_variance = (
+            Money::from_fen(open.try_get::<i64, _>("total")?),
+            open.try_get::<i64, _>("shifts")?,
+        );
         tx.commit().await?;
         Ok(DailyFigures {
             opening_liability: Money::from_fen(opening),
@@ -204,6 +222,7 @@ impl ReadStore {
             by_method,
             by_window,
             cash_variance: Money::from_fen(cash_variance),
+            open_variance,
         })
     }
 }
@@ -505,14 +524,15 @@ impl ReadStore {
         Ok(Money::from_fen(fen))
     }
 
-    /// The balance of every ledger account whose name starts with `prefix`.
-    pub async fn ledger_balances(
+    /// The debits (positive postings) to every ledger account whose name starts with
+    /// `prefix` (e.g. each settlement's insurance share), oldest first.
+    pub async fn debits_to(
         &self,
         prefix: &str,
-    ) -> Result<Vec<(String, Money)>, ProjectionError> {
+    ) -> Result<Vec<(String, DateTime<Utc>, Money)>, ProjectionError> {
         let rows = sqlx::query(
-            "SELECT ledger_account, COALESCE(CAST(SUM(amount_fen) AS BIGINT), 0) AS fen FROM journal \
-             WHERE ledger_account >= $1 AND ledger_account < $2 GROUP BY ledger_account ORDER BY ledger_account",
+            "SELECT ledger_account, recorded_at, amount_fen FROM journal \
+             WHERE ledger_account >= $1 AND ledger_account < $2 AND amount_fen > 0 ORDER BY position",
         )
         .bind(prefix.to_owned())
         .bind(format!("{prefix}\u{10FFFF}"))
@@ -522,7 +542,8 @@ impl ReadStore {
             .map(|row| {
                 Ok((
                     row.try_get("ledger_account")?,
-                    Money::from_fen(row.try_get("fen")?),
+                    parse_time(&row.try_get::<String, _>("recorded_at")?)?,
+                    Money::from_fen(row.try_get("amount_fen")?),
                 ))
             })
             .collect()

@@ -268,6 +268,9 @@ async fn a_day_is_reconciled_its_drawer_resolved_handed_over_and_insurance_remit
         "externalRef,amount,direction,occurredAt,fee\nOK-1,1.00,IN,2026-12-01 09:00:00,\nBAD-1,12.345,SIDEWAYS,yesterday,\n",
     )
     .unwrap();
+    let out = import("PAYPAL", &wechat_file);
+    assert!(!out.status.success(), "an unknown method");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--method"));
     let out = import("BANK_CARD", &bad);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -302,6 +305,14 @@ async fn a_day_is_reconciled_its_drawer_resolved_handed_over_and_insurance_remit
     assert_eq!(
         journal["journal"]["edges"],
         json!([{ "node": { "eventType": "ShiftClosed", "side": "DEBIT", "amount": "5.00" } }])
+    );
+    let daily = "query($date: Date!) { dailyReport(date: $date) { cashVariance openVariance openVarianceShifts balances } }";
+    let open = server
+        .ok(&controller.token, daily, json!({ "date": date }))
+        .await;
+    assert_eq!(
+        open["dailyReport"],
+        json!({ "cashVariance": "-5.00", "openVariance": "-5.00", "openVarianceShifts": 1, "balances": true })
     );
     let resolve = "mutation($shift: UUID!, $how: VarianceResolution!) { resolveVariance(input: { shiftId: $shift, resolution: $how, note: \"repaid by the cashier\" }) { variance varianceResolution varianceNote } }";
     assert_eq!(
@@ -399,6 +410,13 @@ async fn a_day_is_reconciled_its_drawer_resolved_handed_over_and_insurance_remit
         .ok(&auditor.token, "{ trialBalance { balanced } }", json!({}))
         .await;
     assert_eq!(trial["trialBalance"]["balanced"], true);
+    let resolved_day = server
+        .ok(&controller.token, daily, json!({ "date": date }))
+        .await;
+    assert_eq!(
+        resolved_day["dailyReport"],
+        json!({ "cashVariance": "-5.00", "openVariance": "0.00", "openVarianceShifts": 0, "balances": true })
+    );
     let ledger = server.stop();
     let verified = ledger.yika(&["verify"]).output().expect("verify runs");
     assert!(

@@ -299,6 +299,42 @@ impl App {
         Ok(settlements)
     }
 
+    /// Up to `max` discharge settlements recorded in `[from, to)` after position `after`,
+    /// oldest first.
+    pub async fn settlements_after(
+        &self,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        after: i64,
+        max: usize,
+    ) -> ApiResult<Vec<SettlementRecord>> {
+        let filter = AuditFilter {
+            event_types: vec!["DischargeSettled".to_owned()],
+            from,
+            to,
+            ..AuditFilter::default()
+        };
+        let (positions, _) = self
+            .read
+            .audit_positions(
+                &filter,
+                max.saturating_sub(1),
+                u64::try_from(after).unwrap_or(0),
+            )
+            .await?;
+        let mut settlements = Vec::with_capacity(positions.len());
+        for position in positions {
+            let (event_id, recorded_at, event) = self.event_at(position).await?;
+            settlements.push(SettlementRecord {
+                event_id,
+                position,
+                recorded_at,
+                event,
+            });
+        }
+        Ok(settlements)
+    }
+
     /// What the settlements of `scheme` recorded in `[from, to)` put into its receivable.
     async fn settled_for(
         &self,

@@ -25,6 +25,10 @@ use crate::error::{ApiError, GqlResult};
 
 /// The page size of settlements and journal lines when `first` is absent or null.
 const DEFAULT_FINANCE_PAGE: i32 = 100;
+/// Settlements read from the log at a time while filling a page.
+const SCAN_CHUNK: usize = 200;
+/// The most settlements one page reads from the log to fill itself.
+const MAX_SCANNED_PER_PAGE: usize = 5_000;
 
 fn signed(direction: yika_domain::Direction, amount: Money) -> Money {
     match direction {
@@ -539,19 +543,17 @@ impl FinanceQuery {
         let month = |d: NaiveDate| format!("{:04}-{:02}", d.year(), d.month());
         let mut settled: BTreeMap<yika_domain::InsuranceScheme, BTreeMap<String, Money>> =
             BTreeMap::new();
-        for record in app.settlements_between(None, None).await? {
-            if let Event::DischargeSettled {
-                insurance_scheme,
-                insurance_pays,
-                ..
-            } = &record.event
-                && insurance_pays.is_positive()
-            {
+        // Each settlement's insurance share is a debit to the scheme's receivable (journal).
+        for (account, at, amount) in app.read.debits_to("insurance-receivable:").await? {
+            let scheme = yika_domain::InsuranceScheme::ALL
+                .into_iter()
+                .find(|s| account.strip_prefix("insurance-receivable:") == Some(s.as_str()));
+            if let Some(scheme) = scheme {
                 *settled
-                    .entry(*insurance_scheme)
+                    .entry(scheme)
                     .or_default()
-                    .entry(month(cal.date_of(record.recorded_at)))
-                    .or_default() += *insurance_pays;
+                    .entry(month(cal.date_of(at)))
+                    .or_default() += amount;
             }
         }
         let mut receivables = Vec::new();
@@ -628,41 +630,56 @@ impl FinanceQuery {
         let _slot = report_slot(ctx).await?;
         let app = app(ctx)?;
         let mut edges = Vec::new();
-        let mut has_next_page = false;
-        for record in app.settlements_between(from, to).await? {
-            let position = i64::try_from(record.position).unwrap_or(i64::MAX);
-            if position <= after {
-                continue;
+        let (mut cursor, mut scanned, mut has_next_page) = (after, 0usize, false);
+        'pages: loop {
+            let records = app.settlements_after(from, to, cursor, SCAN_CHUNK).await?;
+            let exhausted = records.len() < SCAN_CHUNK;
+            for record in records {
+                let position = i64::try_from(record.position).unwrap_or(i64::MAX);
+                scanned += 1;
+                let Event::DischargeSettled {
+                    insurance_scheme,
+                    manual,
+                    account_id,
+                    ..
+                } = &record.event
+                else {
+                    continue;
+                };
+                let wanted = filter
+                    .scheme
+                    .is_none_or(|s| yika_domain::InsuranceScheme::from(s) == *insurance_scheme)
+                    && filter.manual.is_none_or(|m| m == *manual);
+                if wanted {
+                    if edges.len() == first {
+                        has_next_page = true;
+                        break 'pages;
+                    }
+                    let patient = app.read.account(*account_id).await?.map(|a| a.patient_id);
+                    if let Some(node) = settlement(&record, patient) {
+                        edges.push(SettlementEdge {
+                            node,
+                            cursor: position.to_string(),
+                        });
+                    }
+                }
+                cursor = position;
+                if scanned >= MAX_SCANNED_PER_PAGE {
+                    // A sparse filter over a long history: answer what was found, and where to
+                    // go on from.
+                    has_next_page = true;
+                    break 'pages;
+                }
             }
-            let Event::DischargeSettled {
-                insurance_scheme,
-                manual,
-                account_id,
-                ..
-            } = &record.event
-            else {
-                continue;
-            };
-            if filter
-                .scheme
-                .is_some_and(|s| yika_domain::InsuranceScheme::from(s) != *insurance_scheme)
-                || filter.manual.is_some_and(|m| m != *manual)
-            {
-                continue;
-            }
-            if edges.len() == first {
-                has_next_page = true;
+            if exhausted {
                 break;
             }
-            let patient = app.read.account(*account_id).await?.map(|a| a.patient_id);
-            if let Some(node) = settlement(&record, patient) {
-                edges.push(SettlementEdge {
-                    node,
-                    cursor: position.to_string(),
-                });
-            }
         }
-        let end_cursor = edges.last().map(|e| e.cursor.clone());
+        let end_cursor = if has_next_page && edges.len() < first {
+            Some(cursor.to_string())
+        } else {
+            edges.last().map(|e| e.cursor.clone())
+        };
         Ok(SettlementConnection {
             edges,
             page_info: PageInfo {

@@ -47,6 +47,10 @@ pub struct DailyReport {
     by_window: Vec<WindowTotal>,
     /// Counted − expected cash over the shifts closed that day (negative is short).
     cash_variance: MoneyScalar,
+    /// The part of it not yet resolved with `resolveVariance` (长短款 still open).
+    open_variance: MoneyScalar,
+    /// The shifts closed that day whose variance is still open.
+    open_variance_shifts: i64,
 }
 
 /// Revenue as executed by one department.
@@ -129,6 +133,8 @@ impl ReportQuery {
                 })
                 .collect(),
             cash_variance: f.cash_variance.into(),
+            open_variance: f.open_variance.0.into(),
+            open_variance_shifts: f.open_variance.1,
         })
     }
 

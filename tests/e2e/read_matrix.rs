@@ -102,6 +102,22 @@ fn queries() -> Vec<(&'static str, String, &'static [&'static str])> {
             "{ workloadByHour(from: \"2026-11-01\", to: \"2026-11-30\") { hour } }".into(),
             FINANCE,
         ),
+        (
+            "reconciliation",
+            "{ reconciliation(method: WECHAT, date: \"2026-11-22\") { difference } }".into(),
+            FINANCE,
+        ),
+        ("receivables", "{ receivables { owed } }".into(), FINANCE),
+        (
+            "settlements",
+            "{ settlements(first: 5) { pageInfo { hasNextPage } } }".into(),
+            FINANCE,
+        ),
+        (
+            "journal",
+            "{ journal(first: 5) { pageInfo { hasNextPage } } }".into(),
+            FINANCE,
+        ),
     ];
     for field in [
         "patientId",

@@ -53,8 +53,8 @@ pub struct SettlementRecord {
 pub struct DayReconciliation {
     /// The ledger's movements by the method recorded that day.
     pub ledger: Vec<LedgerMovement>,
-    /// The method's statements and matches, all of them.
-    pub state: Reconciliation,
+    /// The method's statements and matches, all of them (shared with the loaded aggregate).
+    pub state: std::sync::Arc<Reconciliation>,
     /// The day asked for.
     pub date: NaiveDate,
     /// The clearing account's balance now.
@@ -263,11 +263,10 @@ impl App {
             return Err(DomainError::CashHasNoStatement.into());
         }
         let ledger = self.movements_between(method, from, to).await?;
-        let state = (*self
+        let state = self
             .load::<Reconciliation>(&reconciliation::stream(method))
             .await?
-            .state)
-            .clone();
+            .state;
         let clearing_balance = self
             .read
             .ledger_balance(&yika_domain::LedgerAccount::Clearing(method).to_string())
@@ -358,12 +357,14 @@ impl App {
     }
 
     /// A scheme's remittances as recorded.
-    pub async fn remittances(&self, scheme: InsuranceScheme) -> ApiResult<Remittances> {
-        Ok((*self
+    pub async fn remittances(
+        &self,
+        scheme: InsuranceScheme,
+    ) -> ApiResult<std::sync::Arc<Remittances>> {
+        Ok(self
             .load::<Remittances>(&insurance::stream(scheme))
             .await?
             .state)
-            .clone())
     }
 
     /// CONTROLLER: records an insurance remittance for the settlements of a period, whose

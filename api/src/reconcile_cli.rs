@@ -18,6 +18,9 @@ const IMPORT: &str = "mutation($input: ImportStatementInput!) { importStatement(
     difference fees ledgerOnly { eventId receiptNo amount direction } \
     statementOnly { externalRef amount direction } } } }";
 
+/// The largest statement file read (2,000 rows of a platform's layout fit in well under this).
+const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
 /// What `yika reconcile import` was asked.
 pub struct ImportRequest<'a> {
     /// WECHAT, ALIPAY, BANK_CARD, …
@@ -46,6 +49,15 @@ pub async fn import(request: &ImportRequest<'_>) -> Result<(), String> {
             "--method {:?}: a statement reconciles one of {} (cash is counted at the window, not reconciled); nothing was imported",
             request.method,
             reconciled.join(", ")
+        ));
+    }
+    let size = std::fs::metadata(request.file)
+        .map_err(|e| format!("cannot read {}: {e}", request.file.display()))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(format!(
+            "{} holds {size} bytes; a statement file holds at most {MAX_FILE_BYTES} (2,000 rows); nothing was imported",
+            request.file.display()
         ));
     }
     let bytes = std::fs::read(request.file)

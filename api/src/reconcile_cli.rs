@@ -102,39 +102,87 @@ pub async fn import(request: &ImportRequest<'_>) -> Result<(), String> {
         .collect();
     // The same file for the same method and day is the same import: retrying it is safe.
     let key = hex::encode(&Sha256::digest(&bytes)[..16]);
-    let body = json!({
-        "query": IMPORT,
-        "variables": { "input": {
-            "method": request.method,
-            "statementDate": request.date.to_string(),
-            "source": source,
-            "lines": lines,
-            "idempotencyKey": format!("file-{key}"),
-        }},
-    });
-    let answer = post(request.server, request.token, &body).await?;
-    if let Some(errors) = answer.get("errors").and_then(Value::as_array) {
-        let text: Vec<String> = errors
-            .iter()
-            .map(|e| {
+    // A request body holds at most 64 KiB (the server's limit): the lines go in parts, each an
+    // import of its own under the file's key and its part number. The ledger counts a line
+    // sent twice as a duplicate, so a part retried after a failure is harmless.
+    let parts = parts(&lines, PART_BYTES);
+    let count = parts.len();
+    let mut totals = (0_i64, 0_i64, 0_i64);
+    let mut last = Value::Null;
+    for (n, part) in parts.into_iter().enumerate() {
+        let body = json!({
+            "query": IMPORT,
+            "variables": { "input": {
+                "method": request.method,
+                "statementDate": request.date.to_string(),
+                "source": source,
+                "lines": part,
+                "idempotencyKey": format!("file-{key}-{n}"),
+            }},
+        });
+        let answer = post(request.server, request.token, &body).await?;
+        if let Some(errors) = answer.get("errors").and_then(Value::as_array) {
+            let text: Vec<String> = errors
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} ({})",
+                        e["message"].as_str().unwrap_or("error"),
+                        e["extensions"]["code"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect();
+            let done = if n == 0 {
+                "nothing was imported".to_owned()
+            } else {
                 format!(
-                    "{} ({})",
-                    e["message"].as_str().unwrap_or("error"),
-                    e["extensions"]["code"].as_str().unwrap_or("?")
+                    "parts 1..{n} of {count} were imported; run the same command again to send the rest"
                 )
-            })
-            .collect();
-        return Err(format!(
-            "the server refused the import: {}",
-            text.join("; ")
-        ));
+            };
+            return Err(format!(
+                "the server refused the import: {}; {done}",
+                text.join("; ")
+            ));
+        }
+        let imported = &answer["data"]["importStatement"];
+        totals.0 += imported["imported"].as_i64().unwrap_or(0);
+        totals.1 += imported["duplicates"].as_i64().unwrap_or(0);
+        totals.2 += imported["matched"].as_i64().unwrap_or(0);
+        last = imported["reconciliation"].clone();
     }
+    let summary = json!({
+        "imported": totals.0,
+        "duplicates": totals.1,
+        "matched": totals.2,
+        "requests": count,
+        "reconciliation": last,
+    });
     println!(
         "{}",
-        serde_json::to_string_pretty(&answer["data"]["importStatement"])
-            .map_err(|e| e.to_string())?
+        serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
     );
     Ok(())
+}
+
+/// The most bytes of lines one request carries (the rest of the body is well under 8 KiB).
+const PART_BYTES: usize = 56 * 1024;
+
+/// The lines in consecutive parts of at most `max_bytes` of JSON each (at least one line, and
+/// one empty part for an empty statement).
+fn parts(lines: &[Value], max_bytes: usize) -> Vec<Vec<Value>> {
+    let mut parts: Vec<Vec<Value>> = vec![Vec::new()];
+    let mut size = 0;
+    for line in lines {
+        let bytes = line.to_string().len() + 1;
+        let current = parts.last_mut().expect("a part");
+        if !current.is_empty() && size + bytes > max_bytes {
+            parts.push(Vec::new());
+            size = 0;
+        }
+        parts.last_mut().expect("a part").push(line.clone());
+        size += bytes;
+    }
+    parts
 }
 
 /// POSTs a GraphQL request over HTTP/1.1 and parses the JSON answer.
@@ -179,4 +227,26 @@ async fn post(server: &str, token: &str, body: &Value) -> Result<Value, String> 
             String::from_utf8_lossy(&bytes)
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_sent_in_parts_that_fit_the_request_limit_in_order() {
+        let lines: Vec<Value> = (0..1000)
+            .map(|n| json!({ "externalRef": format!("REF-{n:06}"), "amount": "1.00" }))
+            .collect();
+        let parts = parts(&lines, 4096);
+        assert!(parts.len() > 1);
+        for part in &parts {
+            assert!(!part.is_empty());
+            let bytes: usize = part.iter().map(|l| l.to_string().len() + 1).sum();
+            assert!(bytes <= 4096, "{bytes}");
+        }
+        let flat: Vec<Value> = parts.into_iter().flatten().collect();
+        assert_eq!(flat, lines);
+        assert_eq!(super::parts(&[], 4096), vec![Vec::<Value>::new()]);
+    }
 }

@@ -426,3 +426,77 @@ async fn a_day_is_reconciled_its_drawer_resolved_handed_over_and_insurance_remit
         String::from_utf8_lossy(&verified.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_statement_file_is_imported_in_parts_that_fit_the_request_limit() {
+    // Goal: 1,500 rows (far more than one 64 KiB request holds) all arrive, once; sending the
+    // same file again stores nothing twice.
+    let server = Server::start();
+    let controller = server.staff_add("F001", "Chen Jing", "CONTROLLER", None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let date = today();
+    let mut text = String::from("externalRef,amount,direction,occurredAt,fee,note\n");
+    for n in 0..1500 {
+        text.push_str(&format!(
+            "POS-{n:06},{}.{:02},IN,{date} 09:{:02}:00,0.10,银联 POS 刷卡\n",
+            1 + n % 500,
+            n % 100,
+            n % 60
+        ));
+    }
+    let file = dir.path().join("bank.csv");
+    std::fs::write(&file, text).expect("write");
+    let send = || {
+        server
+            .data
+            .yika(&[
+                "reconcile",
+                "import",
+                "--method",
+                "BANK_CARD",
+                "--date",
+                &date,
+                "--file",
+                file.to_str().unwrap(),
+                "--server",
+                &server.url,
+                "--token",
+                &controller.token,
+            ])
+            .output()
+            .expect("yika runs")
+    };
+    let out = send();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(first["imported"], 1500);
+    assert!(first["requests"].as_i64().unwrap() > 1, "{first}");
+    assert_eq!(
+        first["reconciliation"]["statementOnly"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1500
+    );
+    let again = send();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let again: Value = serde_json::from_slice(&again.stdout).expect("JSON");
+    // The same parts under the same keys: the first results, nothing new written.
+    assert_eq!(again["imported"], 1500);
+    let events = server.event_count().await;
+    let third = send();
+    assert!(third.status.success());
+    assert_eq!(
+        server.event_count().await,
+        events,
+        "a retried file writes nothing"
+    );
+}

@@ -108,7 +108,6 @@ impl Movement {
                 account_id,
                 method,
                 patient_pays,
-                patient_receives,
                 external_ref,
                 ..
             } if patient_pays.is_positive() => (

@@ -285,8 +285,14 @@ impl App {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> ApiResult<Vec<SettlementRecord>> {
-        let mut settlements = Vec::new();
-        for position in self.positions(&["DischargeSettled"], from, to).await? {
+        let positions = self.positions(&["DischargeSettled"], from, to).await?;
+        self.settlements_at(positions).await
+    }
+
+    /// The settlements at these positions, read from the log.
+    async fn settlements_at(&self, positions: Vec<u64>) -> ApiResult<Vec<SettlementRecord>> {
+        let mut settlements = Vec::with_capacity(positions.len());
+        for position in positions {
             let (event_id, recorded_at, event) = self.event_at(position).await?;
             settlements.push(SettlementRecord {
                 event_id,

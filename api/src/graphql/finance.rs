@@ -18,7 +18,7 @@ use super::scalars::{
     DateScalar, Direction, InsuranceScheme, MatchRule, MoneyScalar, PaymentMethod,
     VarianceResolution, check_instant,
 };
-use super::shifts::{MAX_COUNTED_OTHER, MethodAmountInput, Shift, shift_view};
+use super::shifts::{MethodAmountInput, Shift, shift_view, tenders};
 use crate::application::finance::{DayReconciliation, LedgerMovement, SettlementRecord};
 use crate::auth::require_finance;
 use crate::error::{ApiError, GqlResult};
@@ -876,17 +876,7 @@ impl FinanceMutation {
         input: DeclareHandOverInput,
     ) -> GqlResult<Shift> {
         let actor = acting(ctx)?;
-        let other = input.other.unwrap_or_default();
-        if other.len() > MAX_COUNTED_OTHER {
-            return Err(ApiError::LimitExceeded(format!(
-                "other lists at most {MAX_COUNTED_OTHER} tenders"
-            ))
-            .into());
-        }
-        let other = other
-            .into_iter()
-            .map(|m| (m.method.into(), m.amount.0))
-            .collect();
+        let other = tenders("other", input.other)?;
         let id = ShiftId(input.shift_id);
         app(ctx)?
             .declare_hand_over(actor, id, input.cash.0, other)

@@ -16,7 +16,7 @@ use crate::auth::{is_finance, may_read_shift};
 use crate::error::{ApiError, GqlResult};
 
 /// The most tenders a blind count lists.
-pub(crate) const MAX_COUNTED_OTHER: usize = 16;
+const MAX_COUNTED_OTHER: usize = 16;
 
 /// An amount per payment method.
 #[derive(SimpleObject)]
@@ -450,17 +450,7 @@ impl ShiftMutation {
     /// CASHIER who owns it: closes the shift with a blind count.
     async fn close_shift(&self, ctx: &Context<'_>, input: CloseShiftInput) -> GqlResult<Shift> {
         let actor = acting(ctx)?;
-        let other = input.counted_other.unwrap_or_default();
-        if other.len() > MAX_COUNTED_OTHER {
-            return Err(ApiError::LimitExceeded(format!(
-                "countedOther lists at most {MAX_COUNTED_OTHER} tenders"
-            ))
-            .into());
-        }
-        let other = other
-            .into_iter()
-            .map(|m| (m.method.into(), m.amount.0))
-            .collect();
+        let other = tenders("countedOther", input.counted_other)?;
         let id = ShiftId(input.shift_id);
         app(ctx)?
             .close_shift(actor, id, input.counted_cash.0, other)
@@ -502,4 +492,22 @@ impl ShiftMutation {
         app(ctx)?.void_receipt(actor, id, &input.reason).await?;
         shift_view(ctx, id).await
     }
+}
+
+/// A list of tenders as the domain takes it, at most [`MAX_COUNTED_OTHER`] of them.
+pub(crate) fn tenders(
+    field: &str,
+    listed: Option<Vec<MethodAmountInput>>,
+) -> GqlResult<Vec<(yika_domain::PaymentMethod, yika_domain::Money)>> {
+    let listed = listed.unwrap_or_default();
+    if listed.len() > MAX_COUNTED_OTHER {
+        return Err(ApiError::LimitExceeded(format!(
+            "{field} lists at most {MAX_COUNTED_OTHER} tenders"
+        ))
+        .into());
+    }
+    Ok(listed
+        .into_iter()
+        .map(|m| (m.method.into(), m.amount.0))
+        .collect())
 }

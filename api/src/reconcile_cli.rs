@@ -96,7 +96,22 @@ pub async fn import(request: &ImportRequest<'_>) -> Result<(), String> {
                 "direction": match l.direction { yika_domain::Direction::In => "IN", yika_domain::Direction::Out => "OUT" },
                 "occurredAt": l.occurred_at.to_rfc3339(),
                 "fee": l.fee.map(|f| f.to_string()),
-                "note": l.note,
+                // The ledger keeps a note of at most 128 characters; a long product name is cut.
+                "note": l.note.as_deref().map(|n| {
+                    // Tabs and other control or invisible characters from a spreadsheet's
+                    // padding are not kept in a note.
+                    let n: String = n
+                        .chars()
+                        .filter(|c| !yika_domain::text::invisible(*c))
+                        .map(|c| if c.is_control() { ' ' } else { c })
+                        .collect();
+                    let max = yika_domain::text::MAX_NAME_CHARS;
+                    if n.chars().count() > max {
+                        n.chars().take(max - 1).chain(['…']).collect::<String>()
+                    } else {
+                        n.to_owned()
+                    }
+                }),
             })
         })
         .collect();

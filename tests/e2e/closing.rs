@@ -437,8 +437,14 @@ async fn a_long_statement_file_is_imported_in_parts_that_fit_the_request_limit()
     let date = today();
     let mut text = String::from("externalRef,amount,direction,occurredAt,fee,note\n");
     for n in 0..1500 {
+        // One product name longer than the ledger keeps: cut, not refused.
+        let note = if n == 7 {
+            "住院预交金".repeat(60)
+        } else {
+            "银联 POS 刷卡".to_owned()
+        };
         text.push_str(&format!(
-            "POS-{n:06},{}.{:02},IN,{date} 09:{:02}:00,0.10,银联 POS 刷卡\n",
+            "POS-{n:06},{}.{:02},IN,{date} 09:{:02}:00,0.10,{note}\n",
             1 + n % 500,
             n % 100,
             n % 60

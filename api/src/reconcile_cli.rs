@@ -74,12 +74,12 @@ pub async fn import(request: &ImportRequest<'_>) -> Result<(), String> {
         text
     })?;
     let layout = match layout {
-        Layout::Generic => "generic",
-        Layout::Wechat => "WeChat Pay",
-        Layout::Alipay => "Alipay",
+        Layout::Generic => "the generic",
+        Layout::Wechat => "the WeChat Pay",
+        Layout::Alipay => "the Alipay",
     };
     eprintln!(
-        "read {} line(s) of a {layout} statement from {}",
+        "read {} line(s) of {layout} statement {}",
         lines.len(),
         request.file.display()
     );

@@ -22,7 +22,7 @@ const RECONCILIATION: &str = "query($method: PaymentMethod!, $date: Date!) {
   }
 }";
 const IMPORT: &str = "mutation($input: ImportStatementInput!) { importStatement(input: $input) { imported duplicates matched } }";
-const MATCH: &str = "mutation($ref: String!, $movement: UUID!) { matchPayment(input: { method: ALIPAY, externalRef: $ref, movementId: $movement, reason: \"reference mistyped at the window\" }) }";
+const MATCH: &str = "mutation($ref: String!, $movement: UUID!) { matchPayment(input: { method: ALIPAY, externalRef: $ref, movementId: $movement, reason: \"reference mistyped at the window\" }) { matchedCount } }";
 
 /// Today in the hospital's time zone (the server's default, Asia/Shanghai).
 fn today() -> String {

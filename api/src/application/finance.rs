@@ -204,7 +204,26 @@ impl App {
         movement.ok_or_else(|| DomainError::MovementNotFound(movement_id).into())
     }
 
-    /// CONTROLLER: matches a statement line to a movement by hand, with a reason.
+    /// The statement day of a method's line, as the log has it now.
+    async fn statement_date(
+        &self,
+        method: PaymentMethod,
+        external_ref: &str,
+    ) -> ApiResult<NaiveDate> {
+        let state = self
+            .load::<Reconciliation>(&reconciliation::stream(method))
+            .await?
+            .state;
+        let key = yika_domain::text::fold_width(external_ref.trim());
+        state
+            .lines
+            .get(&key)
+            .map(|l| l.statement_date)
+            .ok_or_else(|| DomainError::StatementLineNotFound(key).into())
+    }
+
+    /// CONTROLLER: matches a statement line to a movement by hand, with a reason; answers the
+    /// line's statement day.
     pub async fn match_payment(
         &self,
         actor: &Actor,
@@ -212,7 +231,7 @@ impl App {
         external_ref: &str,
         movement_id: Uuid,
         reason: &str,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<NaiveDate> {
         actor.require(Role::Controller)?;
         let movement = self.movement(movement_id).await?;
         let stream = reconciliation::stream(method);
@@ -229,17 +248,18 @@ impl App {
             Ok(vec![Write::new(stream.clone(), loaded.revision, [event])])
         })
         .await?;
-        Ok(())
+        self.statement_date(method, external_ref).await
     }
 
-    /// CONTROLLER: undoes a statement line's match, with a reason.
+    /// CONTROLLER: undoes a statement line's match, with a reason; answers the line's
+    /// statement day.
     pub async fn unmatch_payment(
         &self,
         actor: &Actor,
         method: PaymentMethod,
         external_ref: &str,
         reason: &str,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<NaiveDate> {
         actor.require(Role::Controller)?;
         let stream = reconciliation::stream(method);
         self.execute(Some(actor), &stream, None, || async {
@@ -249,7 +269,7 @@ impl App {
             Ok(vec![Write::new(stream.clone(), loaded.revision, [event])])
         })
         .await?;
-        Ok(())
+        self.statement_date(method, external_ref).await
     }
 
     /// A method's reconciliation for the local day `[from, to)`.

@@ -747,6 +747,18 @@ impl FinanceQuery {
     }
 }
 
+/// A method's reconciliation for a local day.
+async fn day_of(
+    ctx: &Context<'_>,
+    method: yika_domain::PaymentMethod,
+    date: NaiveDate,
+) -> GqlResult<Reconciliation> {
+    let day = calendar(ctx).day(date);
+    Ok(Reconciliation(
+        app(ctx)?.reconciliation(method, date, day).await?,
+    ))
+}
+
 /// Finance mutations.
 #[derive(Default)]
 pub struct FinanceMutation;
@@ -821,37 +833,40 @@ impl FinanceMutation {
         })
     }
 
-    /// CONTROLLER: matches a statement line to a ledger movement by hand, with a reason.
-    async fn match_payment(&self, ctx: &Context<'_>, input: MatchPaymentInput) -> GqlResult<bool> {
+    /// CONTROLLER: matches a statement line to a ledger movement by hand, with a reason;
+    /// answers the reconciliation of the line's statement day.
+    async fn match_payment(
+        &self,
+        ctx: &Context<'_>,
+        input: MatchPaymentInput,
+    ) -> GqlResult<Reconciliation> {
         let actor = acting(ctx)?;
-        app(ctx)?
+        let method = input.method.into();
+        let date = app(ctx)?
             .match_payment(
                 actor,
-                input.method.into(),
+                method,
                 &input.external_ref,
                 input.movement_id,
                 &input.reason,
             )
             .await?;
-        Ok(true)
+        day_of(ctx, method, date).await
     }
 
-    /// CONTROLLER: undoes a statement line's match, with a reason.
+    /// CONTROLLER: undoes a statement line's match, with a reason; answers the reconciliation
+    /// of the line's statement day.
     async fn unmatch_payment(
         &self,
         ctx: &Context<'_>,
         input: UnmatchPaymentInput,
-    ) -> GqlResult<bool> {
+    ) -> GqlResult<Reconciliation> {
         let actor = acting(ctx)?;
-        app(ctx)?
-            .unmatch_payment(
-                actor,
-                input.method.into(),
-                &input.external_ref,
-                &input.reason,
-            )
+        let method = input.method.into();
+        let date = app(ctx)?
+            .unmatch_payment(actor, method, &input.external_ref, &input.reason)
             .await?;
-        Ok(true)
+        day_of(ctx, method, date).await
     }
 
     /// CONTROLLER: resolves a closed shift's cash variance (长短款).

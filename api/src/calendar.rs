@@ -51,6 +51,25 @@ impl Calendar {
         (start(date), start(date.succ_opt().unwrap_or(date)))
     }
 
+    /// A local day as the reports read it: its bounds and the day before's start.
+    #[must_use]
+    pub fn business_day(&self, date: NaiveDate) -> yika_projections::reports::BusinessDay {
+        let (start, end) = self.day(date);
+        let (previous_start, _) = self.day(date.pred_opt().unwrap_or(date));
+        yika_projections::reports::BusinessDay {
+            date,
+            start,
+            end,
+            previous_start,
+        }
+    }
+
+    /// The hospital's business date now.
+    #[must_use]
+    pub fn today(&self) -> NaiveDate {
+        self.date_of(Utc::now())
+    }
+
     /// The local date of an instant.
     #[must_use]
     pub fn date_of(&self, at: DateTime<Utc>) -> NaiveDate {

@@ -108,6 +108,8 @@ fn domain_code(error: &DomainError) -> &'static str {
         | DomainError::PeriodOverlaps { .. }
         | DomainError::PeriodReversed => "VALIDATION",
         DomainError::TooManyLines { .. } => "LIMIT_EXCEEDED",
+        DomainError::DayInTheFuture(_) => "VALIDATION",
+        DomainError::DayAlreadyClosed(_) | DomainError::DayNotReady { .. } => "CONFLICT",
     }
 }
 
@@ -154,8 +156,20 @@ impl<E: Into<ApiError>> From<E> for GqlError {
             tracing::error!(%detail, "internal error");
         }
         let code = error.code();
+        // A day that cannot be closed names the shifts in the way.
+        let blocking: Option<Vec<String>> = match &error {
+            ApiError::Domain(DomainError::DayNotReady { shifts, .. }) => {
+                Some(shifts.iter().map(ToString::to_string).collect())
+            }
+            _ => None,
+        };
         GqlError(
-            async_graphql::Error::new(error.to_string()).extend_with(|_, e| e.set("code", code)),
+            async_graphql::Error::new(error.to_string()).extend_with(|_, e| {
+                e.set("code", code);
+                if let Some(blocking) = &blocking {
+                    e.set("blockingShifts", blocking.clone());
+                }
+            }),
         )
     }
 }

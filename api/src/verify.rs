@@ -59,6 +59,10 @@ pub async fn verify(app: &App) -> ApiResult<Verdict> {
         .into_iter()
         .flatten()
         .min();
+    // Each signed day must still reproduce its report from the log as it stood at the close.
+    // When the log and the views agree, the views answer that; otherwise a fresh replay does.
+    let intact = first_broken_position.is_none() && mismatches.is_empty();
+    mismatches.extend(signed_days(app, intact).await?);
     Ok(Verdict {
         events_checked: chain.events_checked,
         chain_intact: chain.first_broken_position.is_none(),
@@ -66,6 +70,98 @@ pub async fn verify(app: &App) -> ApiResult<Verdict> {
         views_position: views.position,
         mismatches,
     })
+}
+
+/// Checks every signed day (日结): the report in its close still hashes to the SHA-256 it
+/// signed, and the log still gives that report for that day as of the position it was signed
+/// at. Answers one line per day that does not, naming the date and the lines that moved. The
+/// figures come from the live views when `views_agree` (they equal a replay of the log), and
+/// otherwise from a replay of the log into a scratch read store.
+pub async fn signed_days(app: &App, views_agree: bool) -> ApiResult<Vec<String>> {
+    if views_agree {
+        return signed_days_in(app.store.as_ref(), &app.read).await;
+    }
+    let scratch = std::env::temp_dir().join(format!("yika-days-{}.db", uuid::Uuid::now_v7()));
+    let result = async {
+        let replay = yika_projections::ReadStore::open(&scratch).await?;
+        let head = app.store.head_position().await?;
+        let caught_up = yika_projections::ProjectionRunner::new(app.store.clone(), replay.clone())
+            .catch_up_until(head)
+            .await;
+        let found = match caught_up {
+            Ok(_) => signed_days_in(app.store.as_ref(), &replay).await,
+            Err(error) => Ok(vec![format!(
+                "signed days: the log cannot be replayed to check them ({error})"
+            )]),
+        };
+        replay.close().await;
+        found
+    }
+    .await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", scratch.display()));
+    }
+    result
+}
+
+async fn signed_days_in(
+    store: &dyn yika_store::EventStore,
+    read: &yika_projections::ReadStore,
+) -> ApiResult<Vec<String>> {
+    use yika_projections::reports::report_sha256;
+    let mut found = Vec::new();
+    let (first, last) = (
+        chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date"),
+        chrono::NaiveDate::from_ymd_opt(2099, 12, 31).expect("a date"),
+    );
+    for closed in read.closed_days(first, last).await? {
+        let date = closed.date;
+        let signed = match crate::application::days::signed_at(store, &closed).await {
+            Ok(signed) => signed,
+            Err(error) => {
+                found.push(format!("signed day {date}: its close cannot be read ({error})"));
+                continue;
+            }
+        };
+        if report_sha256(&signed.report) != signed.report_sha256 {
+            found.push(format!(
+                "signed day {date}: the report in its close (position {}) no longer hashes to the SHA-256 it signed",
+                signed.position
+            ));
+            continue;
+        }
+        let Ok(time_zone) = signed.report.time_zone.parse::<chrono_tz::Tz>() else {
+            found.push(format!(
+                "signed day {date}: unknown time zone {:?}",
+                signed.report.time_zone
+            ));
+            continue;
+        };
+        let calendar = crate::calendar::Calendar {
+            time_zone,
+            ..crate::calendar::Calendar::default()
+        };
+        let as_of = signed.report.as_of_position;
+        let figures = read
+            .daily_figures(&calendar.business_day(date), Some(as_of))
+            .await?;
+        let now = figures.report(date, &signed.report.time_zone, as_of);
+        if report_sha256(&now) != signed.report_sha256 {
+            let moved = now
+                .moved_since(&signed.report)
+                .into_iter()
+                .map(|(line, amount)| format!("{line} {amount}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            found.push(format!(
+                "signed day {date}: the log as of position {as_of} no longer gives the report signed at position {} (SHA-256 {}); moved: {}",
+                signed.position,
+                signed.report_sha256,
+                if moved.is_empty() { "no line (the form differs)".to_owned() } else { moved }
+            ));
+        }
+    }
+    Ok(found)
 }
 
 /// The log's head as one line: position, hash and recorded time (`0 - -` when empty).

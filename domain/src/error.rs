@@ -187,6 +187,18 @@ pub enum DomainError {
     /// A period ends before it starts.
     #[error("a period ends on or after its first day")]
     PeriodReversed,
+    /// A business day that has not begun cannot be closed.
+    #[error("{0} has not begun: a day is closed on or after its own date")]
+    DayInTheFuture(chrono::NaiveDate),
+    /// A business day is closed once; later changes are corrections.
+    #[error("{0} is already closed: corrections are recorded as events of their own")]
+    DayAlreadyClosed(chrono::NaiveDate),
+    /// Shifts that took money that day are still open or not handed over.
+    #[error("{date} cannot be closed: {} shift(s) that took money that day are not closed and handed over", shifts.len())]
+    DayNotReady {
+        date: chrono::NaiveDate,
+        shifts: Vec<crate::ids::ShiftId>,
+    },
 }
 
 impl DomainError {

@@ -408,6 +408,15 @@ pub enum Event {
         unmatched: PaymentMatch,
         reason: String,
     },
+    /// A CONTROLLER closed a business day (日结): the daily report as signed, as of a position of
+    /// the log, and the SHA-256 of its canonical form. A day is closed once.
+    DayClosed {
+        date: chrono::NaiveDate,
+        report: crate::day::DayReport,
+        report_sha256: String,
+        note: Option<String>,
+        closed_by: StaffId,
+    },
     /// An insurance scheme paid the hospital (医保回款) for the settlements of a period: the
     /// receivable is cleared into the bank; `owed` is what was still owed for the period before,
     /// so that an under- or over-payment (拒付) stays visible.
@@ -539,6 +548,7 @@ impl Event {
             Event::PaymentsMatched { .. } => "PaymentsMatched",
             Event::PaymentUnmatched { .. } => "PaymentUnmatched",
             Event::InsuranceRemittanceReceived { .. } => "InsuranceRemittanceReceived",
+            Event::DayClosed { .. } => "DayClosed",
             Event::DifficultyCoefficientsSet { .. } => "DifficultyCoefficientsSet",
             Event::QualityDeductionRecorded { .. } => "QualityDeductionRecorded",
         }
@@ -604,6 +614,7 @@ impl Event {
             | Event::PaymentsMatched { .. }
             | Event::PaymentUnmatched { .. }
             | Event::InsuranceRemittanceReceived { .. }
+            | Event::DayClosed { .. }
             | Event::DifficultyCoefficientsSet { .. }
             | Event::QualityDeductionRecorded { .. } => None,
         }

@@ -14,6 +14,7 @@ pub mod account;
 pub mod actor;
 pub mod aggregate;
 pub mod card;
+pub mod day;
 pub mod cashier;
 pub mod error;
 pub mod event;
@@ -34,6 +35,7 @@ pub use account::{Account, AccountCommand, DischargeSplit};
 pub use actor::Actor;
 pub use aggregate::Aggregate;
 pub use card::{Card, CardCommand};
+pub use day::{Day, DayReport};
 pub use cashier::{Cashier, CashierCommand};
 pub use error::DomainError;
 pub use event::{

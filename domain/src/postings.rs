@@ -247,7 +247,8 @@ pub fn postings(event: &Event) -> Vec<Posting> {
         | Event::CardAssigned { .. }
         | Event::CardReleased { .. }
         | Event::AccountOpened { .. }
-        | Event::AccountClosed { .. } => Vec::new(),
+        | Event::AccountClosed { .. }
+        | Event::DayClosed { .. } => Vec::new(),
     };
     debug_assert!(
         legs.iter().map(|p| p.amount).sum::<Money>().is_zero(),

@@ -41,6 +41,9 @@ pub struct Shift {
     pub handed_over: bool,
     /// Whether the cashier declared what they hand over (their half).
     pub declared: bool,
+    /// Whether the controller's receipt predates the two-party hand-over, and so completed it
+    /// alone.
+    pub received_alone: bool,
     /// Whether the closed shift's cash variance was resolved.
     pub variance_resolved: bool,
 }
@@ -136,9 +139,10 @@ impl Aggregate for Shift {
                 }
             }
             Event::ReceiptVoided { .. } => self.receipts_voided += 1,
-            Event::CashHandedOver { .. } => {
+            Event::CashHandedOver { two_party, .. } => {
                 assert!(!self.handed_over, "a shift is handed over once");
                 self.handed_over = true;
+                self.received_alone = !*two_party;
             }
             Event::HandOverDeclared { .. } => self.declared = true,
             Event::VarianceResolved { .. } => self.variance_resolved = true,

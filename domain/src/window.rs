@@ -82,6 +82,21 @@ impl Drawer {
         })
     }
 
+    /// Whether the shift is closed and handed over: the controller's receipt and the cashier's
+    /// declaration are both recorded (a receipt from before the two-party hand-over alone).
+    #[must_use]
+    pub fn is_handed_over(&self) -> bool {
+        let open = self
+            .cashier
+            .open
+            .as_ref()
+            .is_some_and(|o| o.shift_id == self.shift_id);
+        self.opening.is_some()
+            && !open
+            && self.shift.handed_over
+            && (self.shift.declared || self.shift.received_alone)
+    }
+
     /// The actor's own open shift, where alone a cashier records money (invariant 4): another
     /// cashier's shift is refused as such, an unknown or closed one as not open. Receipts are
     /// numbered in the actor's series (their staff number).

@@ -142,6 +142,7 @@ impl InMemory {
         hash_added(&mut rows.workload_acts, digests);
         hash_added(&mut rows.coefficient_sets, digests);
         hash_added(&mut rows.quality_deductions, digests);
+        hash_added(&mut rows.days, digests);
         hash_added(&mut rows.audit_index, digests);
     }
 

@@ -1,7 +1,7 @@
 //! Period reports over the movements and shifts views: department revenue and the daily report.
 //! Callers turn a hospital-local day into a UTC range; these queries only see UTC instants.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use yika_domain::{Money, PaymentMethod};
 use yika_store::time::format_time;
@@ -35,24 +35,24 @@ pub struct WindowTotalRow {
     pub transactions: i64,
 }
 
-/// The figures of a daily report (住院结算日报表) over `[start, end)`.
+/// The figures of a daily report (住院结算日报表) of one business day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DailyFigures {
-    /// Patient prepaid liability before `start`.
+    /// Patient prepaid liability at the start of the day.
     pub opening_liability: Money,
-    /// Deposits in the period.
+    /// Deposits in the day.
     pub deposits: Money,
-    /// Deductions in the period.
+    /// Deductions in the day.
     pub deductions: Money,
-    /// Reversals in the period.
+    /// Reversals belonging to the day (of the day's deductions).
     pub reversals: Money,
-    /// Refunds paid out in the period.
+    /// Refunds paid out in the day.
     pub refunds: Money,
     /// How much discharge settlements lowered the liability: paid back − paid in − insurance.
     pub settlement_effect: Money,
-    /// Patient prepaid liability before `end`, summed from the movements on its own.
+    /// Patient prepaid liability at the end of the day, summed from the movements on its own.
     pub closing_liability: Money,
-    /// Net liability movements from `end` until now.
+    /// Net liability movements belonging to later days.
     pub after_end: Money,
     /// The sum of every account's balance in the balances view now (a different projector).
     pub accounts_now: Money,
@@ -60,14 +60,148 @@ pub struct DailyFigures {
     pub by_method: Vec<(PaymentMethod, Money)>,
     /// Per window.
     pub by_window: Vec<WindowTotalRow>,
-    /// Sum of counted − expected cash over the shifts closed in the period.
+    /// Sum of counted − expected cash over the shifts closed in the day.
     pub cash_variance: Money,
     /// The part of it not yet resolved (`resolveVariance`), and on how many shifts.
     pub open_variance: (Money, i64),
 }
 
-const NET: &str = "COALESCE(CAST(SUM(CASE WHEN kind IN ('DEPOSIT', 'REVERSAL', 'INSURANCE', 'SETTLEMENT_IN') \
-                   THEN amount_fen ELSE -amount_fen END) AS BIGINT), 0)";
+impl DailyFigures {
+    /// The figures as the report a controller signs: `date` read in `time_zone`, as of
+    /// `as_of_position`.
+    #[must_use]
+    pub fn report(
+        &self,
+        date: NaiveDate,
+        time_zone: &str,
+        as_of_position: u64,
+    ) -> yika_domain::DayReport {
+        yika_domain::DayReport {
+            format: yika_domain::day::REPORT_FORMAT,
+            date,
+            time_zone: time_zone.to_owned(),
+            as_of_position,
+            opening_liability: self.opening_liability,
+            deposits: self.deposits,
+            deductions: self.deductions,
+            reversals: self.reversals,
+            refunds: self.refunds,
+            settlement_effect: self.settlement_effect,
+            closing_liability: self.closing_liability,
+            by_method: self.by_method.clone(),
+            by_window: self
+                .by_window
+                .iter()
+                .map(|w| yika_domain::day::WindowLine {
+                    window: w.window.clone(),
+                    received: w.received,
+                    paid_out: w.paid_out,
+                    transactions: w.transactions,
+                })
+                .collect(),
+            cash_variance: self.cash_variance,
+            open_variance: self.open_variance.0,
+            open_variance_shifts: self.open_variance.1,
+        }
+    }
+}
+
+/// The SHA-256 (hex) of a report's canonical form: what a day's close signs.
+#[must_use]
+pub fn report_sha256(report: &yika_domain::DayReport) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(report.canonical().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Which business day, and as of which position of the log.
+///
+/// A movement belongs to the local day of its business time (a reversal's is its deduction's),
+/// except that what is recorded after a day's close (日结) with a time on that date belongs to
+/// the next day (decision 0028). `start`, `end` and `previous_start` are where the day, the next
+/// day and the day before start; the closes are the positions of the `DayClosed` events of the
+/// day and of the day before, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusinessDay {
+    /// The local date.
+    pub date: NaiveDate,
+    /// Where the day starts.
+    pub start: DateTime<Utc>,
+    /// Where the next day starts.
+    pub end: DateTime<Utc>,
+    /// Where the day before starts.
+    pub previous_start: DateTime<Utc>,
+}
+
+/// A closed business day as the `days` view holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosedDay {
+    /// The date.
+    pub date: NaiveDate,
+    /// The close's position in the log.
+    pub position: u64,
+    /// The position its signed report is as of.
+    pub as_of_position: u64,
+    /// The signed report's SHA-256.
+    pub report_sha256: String,
+    /// Who closed it.
+    pub closed_by: String,
+    /// When.
+    pub closed_at: DateTime<Utc>,
+}
+
+/// The bounds every business-day query binds, in one CTE `b` so that each parameter is used
+/// (and typed) exactly once on either backend: the day's start `s`, end `e`, the day before's
+/// start `ps`, the day's close `pd` and the day before's `pp` (`i64::MAX` when not closed as of
+/// `q`), and the last position `q` included.
+const BOUNDS: &str = "WITH b AS (SELECT CAST($1 AS TEXT) AS s, CAST($2 AS TEXT) AS e, \
+                      CAST($3 AS TEXT) AS ps, CAST($4 AS BIGINT) AS pd, CAST($5 AS BIGINT) AS pp, \
+                      CAST($6 AS BIGINT) AS q) ";
+
+/// A movement of the day: of its date and recorded before its close, or of the day before's
+/// date and recorded after that day's close.
+const IN_DAY: &str = "m.position <= b.q AND ((m.business_at >= b.s AND m.business_at < b.e \
+                      AND m.business_position < b.pd) OR (m.business_at >= b.ps AND \
+                      m.business_at < b.s AND m.business_position > b.pp))";
+/// A movement of an earlier day.
+const BEFORE_DAY: &str = "m.position <= b.q AND (m.business_at < b.ps OR (m.business_at < b.s \
+                          AND m.business_position < b.pp))";
+/// A movement of the day or an earlier one.
+const UP_TO_DAY: &str = "m.position <= b.q AND (m.business_at < b.s OR (m.business_at < b.e \
+                         AND m.business_position < b.pd))";
+/// A shift closed in the day (by its close's time and position).
+const SHIFT_IN_DAY: &str = "s.closed_position <= b.q AND ((s.closed_at >= b.s AND s.closed_at < b.e \
+                            AND s.closed_position < b.pd) OR (s.closed_at >= b.ps AND \
+                            s.closed_at < b.s AND s.closed_position > b.pp))";
+
+const NET: &str = "COALESCE(CAST(SUM(CASE WHEN m.kind IN ('DEPOSIT', 'REVERSAL', 'INSURANCE', 'SETTLEMENT_IN') \
+                   THEN m.amount_fen ELSE -m.amount_fen END) AS BIGINT), 0)";
+
+fn to_i64(position: u64) -> i64 {
+    i64::try_from(position).unwrap_or(i64::MAX)
+}
+
+/// The bound values of [`BOUNDS`].
+struct Bound {
+    s: String,
+    e: String,
+    ps: String,
+    pd: i64,
+    pp: i64,
+    q: i64,
+}
+
+impl Bound {
+    fn query<'q>(&self, sql: String) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        sqlx::query(sqlx::AssertSqlSafe(format!("{BOUNDS}{sql}")))
+            .bind(self.s.clone())
+            .bind(self.e.clone())
+            .bind(self.ps.clone())
+            .bind(self.pd)
+            .bind(self.pp)
+            .bind(self.q)
+    }
+}
 
 impl ReadStore {
     /// Deductions, reversals and counts per executing department recorded in `[from, to)`.
@@ -100,40 +234,142 @@ impl ReadStore {
             .collect()
     }
 
-    /// The daily report's figures for `[start, end)`, read in one snapshot.
+    /// The closed days in `[from, to]`, by date.
+    pub async fn closed_days(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<ClosedDay>, ProjectionError> {
+        let rows = sqlx::query(
+            "SELECT date, position, as_of_position, report_sha256, closed_by, closed_at FROM days \
+             WHERE date >= $1 AND date <= $2 ORDER BY date",
+        )
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let date: String = row.try_get("date")?;
+                Ok(ClosedDay {
+                    date: date
+                        .parse()
+                        .map_err(|e| ProjectionError::Corrupt(format!("days.date {date:?}: {e}")))?,
+                    position: u64::try_from(row.try_get::<i64, _>("position")?).unwrap_or(0),
+                    as_of_position: u64::try_from(row.try_get::<i64, _>("as_of_position")?)
+                        .unwrap_or(0),
+                    report_sha256: row.try_get("report_sha256")?,
+                    closed_by: row.try_get("closed_by")?,
+                    closed_at: parse_time(&row.try_get::<String, _>("closed_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The bounds of `day` as of `as_of` (`None`: everything the views hold), read in `tx`.
+    async fn bound(
+        tx: &mut sqlx::AnyConnection,
+        day: &BusinessDay,
+        as_of: Option<u64>,
+    ) -> Result<Bound, ProjectionError> {
+        let q = as_of.map_or(i64::MAX, to_i64);
+        let close_of = |date: NaiveDate| {
+            sqlx::query_scalar::<_, i64>("SELECT position FROM days WHERE date = $1")
+                .bind(date.to_string())
+        };
+        let pd = close_of(day.date).fetch_optional(&mut *tx).await?;
+        let previous = day.date.pred_opt().unwrap_or(day.date);
+        let pp = close_of(previous).fetch_optional(&mut *tx).await?;
+        let visible = |p: Option<i64>| p.filter(|p| *p <= q).unwrap_or(i64::MAX);
+        Ok(Bound {
+            s: format_time(day.start),
+            e: format_time(day.end),
+            ps: format_time(day.previous_start),
+            pd: visible(pd),
+            pp: visible(pp),
+            q,
+        })
+    }
+
+    /// The shifts that took money in `day` (as everything the views hold).
+    pub async fn shifts_with_money(
+        &self,
+        day: &BusinessDay,
+    ) -> Result<Vec<String>, ProjectionError> {
+        let mut tx = self.snapshot().await?;
+        let bound = Self::bound(&mut tx, day, None).await?;
+        let rows = bound
+            .query(format!(
+                "SELECT DISTINCT m.shift_id AS shift_id FROM movements m, b \
+                 WHERE m.shift_id IS NOT NULL AND {IN_DAY} ORDER BY m.shift_id"
+            ))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|row| Ok(row.try_get::<String, _>("shift_id")?))
+            .collect()
+    }
+
+    /// The positions after `after` (and up to `until`, if given) of events that may move the
+    /// figures of `day` or of an earlier day (movements of those days, variance resolutions of
+    /// shifts closed in the day), in log order, at most `limit`.
+    pub async fn positions_touching(
+        &self,
+        day: &BusinessDay,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<u64>, ProjectionError> {
+        let mut tx = self.snapshot().await?;
+        let bound = Self::bound(&mut tx, day, None).await?;
+        let rows = bound
+            .query(format!(
+                "SELECT DISTINCT p FROM ( \
+                 SELECT m.position AS p FROM movements m, b WHERE {UP_TO_DAY} \
+                 UNION SELECT s.variance_resolved_position AS p FROM shifts s, b \
+                 WHERE s.variance_resolved_position IS NOT NULL AND {SHIFT_IN_DAY}) t \
+                 WHERE p > {} ORDER BY p LIMIT {}",
+                to_i64(after),
+                limit
+            ))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|row| Ok(u64::try_from(row.try_get::<i64, _>("p")?).unwrap_or(0)))
+            .collect()
+    }
+
+    /// The daily report's figures of `day` as of position `as_of` (`None`: everything the views
+    /// hold), read in one snapshot.
     pub async fn daily_figures(
         &self,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
+        day: &BusinessDay,
+        as_of: Option<u64>,
     ) -> Result<DailyFigures, ProjectionError> {
-        let (start, end) = (format_time(start), format_time(end));
         let mut tx = self.snapshot().await?;
-        let liability_before = |instant: &str| {
-            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
-                "SELECT {NET} FROM movements WHERE recorded_at < $1"
-            )))
-            .bind(instant.to_owned())
+        let b = Self::bound(&mut tx, day, as_of).await?;
+        let sum = |predicate: &str| {
+            b.query(format!("SELECT {NET} AS total FROM movements m, b WHERE {predicate}"))
         };
-        let opening: i64 = liability_before(&start).fetch_one(&mut *tx).await?;
-        let closing: i64 = liability_before(&end).fetch_one(&mut *tx).await?;
-        let after_end: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT {NET} FROM movements WHERE recorded_at >= $1"
-        )))
-        .bind(&end)
-        .fetch_one(&mut *tx)
-        .await?;
+        let opening: i64 = sum(BEFORE_DAY).fetch_one(&mut *tx).await?.try_get("total")?;
+        let closing: i64 = sum(UP_TO_DAY).fetch_one(&mut *tx).await?.try_get("total")?;
+        let all: i64 = sum("m.position <= b.q")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("total")?;
         let accounts_now: i64 = sqlx::query_scalar(
             "SELECT COALESCE(CAST(SUM(balance_fen) AS BIGINT), 0) FROM accounts",
         )
         .fetch_one(&mut *tx)
         .await?;
-        let flows = sqlx::query(
-            "SELECT kind, CAST(SUM(amount_fen) AS BIGINT) AS total FROM movements WHERE recorded_at >= $1 AND recorded_at < $2 GROUP BY kind",
-        )
-        .bind(&start)
-        .bind(&end)
-        .fetch_all(&mut *tx)
-        .await?;
+        let flows = b
+            .query(format!(
+                "SELECT m.kind AS kind, CAST(SUM(m.amount_fen) AS BIGINT) AS total \
+                 FROM movements m, b WHERE {IN_DAY} GROUP BY m.kind"
+            ))
+            .fetch_all(&mut *tx)
+            .await?;
         let flow = |kind: &str| -> Result<Money, ProjectionError> {
             for row in &flows {
                 if row.try_get::<String, _>("kind")? == kind {
@@ -142,15 +378,14 @@ impl ReadStore {
             }
             Ok(Money::ZERO)
         };
-        let methods = sqlx::query(
-            "SELECT method, CAST(SUM(CASE WHEN kind IN ('DEPOSIT', 'SETTLEMENT_IN') THEN amount_fen ELSE -amount_fen END) AS BIGINT) AS net \
-             FROM movements \
-             WHERE method IS NOT NULL AND recorded_at >= $1 AND recorded_at < $2 GROUP BY method",
-        )
-        .bind(&start)
-        .bind(&end)
-        .fetch_all(&mut *tx)
-        .await?;
+        let methods = b
+            .query(format!(
+                "SELECT m.method AS method, CAST(SUM(CASE WHEN m.kind IN ('DEPOSIT', 'SETTLEMENT_IN') \
+                 THEN m.amount_fen ELSE -m.amount_fen END) AS BIGINT) AS net \
+                 FROM movements m, b WHERE m.method IS NOT NULL AND {IN_DAY} GROUP BY m.method"
+            ))
+            .fetch_all(&mut *tx)
+            .await?;
         let mut by_method = Vec::new();
         for method in PaymentMethod::ALL {
             for row in &methods {
@@ -159,16 +394,17 @@ impl ReadStore {
                 }
             }
         }
-        let windows = sqlx::query(
-            "SELECT \"window\", CAST(SUM(CASE WHEN kind IN ('DEPOSIT', 'SETTLEMENT_IN') THEN amount_fen ELSE 0 END) AS BIGINT) AS received, \
-             CAST(SUM(CASE WHEN kind IN ('REFUND', 'SETTLEMENT_OUT') THEN amount_fen ELSE 0 END) AS BIGINT) AS paid_out, \
-             COUNT(DISTINCT position) AS transactions \
-             FROM movements WHERE \"window\" IS NOT NULL AND recorded_at >= $1 AND recorded_at < $2 GROUP BY \"window\" ORDER BY \"window\"",
-        )
-        .bind(&start)
-        .bind(&end)
-        .fetch_all(&mut *tx)
-        .await?;
+        let windows = b
+            .query(format!(
+                "SELECT m.\"window\" AS \"window\", \
+                 CAST(SUM(CASE WHEN m.kind IN ('DEPOSIT', 'SETTLEMENT_IN') THEN m.amount_fen ELSE 0 END) AS BIGINT) AS received, \
+                 CAST(SUM(CASE WHEN m.kind IN ('REFUND', 'SETTLEMENT_OUT') THEN m.amount_fen ELSE 0 END) AS BIGINT) AS paid_out, \
+                 COUNT(DISTINCT m.position) AS transactions \
+                 FROM movements m, b WHERE m.\"window\" IS NOT NULL AND {IN_DAY} \
+                 GROUP BY m.\"window\" ORDER BY m.\"window\""
+            ))
+            .fetch_all(&mut *tx)
+            .await?;
         let by_window = windows
             .iter()
             .map(|row| {
@@ -180,28 +416,28 @@ impl ReadStore {
                 })
             })
             .collect::<Result<Vec<_>, ProjectionError>>()?;
-        let cash_variance: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(CAST(SUM(s.counted_cash_fen - s.opening_float_fen - COALESCE(m.received_fen, 0) \
-             + COALESCE(m.paid_out_fen, 0)) AS BIGINT), 0) FROM shifts s \
-             LEFT JOIN shift_methods m ON m.shift_id = s.shift_id AND m.method = 'CASH' \
-             WHERE s.closed_at >= $1 AND s.closed_at < $2",
-        )
-        .bind(&start)
-        .bind(&end)
-        .fetch_one(&mut *tx)
-        .await?;
-        let open = sqlx::query(
-            "SELECT COALESCE(CAST(SUM(v) AS BIGINT), 0) AS total, COUNT(*) AS shifts FROM ( \
-             SELECT s.counted_cash_fen - s.opening_float_fen - COALESCE(m.received_fen, 0) \
-             + COALESCE(m.paid_out_fen, 0) AS v FROM shifts s \
-             LEFT JOIN shift_methods m ON m.shift_id = s.shift_id AND m.method = 'CASH' \
-             WHERE s.closed_at >= $1 AND s.closed_at < $2 AND s.variance_resolution IS NULL) d \
-             WHERE v <> 0",
-        )
-        .bind(&start)
-        .bind(&end)
-        .fetch_one(&mut *tx)
-        .await?;
+        // Each shift's variance: counted − (float + cash in − cash out).
+        let variance = "s.counted_cash_fen - s.opening_float_fen - COALESCE(sm.received_fen, 0) \
+                        + COALESCE(sm.paid_out_fen, 0)";
+        let shifts = format!(
+            "FROM shifts s LEFT JOIN shift_methods sm ON sm.shift_id = s.shift_id AND sm.method = 'CASH', b \
+             WHERE {SHIFT_IN_DAY}"
+        );
+        let cash_variance: i64 = b
+            .query(format!(
+                "SELECT COALESCE(CAST(SUM({variance}) AS BIGINT), 0) AS total {shifts}"
+            ))
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("total")?;
+        let open = b
+            .query(format!(
+                "SELECT COALESCE(CAST(SUM(v) AS BIGINT), 0) AS total, COUNT(*) AS shifts FROM ( \
+                 SELECT {variance} AS v {shifts} AND (s.variance_resolution IS NULL \
+                 OR s.variance_resolved_position > b.q)) d WHERE v <> 0"
+            ))
+            .fetch_one(&mut *tx)
+            .await?;
         let open_variance = (
             Money::from_fen(open.try_get::<i64, _>("total")?),
             open.try_get::<i64, _>("shifts")?,
@@ -217,7 +453,7 @@ impl ReadStore {
                 - flow("SETTLEMENT_IN")?
                 - flow("INSURANCE")?,
             closing_liability: Money::from_fen(closing),
-            after_end: Money::from_fen(after_end),
+            after_end: Money::from_fen(all - closing),
             accounts_now: Money::from_fen(accounts_now),
             by_method,
             by_window,

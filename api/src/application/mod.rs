@@ -10,6 +10,7 @@
 //! waits for the views afterwards so that its answer reflects its own write.
 
 pub mod accounts;
+pub mod days;
 mod cache;
 pub mod finance;
 pub mod settlement;

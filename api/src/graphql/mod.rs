@@ -72,5 +72,6 @@ pub struct Mutation(
     shifts::ShiftMutation,
     settlement::SettlementMutation,
     finance::FinanceMutation,
+    reports::DayMutation,
     workload::WorkloadMutation,
 );

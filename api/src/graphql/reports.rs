@@ -51,6 +51,156 @@ pub struct DailyReport {
     open_variance: MoneyScalar,
     /// The shifts closed that day whose variance is still open.
     open_variance_shifts: i64,
+    /// Which version this is: as signed at the day's close, or as the log stands now.
+    version: ReportVersion,
+    /// The last position of the log the figures include.
+    as_of_position: i64,
+    /// The day's close (日结), if the day was closed: who signed which report, when.
+    signature: Option<DaySignature>,
+    /// For the current version of a closed day: whether any line moved since it was signed
+    /// (`dayCorrections` lists the events that moved it). Null for a day not closed.
+    changed_since_signed: Option<bool>,
+}
+
+/// Which version of a day's report.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ReportVersion {
+    /// As signed at the day's close (日结): the figures the controller signed, from the log.
+    Signed,
+    /// As the log stands now: the signed figures with every later correction of that day.
+    Current,
+}
+
+/// A day's close: the report as signed.
+#[derive(SimpleObject)]
+pub struct DaySignature {
+    /// Who closed the day.
+    closed_by: Option<super::staff::Staff>,
+    /// When the close was recorded.
+    closed_at: DateTime<Utc>,
+    /// The close's position in the log.
+    position: i64,
+    /// The position the signed report is as of.
+    as_of_position: i64,
+    /// The SHA-256 of the signed report's canonical form (`yika verify` recomputes it).
+    report_sha256: String,
+    /// The hospital time zone the day was read in.
+    time_zone: String,
+    /// The controller's note.
+    note: Option<String>,
+}
+
+/// A report line an event moved, and by how much.
+#[derive(SimpleObject)]
+pub struct ReportLineChange {
+    /// The line: openingLiability, deposits, deductions, reversals, refunds, settlementEffect,
+    /// closingLiability, cashVariance, openVariance, byMethod.<METHOD>,
+    /// byWindow.<window>.received or byWindow.<window>.paidOut.
+    line: String,
+    /// How much it moved (negative: down).
+    amount: MoneyScalar,
+}
+
+/// An event recorded after a day's close that changed the day's figures.
+#[derive(SimpleObject)]
+pub struct DayCorrection {
+    /// Its position in the log (`event(position:)` shows it whole).
+    position: i64,
+    /// Its type.
+    event_type: String,
+    /// Who recorded it.
+    actor: Option<super::staff::Staff>,
+    /// When it was recorded.
+    recorded_at: DateTime<Utc>,
+    /// Each line of the report it moved.
+    moved: Vec<ReportLineChange>,
+}
+
+/// The report of a day in a version (the day's close read from the log for SIGNED).
+pub(super) async fn daily_report_of(
+    ctx: &Context<'_>,
+    date: DateScalar,
+    version: ReportVersion,
+) -> GqlResult<DailyReport> {
+    let cal = calendar(ctx);
+    let app = app(ctx)?;
+    let day = cal.business_day(date.0);
+    let signed = app.signed(date.0).await?;
+    let signature = match &signed {
+        None => None,
+        Some(s) => Some(DaySignature {
+            closed_by: super::staff::staff_by_id(ctx, s.closed_by).await?,
+            closed_at: s.closed_at,
+            position: i64::try_from(s.position).unwrap_or(i64::MAX),
+            as_of_position: i64::try_from(s.report.as_of_position).unwrap_or(i64::MAX),
+            report_sha256: s.report_sha256.clone(),
+            time_zone: s.report.time_zone.clone(),
+            note: s.note.clone(),
+        }),
+    };
+    let (report, balances, changed) = match version {
+        ReportVersion::Signed => {
+            let s = signed.ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "{} is not closed: there is no signed report (ask for CURRENT)",
+                    date.0
+                ))
+            })?;
+            let balances = s.report.balances();
+            (s.report, balances, None)
+        }
+        ReportVersion::Current => {
+            let tz = signed
+                .as_ref()
+                .map_or_else(|| cal.time_zone.name().to_owned(), |s| s.report.time_zone.clone());
+            let (report, f) = {
+                let _slot = report_slot(ctx).await?;
+                app.day_report(&day, &tz, None).await?
+            };
+            let carried = f.closing_liability + f.after_end == f.accounts_now;
+            let changed = signed
+                .as_ref()
+                .map(|s| !report.moved_since(&s.report).is_empty());
+            let balances = report.balances() && carried;
+            (report, balances, changed)
+        }
+    };
+    Ok(DailyReport {
+        date,
+        opening_liability: report.opening_liability.into(),
+        deposits: report.deposits.into(),
+        deductions: report.deductions.into(),
+        reversals: report.reversals.into(),
+        refunds: report.refunds.into(),
+        settlement_effect: report.settlement_effect.into(),
+        closing_liability: report.closing_liability.into(),
+        balances,
+        by_method: report
+            .by_method
+            .iter()
+            .map(|(method, amount)| MethodAmount {
+                method: PaymentMethod::from(*method),
+                amount: (*amount).into(),
+            })
+            .collect(),
+        by_window: report
+            .by_window
+            .iter()
+            .map(|w| WindowTotal {
+                window: w.window.clone(),
+                received: w.received.into(),
+                paid_out: w.paid_out.into(),
+                transactions: w.transactions,
+            })
+            .collect(),
+        cash_variance: report.cash_variance.into(),
+        open_variance: report.open_variance.into(),
+        open_variance_shifts: report.open_variance_shifts,
+        version,
+        as_of_position: i64::try_from(report.as_of_position).unwrap_or(i64::MAX),
+        signature,
+        changed_since_signed: changed,
+    })
 }
 
 /// Revenue as executed by one department.
@@ -91,51 +241,80 @@ pub struct ReportQuery;
 
 #[Object]
 impl ReportQuery {
-    /// The daily report of a local calendar day, across all windows.
+    /// The daily report of a business day, across all windows: as the log stands now
+    /// (CURRENT, the default) or as signed at the day's close (SIGNED). A movement belongs to
+    /// the local day of its business time (a reversal to its deduction's day); what is recorded
+    /// after a day's close with a time on that date belongs to the next day.
     #[graphql(complexity = "REPORT_WEIGHT + DAY_WEIGHT + child_complexity")]
-    async fn daily_report(&self, ctx: &Context<'_>, date: DateScalar) -> GqlResult<DailyReport> {
+    async fn daily_report(
+        &self,
+        ctx: &Context<'_>,
+        date: DateScalar,
+        #[graphql(default_with = "ReportVersion::Current")] version: ReportVersion,
+    ) -> GqlResult<DailyReport> {
         require_finance(actor(ctx)?, "reports")?;
-        let (start, end) = calendar(ctx).day(date.0);
-        let _slot = report_slot(ctx).await?;
-        let f = app(ctx)?.read.daily_figures(start, end).await?;
-        let settlement_effect = f.settlement_effect;
-        let relation = f.opening_liability + f.deposits - f.deductions + f.reversals
-            - f.refunds
-            - settlement_effect
-            == f.closing_liability;
-        let carried = f.closing_liability + f.after_end == f.accounts_now;
-        Ok(DailyReport {
-            date,
-            opening_liability: f.opening_liability.into(),
-            deposits: f.deposits.into(),
-            deductions: f.deductions.into(),
-            reversals: f.reversals.into(),
-            refunds: f.refunds.into(),
-            settlement_effect: settlement_effect.into(),
-            closing_liability: f.closing_liability.into(),
-            balances: relation && carried,
-            by_method: f
-                .by_method
-                .into_iter()
-                .map(|(method, amount)| MethodAmount {
-                    method: PaymentMethod::from(method),
-                    amount: amount.into(),
-                })
-                .collect(),
-            by_window: f
-                .by_window
-                .into_iter()
-                .map(|w| WindowTotal {
-                    window: w.window,
-                    received: w.received.into(),
-                    paid_out: w.paid_out.into(),
-                    transactions: w.transactions,
-                })
-                .collect(),
-            cash_variance: f.cash_variance.into(),
-            open_variance: f.open_variance.0.into(),
-            open_variance_shifts: f.open_variance.1,
-        })
+        daily_report_of(ctx, date, version).await
+    }
+
+    /// The events recorded after a day's close (日结) that changed its figures, in log order,
+    /// each with the lines it moved: SIGNED plus every correction is CURRENT. `after` is the
+    /// position of the last correction of the previous page. Finance and audit roles.
+    #[graphql(complexity = "REPORT_WEIGHT + DAY_WEIGHT * 10 + child_complexity")]
+    async fn day_corrections(
+        &self,
+        ctx: &Context<'_>,
+        date: DateScalar,
+        #[graphql(default = 20)] first: i32,
+        after: Option<i64>,
+    ) -> GqlResult<Vec<DayCorrection>> {
+        require_finance(actor(ctx)?, "reports")?;
+        let max = crate::application::days::MAX_CORRECTIONS;
+        let first = match u32::try_from(first) {
+            Ok(n) if (1..=max).contains(&n) => n,
+            _ => {
+                return Err(ApiError::LimitExceeded(format!(
+                    "first must be between 1 and {max}"
+                ))
+                .into());
+            }
+        };
+        let after = match after {
+            None => None,
+            Some(p) => Some(u64::try_from(p).map_err(|_| {
+                ApiError::Validation("after must not be negative".to_owned())
+            })?),
+        };
+        let app = app(ctx)?;
+        let signed = app.signed(date.0).await?.ok_or_else(|| {
+            ApiError::NotFound(format!("{} is not closed: nothing corrects it yet", date.0))
+        })?;
+        let day = calendar(ctx).business_day(date.0);
+        let corrections = {
+            let _slot = report_slot(ctx).await?;
+            app.day_corrections(&day, &signed, after, first).await?
+        };
+        let mut out = Vec::with_capacity(corrections.len());
+        for c in corrections {
+            let actor = match c.actor_id {
+                Some(id) => super::staff::staff_by_id(ctx, id).await?,
+                None => None,
+            };
+            out.push(DayCorrection {
+                position: i64::try_from(c.position).unwrap_or(i64::MAX),
+                event_type: c.event_type,
+                actor,
+                recorded_at: c.recorded_at,
+                moved: c
+                    .moved
+                    .into_iter()
+                    .map(|(line, amount)| ReportLineChange {
+                        line,
+                        amount: amount.into(),
+                    })
+                    .collect(),
+            });
+        }
+        Ok(out)
     }
 
     /// The trial balance up to and including `asOfPosition` (default: everything the views
@@ -233,5 +412,45 @@ impl ReportQuery {
                 count: r.count,
             })
             .collect())
+    }
+}
+
+/// What closing a day takes.
+#[derive(async_graphql::InputObject)]
+pub struct CloseDayInput {
+    /// The business day.
+    date: DateScalar,
+    /// The controller's note, if any.
+    note: Option<String>,
+    /// Retries with the same key return the first close.
+    idempotency_key: String,
+}
+
+/// The day's close.
+#[derive(Default)]
+pub struct DayMutation;
+
+#[Object]
+impl DayMutation {
+    /// CONTROLLER: closes a business day (日结) and signs its report: allowed once every shift
+    /// that took money that day is closed and handed over (otherwise CONFLICT, with the blocking
+    /// shifts in `extensions.blockingShifts`); once per day (CONFLICT again). Answers the report
+    /// as signed. What is recorded afterwards with a time on that date belongs to the next day;
+    /// a later reversal of the day's deductions shows in `dayCorrections`.
+    #[graphql(complexity = "REPORT_WEIGHT + DAY_WEIGHT + child_complexity")]
+    async fn close_day(&self, ctx: &Context<'_>, input: CloseDayInput) -> GqlResult<DailyReport> {
+        let actor = super::answer::acting(ctx)?;
+        let cal = calendar(ctx);
+        let day = cal.business_day(input.date.0);
+        app(ctx)?
+            .close_day(
+                actor,
+                &day,
+                (cal.time_zone.name(), cal.today()),
+                input.note,
+                &input.idempotency_key,
+            )
+            .await?;
+        daily_report_of(ctx, input.date, ReportVersion::Signed).await
     }
 }

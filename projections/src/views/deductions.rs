@@ -49,6 +49,7 @@ impl Projector for Deductions {
                     quantity: i64::from(*quantity),
                     executor_id: applied.metadata.actor_id.map(|a| a.to_string()),
                     recorded_at: applied.at.clone(),
+                    position: Some(applied.position),
                 },
             ),
             Event::DeductionReversed {

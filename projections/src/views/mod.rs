@@ -11,6 +11,7 @@
 
 mod audit;
 mod balances;
+mod days;
 mod deductions;
 mod journal;
 mod movements;
@@ -88,6 +89,7 @@ pub trait Projector: Sync {
 
 pub use audit::AuditIndex;
 pub use balances::Balances;
+pub use days::Days;
 pub use deductions::Deductions;
 pub use journal::Journal;
 pub use movements::Movements;
@@ -96,7 +98,7 @@ pub use staff::Staff;
 pub use workload::Workload;
 
 /// Every view, in the order an event is folded into them.
-pub static VIEWS: [&dyn Projector; 8] = [
+pub static VIEWS: [&dyn Projector; 9] = [
     &Staff,
     &Balances,
     &Deductions,
@@ -104,6 +106,7 @@ pub static VIEWS: [&dyn Projector; 8] = [
     &Movements,
     &Journal,
     &Workload,
+    &Days,
     &AuditIndex,
 ];
 

@@ -31,6 +31,10 @@ impl Projector for Movements {
         if let Some(shift) = applied.event.shift_id() {
             keys.shifts.insert(shift.to_string());
         }
+        // A reversal belongs to its deduction's business day.
+        if let Event::DeductionReversed { deduction_id, .. } = applied.event {
+            keys.deductions.insert(deduction_id.to_string());
+        }
     }
     fn fold(&self, rows: &mut Rows, applied: &Applied<'_>) -> Result<(), ProjectionError> {
         // (kind, amount, method, shift, department) of this event's rows.
@@ -134,6 +138,21 @@ impl Projector for Movements {
             ),
             _ => return Ok(()),
         };
+        // When and where in the log the movement's business happened: a reversal's is its
+        // deduction's (a drug returned the next morning belongs to the day it was dispensed).
+        let (business_at, business_position) = match applied.event {
+            Event::DeductionReversed { deduction_id, .. } => {
+                let deduction = rows
+                    .deductions
+                    .get(&deduction_id.to_string())
+                    .ok_or_else(|| applied.corrupt("unknown deduction"))?;
+                (
+                    deduction.recorded_at.clone(),
+                    deduction.position.unwrap_or(applied.position),
+                )
+            }
+            _ => (applied.at.clone(), applied.position),
+        };
         for (kind, amount_fen, method, shift, department) in lines {
             if amount_fen <= 0 {
                 continue;
@@ -153,6 +172,8 @@ impl Projector for Movements {
                 window,
                 department: department.map(str::to_owned),
                 recorded_at: applied.at.clone(),
+                business_at: Some(business_at.clone()),
+                business_position: Some(business_position),
             });
         }
         Ok(())

@@ -357,7 +357,7 @@ fn write_sqlite<R: Record>(
 }
 
 use super::tables::{
-    AccountRecord, AuditRecord, CashCountRecord, CoefficientSetRecord, DeductionRecord,
+    AccountRecord, AuditRecord, CashCountRecord, CoefficientSetRecord, DayRecord, DeductionRecord,
     JournalRecord, MovementRecord, QualityDeductionRecord, ReceiptRecord, ShiftMethodRecord,
     ShiftRecord, StaffRecord, StaffTokenRecord, WorkloadActRecord,
 };
@@ -391,6 +391,8 @@ pub struct Rows {
     pub coefficient_sets: Added<CoefficientSetRecord>,
     /// `quality_deductions`.
     pub quality_deductions: Added<QualityDeductionRecord>,
+    /// `days`.
+    pub days: Added<DayRecord>,
     /// `audit_index`.
     pub audit_index: Added<AuditRecord>,
 }
@@ -466,6 +468,7 @@ impl Rows {
             std::mem::take(&mut self.quality_deductions.rows),
             false,
         )?;
+        write_sqlite(conn, std::mem::take(&mut self.days.rows), false)?;
         write_sqlite(conn, std::mem::take(&mut self.audit_index.rows), false)?;
         Ok(())
     }
@@ -531,6 +534,7 @@ impl Rows {
             false,
         )
         .await?;
+        write(conn, backend, std::mem::take(&mut self.days.rows), false).await?;
         write(
             conn,
             backend,

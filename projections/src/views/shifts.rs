@@ -70,6 +70,8 @@ impl Projector for Shifts {
                     declared_at: None,
                     variance_resolution: None,
                     variance_note: None,
+                    closed_position: None,
+                    variance_resolved_position: None,
                 },
             ),
             Event::DepositReceived {
@@ -122,6 +124,7 @@ impl Projector for Shifts {
                 let row = shift_row(rows, applied, &shift)?;
                 "CLOSED".clone_into(&mut row.status);
                 row.closed_at = Some(at.clone());
+                row.closed_position = Some(applied.position);
                 row.counted_cash_fen = Some(counted_cash.fen());
                 for (method, counted) in counted_other {
                     method_row(rows, &shift, *method).counted_fen = Some(counted.fen());
@@ -210,6 +213,7 @@ impl Projector for Shifts {
                 let row = shift_row(rows, applied, &shift_id.to_string())?;
                 row.variance_resolution = Some(super::enum_text(resolution));
                 row.variance_note = Some(note.clone());
+                row.variance_resolved_position = Some(applied.position);
             }
             _ => {}
         }

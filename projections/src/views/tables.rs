@@ -62,6 +62,7 @@ record!(
         quantity: i64,
         executor_id: Option<String>,
         recorded_at: String,
+        position: Option<i64>,
     }
 );
 
@@ -87,6 +88,8 @@ record!(
         declared_at: Option<String>,
         variance_resolution: Option<String>,
         variance_note: Option<String>,
+        closed_position: Option<i64>,
+        variance_resolved_position: Option<i64>,
     }
 );
 
@@ -139,6 +142,21 @@ record!(
         window: Option<String>,
         department: Option<String>,
         recorded_at: String,
+        business_at: Option<String>,
+        business_position: Option<i64>,
+    }
+);
+
+record!(
+    /// `days`: each closed business day (日结): where its close is in the log, the position its
+    /// signed report is as of, and the report's hash.
+    DayRecord = "days", key: 1 {
+        date: String,
+        position: i64,
+        as_of_position: i64,
+        report_sha256: String,
+        closed_by: String,
+        closed_at: String,
     }
 );
 

@@ -1,0 +1,224 @@
+//! The day's close (日结): signing a business day's report, reading it as signed or as
+//! corrected since, and the events that corrected it.
+//!
+//! The figures come from the read store as of a position of the log (the views' checkpoint
+//! when the close is decided); the report as signed lives in the `DayClosed` event, which
+//! `dailyReport(version: SIGNED)` and `yika verify` read from the log.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use yika_domain::day::{self, Day, DayReport};
+use yika_domain::{Actor, Event, Metadata, Money, Role, ShiftId, StaffId};
+use yika_projections::reports::{BusinessDay, ClosedDay, report_sha256};
+
+use super::{App, READ_YOUR_WRITES, Write, claim};
+use crate::error::{ApiError, ApiResult};
+
+/// The most corrections one request lists.
+pub const MAX_CORRECTIONS: u32 = 50;
+
+/// A day's report as signed: the `DayClosed` event's content.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    /// The report.
+    pub report: DayReport,
+    /// Its SHA-256 as signed.
+    pub report_sha256: String,
+    /// The close's note.
+    pub note: Option<String>,
+    /// Who closed the day.
+    pub closed_by: StaffId,
+    /// The close's position.
+    pub position: u64,
+    /// When the close was recorded.
+    pub closed_at: DateTime<Utc>,
+}
+
+/// An event recorded after a day's close that moved its figures.
+#[derive(Debug, Clone)]
+pub struct Correction {
+    /// Its position.
+    pub position: u64,
+    /// Its type.
+    pub event_type: String,
+    /// Who recorded it.
+    pub actor_id: Option<StaffId>,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+    /// Each report line it moved, and by how much.
+    pub moved: Vec<(String, Money)>,
+}
+
+impl App {
+    /// The report of `day` as of `as_of` (`None`: everything the views hold).
+    pub async fn day_report(
+        &self,
+        day: &BusinessDay,
+        time_zone: &str,
+        as_of: Option<u64>,
+    ) -> ApiResult<(DayReport, yika_projections::reports::DailyFigures)> {
+        let position = as_of.unwrap_or_else(|| self.read.position());
+        let figures = self.read.daily_figures(day, as_of).await?;
+        Ok((figures.report(day.date, time_zone, position), figures))
+    }
+
+    /// The close of `date`, if the day was closed: read from the log.
+    pub async fn signed(&self, date: NaiveDate) -> ApiResult<Option<Signed>> {
+        let Some(closed) = self.read.closed_days(date, date).await?.pop() else {
+            return Ok(None);
+        };
+        signed_at(self.store.as_ref(), &closed).await.map(Some)
+    }
+
+    /// CONTROLLER: closes `day` (日结), signing its report as of the views' position now.
+    pub async fn close_day(
+        &self,
+        actor: &Actor,
+        day: &BusinessDay,
+        (time_zone, today): (&str, NaiveDate),
+        note: Option<String>,
+        idempotency_key: &str,
+    ) -> ApiResult<()> {
+        actor.require(Role::Controller)?;
+        #[derive(Serialize)]
+        struct Input<'a> {
+            date: NaiveDate,
+            note: Option<&'a str>,
+        }
+        let claim = claim(
+            "closeDay",
+            idempotency_key,
+            &Input {
+                date: day.date,
+                note: note.as_deref(),
+            },
+        )?;
+        // The report includes everything recorded before the close was asked for.
+        let head = self.store.head_position().await?;
+        if !self.read.wait_for(head, READ_YOUR_WRITES).await {
+            return Err(ApiError::Conflict);
+        }
+        let as_of = self.read.position();
+        let (report, _) = self.day_report(day, time_zone, Some(as_of)).await?;
+        let sha = report_sha256(&report);
+        let mut shifts = Vec::new();
+        for id in self.read.shifts_with_money(day).await? {
+            let id: uuid::Uuid = id
+                .parse()
+                .map_err(|e| ApiError::Internal(format!("a shift id in the views: {e}")))?;
+            shifts.push(ShiftId(id));
+        }
+        let stream = day::stream(day.date);
+        self.execute(Some(actor), &stream, Some(claim), || async {
+            let loaded = self.load::<Day>(&stream).await?;
+            let mut drawers = Vec::with_capacity(shifts.len());
+            for shift in &shifts {
+                drawers.push(self.drawer(*shift).await?.drawer);
+            }
+            let event = day::close(
+                actor,
+                &loaded.state,
+                today,
+                &drawers,
+                report.clone(),
+                sha.clone(),
+                note.as_deref(),
+            )?;
+            Ok(vec![Write::new(stream.clone(), loaded.revision, [event])])
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// The events after the close of `day` (signed as `signed`) that moved its figures, in log
+    /// order, after position `after` (a page's cursor), at most `first`.
+    pub async fn day_corrections(
+        &self,
+        day: &BusinessDay,
+        signed: &Signed,
+        after: Option<u64>,
+        first: u32,
+    ) -> ApiResult<Vec<Correction>> {
+        let first = first.min(MAX_CORRECTIONS);
+        let start = after.unwrap_or(0).max(signed.report.as_of_position);
+        let tz = signed.report.time_zone.clone();
+        let mut before = if start == signed.report.as_of_position {
+            signed.report.clone()
+        } else {
+            self.day_report(day, &tz, Some(start)).await?.0
+        };
+        let mut corrections = Vec::new();
+        let mut cursor = start;
+        // Positions that touch the day but move none of its lines (a deposit of an earlier day
+        // recorded before the close's position, say) are skipped; a page ends after `first`
+        // corrections or when the candidates run out.
+        'pages: loop {
+            let positions = self
+                .read
+                .positions_touching(day, cursor, MAX_CORRECTIONS)
+                .await?;
+            if positions.is_empty() {
+                break;
+            }
+            for position in positions {
+                cursor = position;
+                let (now, _) = self.day_report(day, &tz, Some(position)).await?;
+                let moved = now.moved_since(&before);
+                before = now;
+                if moved.is_empty() {
+                    continue;
+                }
+                let recorded = yika_store::read_at(self.store.as_ref(), position)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::Internal(format!("position {position} is not in the log"))
+                    })?;
+                let metadata: Metadata = serde_json::from_str(&recorded.metadata)
+                    .map_err(|e| ApiError::Internal(format!("metadata at {position}: {e}")))?;
+                corrections.push(Correction {
+                    position,
+                    event_type: recorded.event_type,
+                    actor_id: metadata.actor_id,
+                    recorded_at: recorded.recorded_at,
+                    moved,
+                });
+                if corrections.len() >= first as usize {
+                    break 'pages;
+                }
+            }
+        }
+        Ok(corrections)
+    }
+}
+
+/// The close recorded at `closed.position`, read from the log.
+pub async fn signed_at(
+    store: &dyn yika_store::EventStore,
+    closed: &ClosedDay,
+) -> ApiResult<Signed> {
+    let recorded = yika_store::read_at(store, closed.position)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("the close of {} is not in the log", closed.date)))?;
+    match Event::decode(&recorded.event_type, recorded.schema_version, &recorded.payload)? {
+        Event::DayClosed {
+            report,
+            report_sha256,
+            note,
+            closed_by,
+            ..
+        } => Ok(Signed {
+            report,
+            report_sha256,
+            note,
+            closed_by,
+            position: recorded.position,
+            closed_at: recorded.recorded_at,
+        }),
+        other => Err(ApiError::Internal(format!(
+            "position {} holds {}, not the close of {}",
+            closed.position,
+            other.event_type(),
+            closed.date
+        ))),
+    }
+}

@@ -1,0 +1,223 @@
+//! The day's close (日结) (stream `day-<YYYY-MM-DD>`): a CONTROLLER signs the daily report of a
+//! business day once every shift that took money that day is closed and handed over. The event
+//! keeps the report as signed and the SHA-256 of its canonical form; nothing reopens a day (later
+//! corrections are events of their own, shown against the signed figures).
+//!
+//! The figures and their hash come from the application (the read store's report as of a
+//! position of the log); which shifts took money that day, too. The rules on them live here.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::actor::Actor;
+use crate::aggregate::Aggregate;
+use crate::ids::{ShiftId, StaffId};
+use crate::money::Money;
+use crate::window::Drawer;
+use crate::{DomainError, Event, PaymentMethod, Role};
+
+/// The version of [`DayReport`]'s canonical form. A report that gains lines gets a new format;
+/// a signed day is always recomputed in the format it was signed in.
+pub const REPORT_FORMAT: u32 = 1;
+
+/// The stream of one business day.
+#[must_use]
+pub fn stream(date: NaiveDate) -> String {
+    format!("day-{date}")
+}
+
+/// One window's line of the daily report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowLine {
+    /// The window.
+    pub window: String,
+    /// Deposits and settlement payments taken.
+    pub received: Money,
+    /// Refunds and settlement paybacks paid out.
+    pub paid_out: Money,
+    /// Movements recorded there.
+    pub transactions: i64,
+}
+
+/// The daily report (住院结算日报表) of one business day as of a position of the log: what a
+/// controller signs. Its canonical form is its JSON, fields in this order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayReport {
+    /// [`REPORT_FORMAT`] when signed.
+    pub format: u32,
+    /// The business day.
+    pub date: NaiveDate,
+    /// The hospital's time zone the day was read in (IANA name).
+    pub time_zone: String,
+    /// The last position of the log the figures include.
+    pub as_of_position: u64,
+    /// Patient prepaid liability at the start of the day.
+    pub opening_liability: Money,
+    /// Deposits.
+    pub deposits: Money,
+    /// Deductions.
+    pub deductions: Money,
+    /// Reversals.
+    pub reversals: Money,
+    /// Refunds paid out.
+    pub refunds: Money,
+    /// How much discharge settlements lowered the liability: paid back − paid in − insurance.
+    pub settlement_effect: Money,
+    /// Patient prepaid liability at the end of the day.
+    pub closing_liability: Money,
+    /// Net received (in − out) per method, in [`PaymentMethod::ALL`] order, methods with
+    /// movements only.
+    pub by_method: Vec<(PaymentMethod, Money)>,
+    /// Per window, by window.
+    pub by_window: Vec<WindowLine>,
+    /// Counted − expected cash over the shifts closed that day.
+    pub cash_variance: Money,
+    /// The part of it not resolved.
+    pub open_variance: Money,
+    /// The shifts whose variance is open.
+    pub open_variance_shifts: i64,
+}
+
+impl DayReport {
+    /// The canonical form that is hashed and signed.
+    #[must_use]
+    pub fn canonical(&self) -> String {
+        serde_json::to_string(self).expect("a report always serializes")
+    }
+
+    /// Whether opening + deposits − deductions + reversals − refunds − settlement effect =
+    /// closing, to the cent.
+    #[must_use]
+    pub fn balances(&self) -> bool {
+        self.opening_liability + self.deposits - self.deductions + self.reversals
+            - self.refunds
+            - self.settlement_effect
+            == self.closing_liability
+    }
+
+    /// Every line of the report by a stable name ("deposits", "byMethod.CASH",
+    /// "byWindow.W1.received"), for comparing two versions of a day.
+    #[must_use]
+    pub fn lines(&self) -> Vec<(String, Money)> {
+        let mut lines = vec![
+            ("openingLiability".to_owned(), self.opening_liability),
+            ("deposits".to_owned(), self.deposits),
+            ("deductions".to_owned(), self.deductions),
+            ("reversals".to_owned(), self.reversals),
+            ("refunds".to_owned(), self.refunds),
+            ("settlementEffect".to_owned(), self.settlement_effect),
+            ("closingLiability".to_owned(), self.closing_liability),
+            ("cashVariance".to_owned(), self.cash_variance),
+            ("openVariance".to_owned(), self.open_variance),
+        ];
+        for (method, amount) in &self.by_method {
+            lines.push((format!("byMethod.{}", method.as_str()), *amount));
+        }
+        for w in &self.by_window {
+            lines.push((format!("byWindow.{}.received", w.window), w.received));
+            lines.push((format!("byWindow.{}.paidOut", w.window), w.paid_out));
+        }
+        lines
+    }
+
+    /// The lines that differ from `before` and by how much (`self − before`), lines absent
+    /// from one side counting as zero there.
+    #[must_use]
+    pub fn moved_since(&self, before: &DayReport) -> Vec<(String, Money)> {
+        let old: std::collections::BTreeMap<String, Money> = before.lines().into_iter().collect();
+        let new: std::collections::BTreeMap<String, Money> = self.lines().into_iter().collect();
+        let mut names: Vec<&String> = old.keys().chain(new.keys()).collect();
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
+            .filter_map(|name| {
+                let delta = new.get(name).copied().unwrap_or(Money::ZERO)
+                    - old.get(name).copied().unwrap_or(Money::ZERO);
+                (!delta.is_zero()).then(|| (name.clone(), delta))
+            })
+            .collect()
+    }
+}
+
+/// A business day's close, as the log knows it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Day {
+    /// Who closed it, when it was closed.
+    pub closed_by: Option<StaffId>,
+}
+
+impl Day {
+    /// Whether the day was closed.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.closed_by.is_some()
+    }
+}
+
+impl Aggregate for Day {
+    type Command = ();
+
+    fn apply(&mut self, event: &Event) {
+        if let Event::DayClosed { closed_by, .. } = event {
+            self.closed_by = Some(*closed_by);
+        }
+    }
+
+    fn decide(&self, (): &()) -> Result<Vec<Event>, DomainError> {
+        Ok(Vec::new())
+    }
+}
+
+/// The longest note on a close.
+pub const MAX_NOTE_CHARS: usize = 500;
+
+/// A CONTROLLER closes a business day (日结), signing `report` (hashed as `report_sha256`).
+///
+/// - `today` is the hospital's business date now: a day in the future cannot be closed.
+/// - A day is closed once; nothing reopens it.
+/// - `shifts` are the drawers of every shift that took money that day, as loaded from the log:
+///   each must be closed and handed over (both halves of the hand-over), otherwise the close is
+///   refused and the blocking shifts are named.
+pub fn close(
+    actor: &Actor,
+    day: &Day,
+    today: NaiveDate,
+    shifts: &[Drawer],
+    report: DayReport,
+    report_sha256: String,
+    note: Option<&str>,
+) -> Result<Event, DomainError> {
+    actor.require(Role::Controller)?;
+    let date = report.date;
+    if date > today {
+        return Err(DomainError::DayInTheFuture(date));
+    }
+    if day.is_closed() {
+        return Err(DomainError::DayAlreadyClosed(date));
+    }
+    let mut blocking: Vec<ShiftId> = shifts
+        .iter()
+        .filter(|drawer| !drawer.is_handed_over())
+        .map(|drawer| drawer.shift_id)
+        .collect();
+    blocking.sort();
+    blocking.dedup();
+    if !blocking.is_empty() {
+        return Err(DomainError::DayNotReady {
+            date,
+            shifts: blocking,
+        });
+    }
+    let note = match note.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(note) => Some(crate::text::bounded("note", note, MAX_NOTE_CHARS)?),
+        None => None,
+    };
+    Ok(Event::DayClosed {
+        date,
+        report,
+        report_sha256,
+        note,
+        closed_by: actor.staff_id,
+    })
+}

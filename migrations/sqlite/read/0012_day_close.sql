@@ -1,0 +1,35 @@
+-- The day's close (日结). A movement keeps its business time and position beside its recorded
+-- ones: a reversal belongs to its deduction's day, and what is recorded after a day's close on
+-- that same date belongs to the next day (decision 0028). The day of a shift's close and of a
+-- variance's resolution is found the same way, by their positions.
+ALTER TABLE movements ADD COLUMN business_at TEXT;
+ALTER TABLE movements ADD COLUMN business_position INTEGER;
+ALTER TABLE deductions ADD COLUMN position INTEGER;
+ALTER TABLE shifts ADD COLUMN closed_position INTEGER;
+ALTER TABLE shifts ADD COLUMN variance_resolved_position INTEGER;
+CREATE TABLE days (
+    date           TEXT NOT NULL PRIMARY KEY,
+    position       INTEGER NOT NULL,
+    as_of_position INTEGER NOT NULL,
+    report_sha256  TEXT NOT NULL,
+    closed_by      TEXT NOT NULL,
+    closed_at      TEXT NOT NULL
+) STRICT;
+CREATE INDEX movements_business_at ON movements (business_at);
+-- The new columns are filled from the log: every view is rebuilt on the next start (the views
+-- are a function of the log; nothing is lost).
+DELETE FROM staff;
+DELETE FROM staff_tokens;
+DELETE FROM accounts;
+DELETE FROM deductions;
+DELETE FROM shifts;
+DELETE FROM shift_methods;
+DELETE FROM movements;
+DELETE FROM receipts;
+DELETE FROM cash_counts;
+DELETE FROM journal;
+DELETE FROM workload_acts;
+DELETE FROM coefficient_sets;
+DELETE FROM quality_deductions;
+DELETE FROM audit_index;
+UPDATE checkpoints SET position = 0;

@@ -117,7 +117,7 @@ fn one_of_each() -> Vec<Event> {
     .collect()
 }
 
-const TYPE_NAMES: [&str; 27] = [
+const TYPE_NAMES: [&str; 28] = [
     "StaffRegistered",
     "CardAssigned",
     "CardReleased",
@@ -145,6 +145,7 @@ const TYPE_NAMES: [&str; 27] = [
     "PaymentsMatched",
     "PaymentUnmatched",
     "InsuranceRemittanceReceived",
+    "DayClosed",
 ];
 
 #[test]
@@ -327,6 +328,7 @@ fn it_names_the_account_and_shift_of_each_event() {
             | Event::PaymentsMatched { .. }
             | Event::PaymentUnmatched { .. }
             | Event::InsuranceRemittanceReceived { .. }
+            | Event::DayClosed { .. }
             | Event::DifficultyCoefficientsSet { .. }
             | Event::QualityDeductionRecorded { .. } => None,
             _ => Some(ACCOUNT),

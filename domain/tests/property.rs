@@ -200,6 +200,9 @@ fn error_label(error: &DomainError) -> &'static str {
         DomainError::PeriodOverlaps { .. } => "refused:PeriodOverlaps",
         DomainError::RemittanceAlreadyRecorded(_) => "refused:RemittanceAlreadyRecorded",
         DomainError::PeriodReversed => "refused:PeriodReversed",
+        DomainError::DayInTheFuture(_) => "refused:DayInTheFuture",
+        DomainError::DayAlreadyClosed(_) => "refused:DayAlreadyClosed",
+        DomainError::DayNotReady { .. } => "refused:DayNotReady",
     }
 }
 

@@ -73,11 +73,12 @@ pub fn variant(event: &Event) -> usize {
         Event::PaymentsMatched { .. } => 24,
         Event::PaymentUnmatched { .. } => 25,
         Event::InsuranceRemittanceReceived { .. } => 26,
+        Event::DayClosed { .. } => 27,
     }
 }
 
 /// How many variants [`variant`] knows.
-pub const VARIANT_COUNT: usize = 27;
+pub const VARIANT_COUNT: usize = 28;
 
 /// A statement line of `text` paid in under `reference`.
 pub fn line(reference: &str, text: &str, fee: &str) -> yika_domain::StatementLine {
@@ -154,7 +155,42 @@ pub fn closing_events() -> Vec<Event> {
             owed: money("600.00"),
             recorded_by: CASHIER,
         },
+        Event::DayClosed {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            report: day_report("2026-12-01", 41),
+            report_sha256: "ab".repeat(32),
+            note: Some("all windows handed over".to_owned()),
+            closed_by: CASHIER,
+        },
     ]
+}
+
+/// A day's report of `date` as of `as_of` that balances: 1,000.00 deposited in cash at W1,
+/// 300.00 deducted, 20.00 of it reversed.
+pub fn day_report(date: &str, as_of: u64) -> yika_domain::DayReport {
+    yika_domain::DayReport {
+        format: yika_domain::day::REPORT_FORMAT,
+        date: date.parse().unwrap(),
+        time_zone: "Asia/Shanghai".to_owned(),
+        as_of_position: as_of,
+        opening_liability: money("50.00"),
+        deposits: money("1000.00"),
+        deductions: money("300.00"),
+        reversals: money("20.00"),
+        refunds: Money::ZERO,
+        settlement_effect: Money::ZERO,
+        closing_liability: money("770.00"),
+        by_method: vec![(PaymentMethod::Cash, money("1000.00"))],
+        by_window: vec![yika_domain::day::WindowLine {
+            window: "W1".to_owned(),
+            received: money("1000.00"),
+            paid_out: Money::ZERO,
+            transactions: 1,
+        }],
+        cash_variance: Money::ZERO,
+        open_variance: Money::ZERO,
+        open_variance_shifts: 0,
+    }
 }
 
 /// One each of the shift-stream events (receipts, counts, hand-over).

@@ -540,6 +540,45 @@ pub async fn sample_ledger(store: &dyn EventStore, rounds: usize) -> u64 {
             .await;
         }
 
+        // A business day closed (日结), signing a report as of the log's head.
+        let date = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("a day")
+            + chrono::Duration::days(i64::try_from(round).expect("few rounds"));
+        let report = yika_domain::DayReport {
+            format: yika_domain::day::REPORT_FORMAT,
+            date,
+            time_zone: "Asia/Shanghai".to_owned(),
+            as_of_position: store.head_position().await.expect("a head"),
+            opening_liability: Money::ZERO,
+            deposits: money("100.00"),
+            deductions: Money::ZERO,
+            reversals: Money::ZERO,
+            refunds: Money::ZERO,
+            settlement_effect: Money::ZERO,
+            closing_liability: money("100.00"),
+            by_method: vec![(PaymentMethod::Cash, money("100.00"))],
+            by_window: vec![],
+            cash_variance: Money::ZERO,
+            open_variance: Money::ZERO,
+            open_variance_shifts: 0,
+        };
+        let sha = yika_projections::reports::report_sha256(&report);
+        let closed = yika_domain::day::close(
+            &controller,
+            &yika_domain::Day::default(),
+            date,
+            &[],
+            report,
+            sha,
+            Some("日结"),
+        )
+        .expect("closed");
+        put(
+            store,
+            Some(&controller),
+            vec![(yika_domain::day::stream(date), closed)],
+        )
+        .await;
+
         // A quality deduction against the cashier.
         let mut cashier_staff = Staff::default();
         cashier_staff.apply(&Event::StaffRegistered {
@@ -631,8 +670,9 @@ pub fn type_index(event: &Event) -> usize {
         Event::PaymentsMatched { .. } => 24,
         Event::PaymentUnmatched { .. } => 25,
         Event::InsuranceRemittanceReceived { .. } => 26,
+        Event::DayClosed { .. } => 27,
     }
 }
 
 /// The number of event types [`type_index`] knows.
-pub const EVENT_TYPES: usize = 27;
+pub const EVENT_TYPES: usize = 28;

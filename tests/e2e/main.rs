@@ -10,6 +10,7 @@ mod cashier_control;
 mod closing;
 mod concurrency;
 mod correlation;
+mod day_close;
 mod crash;
 mod fuzz;
 mod graphiql;

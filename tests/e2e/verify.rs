@@ -39,7 +39,7 @@ async fn tampering(path: &std::path::Path) -> sqlx::SqliteConnection {
 }
 
 /// Runs `statement` on a SQLite file, as someone set on changing it.
-async fn sql(path: std::path::PathBuf, statement: &str) {
+pub(crate) async fn sql(path: std::path::PathBuf, statement: &str) {
     let mut conn = tampering(&path).await;
     sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
         .execute(&mut conn)
@@ -49,7 +49,7 @@ async fn sql(path: std::path::PathBuf, statement: &str) {
 
 /// Runs `statement` on the PostgreSQL database as its owner set on changing it: the log's
 /// append-only triggers are disabled first.
-async fn pg(url: &str, statement: &str) {
+pub(crate) async fn pg(url: &str, statement: &str) {
     use sqlx::Connection as _;
     let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(

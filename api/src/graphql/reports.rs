@@ -258,7 +258,8 @@ impl ReportQuery {
 
     /// The events recorded after a day's close (日结) that changed its figures, in log order,
     /// each with the lines it moved: SIGNED plus every correction is CURRENT. `after` is the
-    /// position of the last correction of the previous page. Finance and audit roles.
+    /// position of the last correction of the previous page; a day not closed has none.
+    /// Finance and audit roles.
     #[graphql(complexity = "REPORT_WEIGHT + DAY_WEIGHT * 10 + child_complexity")]
     async fn day_corrections(
         &self,
@@ -285,9 +286,10 @@ impl ReportQuery {
             })?),
         };
         let app = app(ctx)?;
-        let signed = app.signed(date.0).await?.ok_or_else(|| {
-            ApiError::NotFound(format!("{} is not closed: nothing corrects it yet", date.0))
-        })?;
+        // A day not closed has nothing signed to correct.
+        let Some(signed) = app.signed(date.0).await? else {
+            return Ok(Vec::new());
+        };
         let day = calendar(ctx).business_day(date.0);
         let corrections = {
             let _slot = report_slot(ctx).await?;

@@ -119,7 +119,9 @@ async fn signed_days_in(
         let signed = match crate::application::days::signed_at(store, &closed).await {
             Ok(signed) => signed,
             Err(error) => {
-                found.push(format!("signed day {date}: its close cannot be read ({error})"));
+                found.push(format!(
+                    "signed day {date}: its close cannot be read ({error})"
+                ));
                 continue;
             }
         };

@@ -14,8 +14,8 @@ pub mod account;
 pub mod actor;
 pub mod aggregate;
 pub mod card;
-pub mod day;
 pub mod cashier;
+pub mod day;
 pub mod error;
 pub mod event;
 pub mod execution;
@@ -35,8 +35,8 @@ pub use account::{Account, AccountCommand, DischargeSplit};
 pub use actor::Actor;
 pub use aggregate::Aggregate;
 pub use card::{Card, CardCommand};
-pub use day::{Day, DayReport};
 pub use cashier::{Cashier, CashierCommand};
+pub use day::{Day, DayReport};
 pub use error::DomainError;
 pub use event::{
     AccountKind, ClaimNote, Direction, Event, EventDecodeError, InsuranceScheme, MatchRule,

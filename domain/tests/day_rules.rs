@@ -8,9 +8,7 @@ use common::*;
 use uuid::Uuid;
 use yika_domain::day::{self, Day};
 use yika_domain::window::{Drawer, ShiftOpening};
-use yika_domain::{
-    Actor, Aggregate, Cashier, DomainError, Event, Role, Shift, ShiftId, StaffId,
-};
+use yika_domain::{Actor, Aggregate, Cashier, DomainError, Event, Role, Shift, ShiftId, StaffId};
 
 const CONTROLLER: StaffId = StaffId(Uuid::from_u128(0xc7_0001));
 
@@ -116,8 +114,13 @@ fn a_controller_closes_a_day_whose_shifts_are_all_handed_over() {
         &[received(OTHER_SHIFT, false)],
     );
     // When the controller closes the day the next morning
-    let event = close(&actor(Role::Controller), &[], "2026-12-02", &[done(SHIFT), legacy])
-        .expect("closed");
+    let event = close(
+        &actor(Role::Controller),
+        &[],
+        "2026-12-02",
+        &[done(SHIFT), legacy],
+    )
+    .expect("closed");
     // Then the close carries the report as signed, its hash, the trimmed note and the signer.
     assert_eq!(
         event,
@@ -174,7 +177,13 @@ fn a_shift_still_open_or_not_handed_over_by_both_parties_blocks_the_close_and_is
     let closed_only = drawer(fourth, &[opened(fourth), closed(fourth)], &[]);
     // Given shifts that took money that day in each unfinished state, and one finished
     let fifth = ShiftId(Uuid::from_u128(0x5f7_0005));
-    let shifts = [still_open, only_received, only_declared, closed_only, done(fifth)];
+    let shifts = [
+        still_open,
+        only_received,
+        only_declared,
+        closed_only,
+        done(fifth),
+    ];
     // When the day is closed, then it is refused naming exactly the unfinished ones.
     let mut blocking = vec![SHIFT, OTHER_SHIFT, third, fourth];
     blocking.sort();

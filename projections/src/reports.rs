@@ -252,9 +252,9 @@ impl ReadStore {
             .map(|row| {
                 let date: String = row.try_get("date")?;
                 Ok(ClosedDay {
-                    date: date
-                        .parse()
-                        .map_err(|e| ProjectionError::Corrupt(format!("days.date {date:?}: {e}")))?,
+                    date: date.parse().map_err(|e| {
+                        ProjectionError::Corrupt(format!("days.date {date:?}: {e}"))
+                    })?,
                     position: u64::try_from(row.try_get::<i64, _>("position")?).unwrap_or(0),
                     as_of_position: u64::try_from(row.try_get::<i64, _>("as_of_position")?)
                         .unwrap_or(0),
@@ -350,9 +350,14 @@ impl ReadStore {
         let mut tx = self.snapshot().await?;
         let b = Self::bound(&mut tx, day, as_of).await?;
         let sum = |predicate: &str| {
-            b.query(format!("SELECT {NET} AS total FROM movements m, b WHERE {predicate}"))
+            b.query(format!(
+                "SELECT {NET} AS total FROM movements m, b WHERE {predicate}"
+            ))
         };
-        let opening: i64 = sum(BEFORE_DAY).fetch_one(&mut *tx).await?.try_get("total")?;
+        let opening: i64 = sum(BEFORE_DAY)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("total")?;
         let closing: i64 = sum(UP_TO_DAY).fetch_one(&mut *tx).await?.try_get("total")?;
         let all: i64 = sum("m.position <= b.q")
             .fetch_one(&mut *tx)

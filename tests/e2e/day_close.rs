@@ -36,7 +36,13 @@ fn next_day(date: &str) -> String {
 fn lines(report: &Value) -> Value {
     let mut report = report.clone();
     let object = report.as_object_mut().expect("an object");
-    for volatile in ["version", "changedSinceSigned", "asOfPosition", "signature", "balances"] {
+    for volatile in [
+        "version",
+        "changedSinceSigned",
+        "asOfPosition",
+        "signature",
+        "balances",
+    ] {
         object.remove(volatile);
     }
     report
@@ -79,21 +85,40 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
     // nothing is written.
     let before = server.event_count().await;
     let refused = server
-        .gql(Some(&controller.token), CLOSE_DAY, json!({ "date": today, "key": "close-1" }))
+        .gql(
+            Some(&controller.token),
+            CLOSE_DAY,
+            json!({ "date": today, "key": "close-1" }),
+        )
         .await;
-    assert_eq!(refused["errors"][0]["extensions"]["code"], "CONFLICT", "{refused}");
-    assert_eq!(refused["errors"][0]["extensions"]["blockingShifts"], json!([shift]), "{refused}");
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "CONFLICT",
+        "{refused}"
+    );
+    assert_eq!(
+        refused["errors"][0]["extensions"]["blockingShifts"],
+        json!([shift]),
+        "{refused}"
+    );
     assert_eq!(server.event_count().await, before);
     // A cashier may not close a day; a day not begun cannot be closed.
     assert_eq!(
         server
-            .refused(Some(&c.token), CLOSE_DAY, json!({ "date": today, "key": "close-c" }))
+            .refused(
+                Some(&c.token),
+                CLOSE_DAY,
+                json!({ "date": today, "key": "close-c" })
+            )
             .await,
         "FORBIDDEN"
     );
     assert_eq!(
         server
-            .refused(Some(&controller.token), CLOSE_DAY, json!({ "date": next_day(&next_day(&today)), "key": "close-f" }))
+            .refused(
+                Some(&controller.token),
+                CLOSE_DAY,
+                json!({ "date": next_day(&next_day(&today)), "key": "close-f" })
+            )
             .await,
         "VALIDATION"
     );
@@ -112,7 +137,11 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
 
     // The controller closes the day: the answer is the report as signed.
     let closed = server
-        .ok(&controller.token, CLOSE_DAY, json!({ "date": today, "key": "close-1" }))
+        .ok(
+            &controller.token,
+            CLOSE_DAY,
+            json!({ "date": today, "key": "close-1" }),
+        )
         .await["closeDay"]
         .clone();
     assert_eq!(closed["version"], "SIGNED");
@@ -123,28 +152,47 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
     assert_eq!(closed["balances"], true);
     assert_eq!(closed["signature"]["closedBy"]["staffNo"], "F001");
     assert_eq!(closed["signature"]["note"], "evening close");
-    let sha = closed["signature"]["reportSha256"].as_str().unwrap().to_owned();
+    let sha = closed["signature"]["reportSha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(sha.len(), 64);
     // The same request again answers the same close; another one is refused.
     let again = server
-        .ok(&controller.token, CLOSE_DAY, json!({ "date": today, "key": "close-1" }))
+        .ok(
+            &controller.token,
+            CLOSE_DAY,
+            json!({ "date": today, "key": "close-1" }),
+        )
         .await["closeDay"]
         .clone();
     assert_eq!(again, closed);
     let before = server.event_count().await;
     assert_eq!(
         server
-            .refused(Some(&controller.token), CLOSE_DAY, json!({ "date": today, "key": "close-2" }))
+            .refused(
+                Some(&controller.token),
+                CLOSE_DAY,
+                json!({ "date": today, "key": "close-2" })
+            )
             .await,
         "CONFLICT"
     );
     assert_eq!(server.event_count().await, before);
     let signed = server
-        .ok(&auditor.token, REPORT, json!({ "date": today, "version": "SIGNED" }))
+        .ok(
+            &auditor.token,
+            REPORT,
+            json!({ "date": today, "version": "SIGNED" }),
+        )
         .await["dailyReport"]
         .clone();
     let current = server
-        .ok(&auditor.token, REPORT, json!({ "date": today, "version": "CURRENT" }))
+        .ok(
+            &auditor.token,
+            REPORT,
+            json!({ "date": today, "version": "CURRENT" }),
+        )
         .await["dailyReport"]
         .clone();
     assert_eq!(lines(&signed), lines(&current));
@@ -162,10 +210,18 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
     // new shift takes a 50.00 deposit. The reversal belongs to the day of its deduction; the
     // deposit to the next day.
     server
-        .ok(&cast.lab.token, REVERSE, json!({ "deduction": drug, "amount": "20.00", "reason": "DRUG_RETURN", "key": uuid() }))
+        .ok(
+            &cast.lab.token,
+            REVERSE,
+            json!({ "deduction": drug, "amount": "20.00", "reason": "DRUG_RETURN", "key": uuid() }),
+        )
         .await;
     let evening = server
-        .ok(&c.token, OPEN_SHIFT, json!({ "window": "W2", "float": "0.00", "key": uuid() }))
+        .ok(
+            &c.token,
+            OPEN_SHIFT,
+            json!({ "window": "W2", "float": "0.00", "key": uuid() }),
+        )
         .await["openShift"]["id"]
         .as_str()
         .unwrap()
@@ -174,13 +230,21 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
 
     // SIGNED is what was signed, to the byte; CURRENT moved by the reversal alone.
     let signed_after = server
-        .ok(&auditor.token, REPORT, json!({ "date": today, "version": "SIGNED" }))
+        .ok(
+            &auditor.token,
+            REPORT,
+            json!({ "date": today, "version": "SIGNED" }),
+        )
         .await["dailyReport"]
         .clone();
     assert_eq!(signed_after, signed);
     assert_eq!(signed_after["signature"]["reportSha256"], sha.as_str());
     let current = server
-        .ok(&auditor.token, REPORT, json!({ "date": today, "version": "CURRENT" }))
+        .ok(
+            &auditor.token,
+            REPORT,
+            json!({ "date": today, "version": "CURRENT" }),
+        )
         .await["dailyReport"]
         .clone();
     assert_eq!(current["version"], "CURRENT");
@@ -206,7 +270,11 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
     // The next day opens where the corrected day closes and holds the deposit made after the
     // close.
     let tomorrow = server
-        .ok(&auditor.token, REPORT, json!({ "date": next_day(&today), "version": "CURRENT" }))
+        .ok(
+            &auditor.token,
+            REPORT,
+            json!({ "date": next_day(&today), "version": "CURRENT" }),
+        )
         .await["dailyReport"]
         .clone();
     assert_eq!(tomorrow["openingLiability"], "1100.00");
@@ -217,19 +285,31 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
     // Only finance reads them; a day not closed has no signed version and no corrections.
     assert_eq!(
         server
-            .refused(Some(&c.token), REPORT, json!({ "date": today, "version": "SIGNED" }))
+            .refused(
+                Some(&c.token),
+                REPORT,
+                json!({ "date": today, "version": "SIGNED" })
+            )
             .await,
         "FORBIDDEN"
     );
     assert_eq!(
         server
-            .refused(Some(&auditor.token), REPORT, json!({ "date": next_day(&today), "version": "SIGNED" }))
+            .refused(
+                Some(&auditor.token),
+                REPORT,
+                json!({ "date": next_day(&today), "version": "SIGNED" })
+            )
             .await,
         "NOT_FOUND"
     );
     assert_eq!(
         server
-            .ok(&auditor.token, CORRECTIONS, json!({ "date": next_day(&today) }))
+            .ok(
+                &auditor.token,
+                CORRECTIONS,
+                json!({ "date": next_day(&today) })
+            )
             .await["dayCorrections"],
         json!([])
     );

@@ -198,8 +198,14 @@ pub async fn signed_at(
 ) -> ApiResult<Signed> {
     let recorded = yika_store::read_at(store, closed.position)
         .await?
-        .ok_or_else(|| ApiError::Internal(format!("the close of {} is not in the log", closed.date)))?;
-    match Event::decode(&recorded.event_type, recorded.schema_version, &recorded.payload)? {
+        .ok_or_else(|| {
+            ApiError::Internal(format!("the close of {} is not in the log", closed.date))
+        })?;
+    match Event::decode(
+        &recorded.event_type,
+        recorded.schema_version,
+        &recorded.payload,
+    )? {
         Event::DayClosed {
             report,
             report_sha256,

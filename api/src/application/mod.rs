@@ -10,8 +10,8 @@
 //! waits for the views afterwards so that its answer reflects its own write.
 
 pub mod accounts;
-pub mod days;
 mod cache;
+pub mod days;
 pub mod finance;
 pub mod settlement;
 pub mod shifts;

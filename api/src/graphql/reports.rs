@@ -104,7 +104,7 @@ pub struct ReportLineChange {
 /// An event recorded after a day's close that changed the day's figures.
 #[derive(SimpleObject)]
 pub struct DayCorrection {
-    /// Its position in the log (`event(position:)` shows it whole).
+    /// Its position in the log.
     position: i64,
     /// Its type.
     event_type: String,
@@ -150,9 +150,10 @@ pub(super) async fn daily_report_of(
             (s.report, balances, None)
         }
         ReportVersion::Current => {
-            let tz = signed
-                .as_ref()
-                .map_or_else(|| cal.time_zone.name().to_owned(), |s| s.report.time_zone.clone());
+            let tz = signed.as_ref().map_or_else(
+                || cal.time_zone.name().to_owned(),
+                |s| s.report.time_zone.clone(),
+            );
             let (report, f) = {
                 let _slot = report_slot(ctx).await?;
                 app.day_report(&day, &tz, None).await?
@@ -250,10 +251,10 @@ impl ReportQuery {
         &self,
         ctx: &Context<'_>,
         date: DateScalar,
-        #[graphql(default_with = "ReportVersion::Current")] version: ReportVersion,
+        #[graphql(default_with = "Some(ReportVersion::Current)")] version: Option<ReportVersion>,
     ) -> GqlResult<DailyReport> {
         require_finance(actor(ctx)?, "reports")?;
-        daily_report_of(ctx, date, version).await
+        daily_report_of(ctx, date, version.unwrap_or(ReportVersion::Current)).await
     }
 
     /// The events recorded after a day's close (日结) that changed its figures, in log order,
@@ -265,25 +266,25 @@ impl ReportQuery {
         &self,
         ctx: &Context<'_>,
         date: DateScalar,
-        #[graphql(default = 20)] first: i32,
-        after: Option<i64>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<i32>,
     ) -> GqlResult<Vec<DayCorrection>> {
         require_finance(actor(ctx)?, "reports")?;
         let max = crate::application::days::MAX_CORRECTIONS;
-        let first = match u32::try_from(first) {
+        let first = match u32::try_from(first.unwrap_or(20)) {
             Ok(n) if (1..=max).contains(&n) => n,
             _ => {
-                return Err(ApiError::LimitExceeded(format!(
-                    "first must be between 1 and {max}"
-                ))
-                .into());
+                return Err(
+                    ApiError::LimitExceeded(format!("first must be between 1 and {max}")).into(),
+                );
             }
         };
         let after = match after {
             None => None,
-            Some(p) => Some(u64::try_from(p).map_err(|_| {
-                ApiError::Validation("after must not be negative".to_owned())
-            })?),
+            Some(p) => Some(
+                u64::try_from(p)
+                    .map_err(|_| ApiError::Validation("after must not be negative".to_owned()))?,
+            ),
         };
         let app = app(ctx)?;
         // A day not closed has nothing signed to correct.

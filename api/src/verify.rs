@@ -144,10 +144,14 @@ async fn signed_days_in(
             ..crate::calendar::Calendar::default()
         };
         let as_of = signed.report.as_of_position;
-        let figures = read
-            .daily_figures(&calendar.business_day(date), Some(as_of))
-            .await?;
-        let now = figures.report(date, &signed.report.time_zone, as_of);
+        let (now, _) = crate::application::days::day_report(
+            store,
+            read,
+            &calendar.business_day(date),
+            &signed.report.time_zone,
+            Some(as_of),
+        )
+        .await?;
         if report_sha256(&now) != signed.report_sha256 {
             let moved = now
                 .moved_since(&signed.report)

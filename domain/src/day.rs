@@ -14,7 +14,7 @@ use crate::aggregate::Aggregate;
 use crate::ids::{ShiftId, StaffId};
 use crate::money::Money;
 use crate::window::Drawer;
-use crate::{DomainError, Event, PaymentMethod, Role};
+use crate::{AccountKind, DomainError, Event, InsuranceScheme, PaymentMethod, Role};
 
 /// The version of [`DayReport`]'s canonical form. A report that gains lines gets a new format;
 /// a signed day is always recomputed in the format it was signed in.
@@ -37,6 +37,98 @@ pub struct WindowLine {
     pub paid_out: Money,
     /// Movements recorded there.
     pub transactions: i64,
+}
+
+/// One kind of account's section of the daily report: outpatient cards (门诊一卡通) or inpatient
+/// deposits (住院预交金), each with its own opening and closing liability.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindSection {
+    /// The kind of account.
+    pub kind: AccountKind,
+    /// Liability at the start of the day.
+    pub opening_liability: Money,
+    /// Deposits.
+    pub deposits: Money,
+    /// Deductions.
+    pub deductions: Money,
+    /// Reversals.
+    pub reversals: Money,
+    /// Refunds.
+    pub refunds: Money,
+    /// What settlements lowered the liability by.
+    pub settlement_effect: Money,
+    /// Liability at the end of the day.
+    pub closing_liability: Money,
+}
+
+/// The day's discharge settlements (出院结算) under one insurance scheme.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemeLine {
+    /// The scheme.
+    pub scheme: InsuranceScheme,
+    /// Settlements.
+    pub count: i64,
+    /// The stays' charges.
+    pub total_charges: Money,
+    /// The scheme's share.
+    pub insurance_pays: Money,
+    /// Paid in by patients (补).
+    pub patient_pays: Money,
+    /// Paid back to patients (退).
+    pub patient_receives: Money,
+}
+
+/// A cashier's takings at one window by one method.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CashierLine {
+    /// The cashier's staff number.
+    pub cashier: String,
+    /// The window.
+    pub window: String,
+    /// The method.
+    pub method: PaymentMethod,
+    /// Received (deposits, settlements paid in).
+    pub received: Money,
+    /// Paid out (refunds, settlements paid back).
+    pub paid_out: Money,
+    /// Movements.
+    pub transactions: i64,
+}
+
+/// A shift closed that day with a cash variance (长短款), and its resolution as of the report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VarianceLine {
+    /// The shift.
+    pub shift_id: ShiftId,
+    /// The cashier's staff number.
+    pub cashier: String,
+    /// The window.
+    pub window: String,
+    /// Counted − expected (negative: short).
+    pub variance: Money,
+    /// How it was resolved, if it was.
+    pub resolution: Option<crate::VarianceResolution>,
+    /// The controller's note on the resolution.
+    pub note: Option<String>,
+}
+
+/// The receipt numbers a shift closed that day used (发票/收据).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptLine {
+    /// The shift.
+    pub shift_id: ShiftId,
+    /// The cashier's staff number (their series).
+    pub cashier: String,
+    /// The first number used.
+    pub first: String,
+    /// The last number used.
+    pub last: String,
+    /// Receipts issued.
+    pub issued: i64,
+    /// Numbers voided.
+    pub voided: i64,
+    /// The voided numbers.
+    pub voided_numbers: Vec<String>,
 }
 
 /// The daily report (住院结算日报表) of one business day as of a position of the log: what a
@@ -76,6 +168,24 @@ pub struct DayReport {
     pub open_variance: Money,
     /// The shifts whose variance is open.
     pub open_variance_shifts: i64,
+    /// Outpatient cards and inpatient deposits, each on its own.
+    pub sections: Vec<KindSection>,
+    /// Cards issued (发卡).
+    pub cards_issued: i64,
+    /// Inpatient accounts opened (入院).
+    pub admissions: i64,
+    /// Discharge settlements (出院).
+    pub discharges: i64,
+    /// Settlements by insurance scheme.
+    pub settlements: Vec<SchemeLine>,
+    /// Takings per cashier, window and method.
+    pub by_cashier: Vec<CashierLine>,
+    /// The shifts closed that day with a cash variance.
+    pub variances: Vec<VarianceLine>,
+    /// Receipt numbers used by the shifts closed that day.
+    pub receipts: Vec<ReceiptLine>,
+    /// Gaps in a cashier's series between the day's shifts ("C001: 00000005–00000007").
+    pub receipt_gaps: Vec<String>,
 }
 
 impl DayReport {
@@ -86,13 +196,41 @@ impl DayReport {
     }
 
     /// Whether opening + deposits − deductions + reversals − refunds − settlement effect =
-    /// closing, to the cent.
+    /// closing, to the cent, for the whole and for each kind of account, and the kinds add up
+    /// to the whole.
     #[must_use]
     pub fn balances(&self) -> bool {
-        self.opening_liability + self.deposits - self.deductions + self.reversals
-            - self.refunds
-            - self.settlement_effect
-            == self.closing_liability
+        let relation = |o: Money, d: Money, x: Money, r: Money, f: Money, s: Money, c: Money| {
+            o + d - x + r - f - s == c
+        };
+        let whole = relation(
+            self.opening_liability,
+            self.deposits,
+            self.deductions,
+            self.reversals,
+            self.refunds,
+            self.settlement_effect,
+            self.closing_liability,
+        );
+        // Each section holds on its own, and the sections add up to the whole.
+        let sections = self.sections.iter().all(|s| {
+            relation(
+                s.opening_liability,
+                s.deposits,
+                s.deductions,
+                s.reversals,
+                s.refunds,
+                s.settlement_effect,
+                s.closing_liability,
+            )
+        });
+        let sum = |f: fn(&KindSection) -> Money| self.sections.iter().map(f).sum::<Money>();
+        let add_up = self.sections.is_empty()
+            || (sum(|s| s.opening_liability) == self.opening_liability
+                && sum(|s| s.closing_liability) == self.closing_liability
+                && sum(|s| s.deposits) == self.deposits
+                && sum(|s| s.deductions) == self.deductions);
+        whole && sections && add_up
     }
 
     /// Every line of the report by a stable name ("deposits", "byMethod.CASH",
@@ -116,6 +254,30 @@ impl DayReport {
         for w in &self.by_window {
             lines.push((format!("byWindow.{}.received", w.window), w.received));
             lines.push((format!("byWindow.{}.paidOut", w.window), w.paid_out));
+        }
+        for section in &self.sections {
+            let kind = match section.kind {
+                AccountKind::OutpatientCard => "outpatient",
+                AccountKind::InpatientDeposit => "inpatient",
+            };
+            for (line, amount) in [
+                ("openingLiability", section.opening_liability),
+                ("deposits", section.deposits),
+                ("deductions", section.deductions),
+                ("reversals", section.reversals),
+                ("refunds", section.refunds),
+                ("settlementEffect", section.settlement_effect),
+                ("closingLiability", section.closing_liability),
+            ] {
+                lines.push((format!("{kind}.{line}"), amount));
+            }
+        }
+        for s in &self.settlements {
+            let scheme = s.scheme.as_str();
+            lines.push((format!("settlements.{scheme}.totalCharges"), s.total_charges));
+            lines.push((format!("settlements.{scheme}.insurancePays"), s.insurance_pays));
+            lines.push((format!("settlements.{scheme}.patientPays"), s.patient_pays));
+            lines.push((format!("settlements.{scheme}.patientReceives"), s.patient_receives));
         }
         lines
     }

@@ -38,6 +38,8 @@ pub struct WindowTotalRow {
 /// The figures of a daily report (住院结算日报表) of one business day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DailyFigures {
+    /// The last position of the log they include.
+    pub position: u64,
     /// Patient prepaid liability at the start of the day.
     pub opening_liability: Money,
     /// Deposits in the day.
@@ -64,23 +66,35 @@ pub struct DailyFigures {
     pub cash_variance: Money,
     /// The part of it not yet resolved (`resolveVariance`), and on how many shifts.
     pub open_variance: (Money, i64),
+    /// Outpatient cards and inpatient deposits on their own.
+    pub sections: Vec<yika_domain::day::KindSection>,
+    /// Cards issued, admissions and discharges.
+    pub counts: (i64, i64, i64),
+    /// The positions of the day's discharge settlements (read from the log for their split).
+    pub settlement_positions: Vec<u64>,
+    /// Takings per cashier, window and method.
+    pub by_cashier: Vec<yika_domain::day::CashierLine>,
+    /// The shifts closed in the day with a cash variance.
+    pub variances: Vec<yika_domain::day::VarianceLine>,
+    /// Receipt numbers used by the shifts closed in the day.
+    pub receipts: Vec<yika_domain::day::ReceiptLine>,
 }
 
 impl DailyFigures {
-    /// The figures as the report a controller signs: `date` read in `time_zone`, as of
-    /// `as_of_position`.
+    /// The figures as the report a controller signs: `date` read in `time_zone`, with the
+    /// day's settlements by scheme (from the log).
     #[must_use]
     pub fn report(
         &self,
         date: NaiveDate,
         time_zone: &str,
-        as_of_position: u64,
+        settlements: Vec<yika_domain::day::SchemeLine>,
     ) -> yika_domain::DayReport {
         yika_domain::DayReport {
             format: yika_domain::day::REPORT_FORMAT,
             date,
             time_zone: time_zone.to_owned(),
-            as_of_position,
+            as_of_position: self.position,
             opening_liability: self.opening_liability,
             deposits: self.deposits,
             deductions: self.deductions,
@@ -102,8 +116,51 @@ impl DailyFigures {
             cash_variance: self.cash_variance,
             open_variance: self.open_variance.0,
             open_variance_shifts: self.open_variance.1,
+            sections: self.sections.clone(),
+            cards_issued: self.counts.0,
+            admissions: self.counts.1,
+            discharges: self.counts.2,
+            settlements,
+            by_cashier: self.by_cashier.clone(),
+            variances: self.variances.clone(),
+            receipts: self.receipts.clone(),
+            receipt_gaps: receipt_gaps(&self.receipts),
         }
     }
+}
+
+/// Gaps in each cashier's receipt series between the shifts of a day: a shift whose first
+/// number is not the number after the previous shift's last.
+#[must_use]
+pub fn receipt_gaps(receipts: &[yika_domain::day::ReceiptLine]) -> Vec<String> {
+    let sequence = |no: &str| {
+        no.rsplit_once('-')
+            .and_then(|(_, n)| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let mut by_cashier: std::collections::BTreeMap<&str, Vec<(u64, u64)>> =
+        std::collections::BTreeMap::new();
+    for r in receipts {
+        by_cashier
+            .entry(r.cashier.as_str())
+            .or_default()
+            .push((sequence(&r.first), sequence(&r.last)));
+    }
+    let mut gaps = Vec::new();
+    for (cashier, mut ranges) in by_cashier {
+        ranges.sort_unstable();
+        for pair in ranges.windows(2) {
+            let ((_, last), (first, _)) = (pair[0], pair[1]);
+            if first > last + 1 {
+                gaps.push(format!(
+                    "{cashier}: {:08}–{:08}",
+                    last + 1,
+                    first - 1
+                ));
+            }
+        }
+    }
+    gaps
 }
 
 /// The SHA-256 (hex) of a report's canonical form: what a day's close signs.
@@ -174,6 +231,11 @@ const SHIFT_IN_DAY: &str = "s.closed_position <= b.q AND ((s.closed_at >= b.s AN
                             AND s.closed_position < b.pd) OR (s.closed_at >= b.ps AND \
                             s.closed_at < b.s AND s.closed_position > b.pp))";
 
+/// An audit-index entry (an event) of the day, by its recorded time and position.
+const AUDIT_IN_DAY: &str = "x.position <= b.q AND ((x.recorded_at >= b.s AND x.recorded_at < b.e \
+                            AND x.position < b.pd) OR (x.recorded_at >= b.ps AND \
+                            x.recorded_at < b.s AND x.position > b.pp))";
+
 const NET: &str = "COALESCE(CAST(SUM(CASE WHEN m.kind IN ('DEPOSIT', 'REVERSAL', 'INSURANCE', 'SETTLEMENT_IN') \
                    THEN m.amount_fen ELSE -m.amount_fen END) AS BIGINT), 0)";
 
@@ -203,7 +265,213 @@ impl Bound {
     }
 }
 
+/// The detailed sections of a day, read in the report's snapshot.
+struct Details {
+    sections: Vec<yika_domain::day::KindSection>,
+    counts: (i64, i64, i64),
+    settlement_positions: Vec<u64>,
+    by_cashier: Vec<yika_domain::day::CashierLine>,
+    variances: Vec<yika_domain::day::VarianceLine>,
+    receipts: Vec<yika_domain::day::ReceiptLine>,
+}
+
+fn shift_id(text: &str) -> Result<yika_domain::ShiftId, ProjectionError> {
+    Ok(yika_domain::ShiftId(parse_uuid(text)?))
+}
+
 impl ReadStore {
+    /// The day's sections beyond the balance relation: each kind of account, the counts, the
+    /// settlements' positions, takings per cashier, variances and receipts.
+    async fn details(
+        tx: &mut sqlx::AnyConnection,
+        b: &Bound,
+        variance: &str,
+    ) -> Result<Details, ProjectionError> {
+        use yika_domain::day::{CashierLine, KindSection, ReceiptLine, VarianceLine};
+        use yika_domain::{AccountKind, VarianceResolution};
+        let amount_if = |predicate: &str, kinds: &str| {
+            format!(
+                "COALESCE(CAST(SUM(CASE WHEN ({predicate}) AND m.kind IN ({kinds}) THEN m.amount_fen ELSE 0 END) AS BIGINT), 0)"
+            )
+        };
+        let net_if = |predicate: &str| {
+            format!(
+                "COALESCE(CAST(SUM(CASE WHEN NOT ({predicate}) THEN 0 \
+                 WHEN m.kind IN ('DEPOSIT', 'REVERSAL', 'INSURANCE', 'SETTLEMENT_IN') THEN m.amount_fen \
+                 ELSE -m.amount_fen END) AS BIGINT), 0)"
+            )
+        };
+        let rows = b
+            .query(format!(
+                "SELECT a.kind AS kind, {} AS opening, {} AS closing, {} AS deposits, {} AS deductions, \
+                 {} AS reversals, {} AS refunds, {} AS paid_back, {} AS paid_in \
+                 FROM movements m JOIN accounts a ON a.account_id = m.account_id, b \
+                 WHERE m.position <= b.q GROUP BY a.kind",
+                net_if(BEFORE_DAY),
+                net_if(UP_TO_DAY),
+                amount_if(IN_DAY, "'DEPOSIT'"),
+                amount_if(IN_DAY, "'DEDUCTION'"),
+                amount_if(IN_DAY, "'REVERSAL'"),
+                amount_if(IN_DAY, "'REFUND'"),
+                amount_if(IN_DAY, "'SETTLEMENT_OUT'"),
+                amount_if(IN_DAY, "'SETTLEMENT_IN', 'INSURANCE'"),
+            ))
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut sections = Vec::new();
+        for kind in [AccountKind::OutpatientCard, AccountKind::InpatientDeposit] {
+            let name = crate::views::enum_text(&kind);
+            let mut section = KindSection {
+                kind,
+                opening_liability: Money::ZERO,
+                deposits: Money::ZERO,
+                deductions: Money::ZERO,
+                reversals: Money::ZERO,
+                refunds: Money::ZERO,
+                settlement_effect: Money::ZERO,
+                closing_liability: Money::ZERO,
+            };
+            for row in &rows {
+                if row.try_get::<String, _>("kind")? != name {
+                    continue;
+                }
+                let fen = |column: &str| -> Result<Money, ProjectionError> {
+                    Ok(Money::from_fen(row.try_get::<i64, _>(column)?))
+                };
+                section.opening_liability = fen("opening")?;
+                section.closing_liability = fen("closing")?;
+                section.deposits = fen("deposits")?;
+                section.deductions = fen("deductions")?;
+                section.reversals = fen("reversals")?;
+                section.refunds = fen("refunds")?;
+                section.settlement_effect = fen("paid_back")? - fen("paid_in")?;
+            }
+            sections.push(section);
+        }
+        let counts = b
+            .query(format!(
+                "SELECT \
+                 COALESCE(CAST(SUM(CASE WHEN x.event_type = 'AccountOpened' AND a.kind = 'OUTPATIENT_CARD' THEN 1 ELSE 0 END) AS BIGINT), 0) AS cards, \
+                 COALESCE(CAST(SUM(CASE WHEN x.event_type = 'AccountOpened' AND a.kind = 'INPATIENT_DEPOSIT' THEN 1 ELSE 0 END) AS BIGINT), 0) AS admissions, \
+                 COALESCE(CAST(SUM(CASE WHEN x.event_type = 'DischargeSettled' THEN 1 ELSE 0 END) AS BIGINT), 0) AS discharges \
+                 FROM audit_index x LEFT JOIN accounts a ON a.account_id = x.account_id, b \
+                 WHERE x.event_type IN ('AccountOpened', 'DischargeSettled') AND {AUDIT_IN_DAY}"
+            ))
+            .fetch_one(&mut *tx)
+            .await?;
+        let counts = (
+            counts.try_get::<i64, _>("cards")?,
+            counts.try_get::<i64, _>("admissions")?,
+            counts.try_get::<i64, _>("discharges")?,
+        );
+        let settlement_positions = b
+            .query(format!(
+                "SELECT x.position AS position FROM audit_index x, b \
+                 WHERE x.event_type = 'DischargeSettled' AND {AUDIT_IN_DAY} ORDER BY x.position"
+            ))
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| Ok(u64::try_from(row.try_get::<i64, _>("position")?).unwrap_or(0)))
+            .collect::<Result<Vec<u64>, ProjectionError>>()?;
+        let cashier = "COALESCE(st.staff_no, s.cashier_id)";
+        let by_cashier = b
+            .query(format!(
+                "SELECT {cashier} AS cashier, m.\"window\" AS \"window\", m.method AS method, \
+                 CAST(SUM(CASE WHEN m.kind IN ('DEPOSIT', 'SETTLEMENT_IN') THEN m.amount_fen ELSE 0 END) AS BIGINT) AS received, \
+                 CAST(SUM(CASE WHEN m.kind IN ('REFUND', 'SETTLEMENT_OUT') THEN m.amount_fen ELSE 0 END) AS BIGINT) AS paid_out, \
+                 COUNT(DISTINCT m.position) AS transactions \
+                 FROM movements m JOIN shifts s ON s.shift_id = m.shift_id \
+                 LEFT JOIN staff st ON st.staff_id = s.cashier_id, b \
+                 WHERE m.method IS NOT NULL AND m.\"window\" IS NOT NULL AND {IN_DAY} \
+                 GROUP BY {cashier}, m.\"window\", m.method ORDER BY 1, 2, 3"
+            ))
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(CashierLine {
+                    cashier: row.try_get("cashier")?,
+                    window: row.try_get("window")?,
+                    method: crate::read::parse_enum(&row.try_get::<String, _>("method")?)?,
+                    received: Money::from_fen(row.try_get("received")?),
+                    paid_out: Money::from_fen(row.try_get("paid_out")?),
+                    transactions: row.try_get("transactions")?,
+                })
+            })
+            .collect::<Result<Vec<_>, ProjectionError>>()?;
+        let variances = b
+            .query(format!(
+                "SELECT s.shift_id AS shift_id, {cashier} AS cashier, s.\"window\" AS \"window\", \
+                 {variance} AS v, \
+                 CASE WHEN s.variance_resolved_position <= b.q THEN s.variance_resolution END AS resolution, \
+                 CASE WHEN s.variance_resolved_position <= b.q THEN s.variance_note END AS note \
+                 FROM shifts s LEFT JOIN shift_methods sm ON sm.shift_id = s.shift_id AND sm.method = 'CASH' \
+                 LEFT JOIN staff st ON st.staff_id = s.cashier_id, b \
+                 WHERE {SHIFT_IN_DAY} AND {variance} <> 0 ORDER BY s.closed_position"
+            ))
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| {
+                let resolution: Option<String> = row.try_get("resolution")?;
+                Ok(VarianceLine {
+                    shift_id: shift_id(&row.try_get::<String, _>("shift_id")?)?,
+                    cashier: row.try_get("cashier")?,
+                    window: row.try_get("window")?,
+                    variance: Money::from_fen(row.try_get("v")?),
+                    resolution: resolution
+                        .map(|r| crate::read::parse_enum::<VarianceResolution>(&r))
+                        .transpose()?,
+                    note: row.try_get("note")?,
+                })
+            })
+            .collect::<Result<Vec<_>, ProjectionError>>()?;
+        let receipt_rows = b
+            .query(format!(
+                "SELECT s.shift_id AS shift_id, {cashier} AS cashier, r.receipt_no AS receipt_no, \
+                 r.status AS status FROM shifts s JOIN receipts r ON r.shift_id = s.shift_id \
+                 LEFT JOIN staff st ON st.staff_id = s.cashier_id, b \
+                 WHERE {SHIFT_IN_DAY} ORDER BY s.closed_position, r.sequence"
+            ))
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut receipts: Vec<ReceiptLine> = Vec::new();
+        for row in &receipt_rows {
+            let shift = shift_id(&row.try_get::<String, _>("shift_id")?)?;
+            let no: String = row.try_get("receipt_no")?;
+            let voided = row.try_get::<String, _>("status")? == "VOIDED";
+            match receipts.last_mut() {
+                Some(line) if line.shift_id == shift => {
+                    line.last.clone_from(&no);
+                    if voided {
+                        line.voided += 1;
+                        line.voided_numbers.push(no);
+                    } else {
+                        line.issued += 1;
+                    }
+                }
+                _ => receipts.push(ReceiptLine {
+                    shift_id: shift,
+                    cashier: row.try_get("cashier")?,
+                    first: no.clone(),
+                    last: no.clone(),
+                    issued: i64::from(!voided),
+                    voided: i64::from(voided),
+                    voided_numbers: if voided { vec![no] } else { Vec::new() },
+                }),
+            }
+        }
+        Ok(Details {
+            sections,
+            counts,
+            settlement_positions,
+            by_cashier,
+            variances,
+            receipts,
+        })
+    }
+
     /// Deductions, reversals and counts per executing department recorded in `[from, to)`.
     pub async fn department_revenue(
         &self,
@@ -272,7 +540,11 @@ impl ReadStore {
         day: &BusinessDay,
         as_of: Option<u64>,
     ) -> Result<Bound, ProjectionError> {
-        let q = as_of.map_or(i64::MAX, to_i64);
+        // Everything the views hold is everything up to their checkpoint in this snapshot.
+        let q = match as_of {
+            Some(position) => to_i64(position),
+            None => to_i64(Self::checkpoint_in(tx, crate::runner::PROJECTION).await?),
+        };
         let close_of = |date: NaiveDate| {
             sqlx::query_scalar::<_, i64>("SELECT position FROM days WHERE date = $1")
                 .bind(date.to_string())
@@ -422,7 +694,7 @@ impl ReadStore {
             })
             .collect::<Result<Vec<_>, ProjectionError>>()?;
         // Each shift's variance: counted − (float + cash in − cash out).
-        let variance = "s.counted_cash_fen - s.opening_float_fen - COALESCE(sm.received_fen, 0) \
+        let variance: &str = "s.counted_cash_fen - s.opening_float_fen - COALESCE(sm.received_fen, 0) \
                         + COALESCE(sm.paid_out_fen, 0)";
         let shifts = format!(
             "FROM shifts s LEFT JOIN shift_methods sm ON sm.shift_id = s.shift_id AND sm.method = 'CASH', b \
@@ -447,8 +719,16 @@ impl ReadStore {
             Money::from_fen(open.try_get::<i64, _>("total")?),
             open.try_get::<i64, _>("shifts")?,
         );
+        let details = Self::details(&mut tx, &b, variance).await?;
         tx.commit().await?;
         Ok(DailyFigures {
+            position: u64::try_from(b.q).unwrap_or(0),
+            sections: details.sections,
+            counts: details.counts,
+            settlement_positions: details.settlement_positions,
+            by_cashier: details.by_cashier,
+            variances: details.variances,
+            receipts: details.receipts,
             opening_liability: Money::from_fen(opening),
             deposits: flow("DEPOSIT")?,
             deductions: flow("DEDUCTION")?,

@@ -11,8 +11,15 @@ use crate::support::*;
 
 const CLOSE_DAY: &str = "mutation($date: Date!, $key: String!) {
   closeDay(input: { date: $date, note: \"evening close\", idempotencyKey: $key }) {
-    version deposits deductions reversals closingLiability balances
+    version deposits deductions reversals settlementEffect closingLiability balances
     signature { closedBy { staffNo } reportSha256 note asOfPosition position }
+    sections { kind openingLiability deposits deductions reversals refunds settlementEffect closingLiability }
+    cardsIssued admissions discharges
+    settlementsByScheme { scheme count totalCharges insurancePays patientPays patientReceives }
+    byCashier { cashier window method received paidOut transactions }
+    variances { cashier variance resolution }
+    receipts { cashier first last issued voided voidedNumbers }
+    receiptGaps
   }
 }";
 const REPORT: &str = "query($date: Date!, $version: ReportVersion!) {
@@ -63,7 +70,7 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
     let card = open_card(&server, c, "DC-1").await;
     deposit(&server, c, &card, &shift, "500.00").await;
     let stay = server
-        .ok(&c.token, OPEN_ACCOUNT, json!({ "kind": "INPATIENT_DEPOSIT", "patient": "P-DC-2", "card": "DC-2", "key": uuid() }))
+        .ok(&c.token, "mutation { openAccount(input: { kind: INPATIENT_DEPOSIT, patientId: \"P-DC-2\", cardNo: \"DC-2\", insuranceScheme: RESIDENT_BASIC, idempotencyKey: \"open-dc-2\" }) { id } }", json!({}))
         .await["openAccount"]["id"]
         .as_str()
         .unwrap()
@@ -80,6 +87,12 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
     server
         .ok(&cast.lab.token, DEDUCT, json!({ "account": stay, "amount": "300.00", "department": "Lab", "order": "DC-O2", "item": "MRI" }))
         .await;
+    // The patient is discharged: the scheme pays 100.00 of the 300.00, so the 700.00 left and
+    // the scheme's 100.00 go back by WeChat.
+    let settled = server
+        .ok(&c.token, "mutation($account: UUID!, $shift: UUID!) { settleDischarge(input: { accountId: $account, insuranceScheme: RESIDENT_BASIC, insurancePays: \"100.00\", method: WECHAT, shiftId: $shift, idempotencyKey: \"settle-dc-2\" }) { patientReceives } }", json!({ "account": stay, "shift": shift }))
+        .await;
+    assert_eq!(settled["settleDischarge"]["patientReceives"], "800.00");
 
     // Before the shift is handed over the day cannot be closed: the shift is named, and
     // nothing is written.
@@ -126,10 +139,10 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
     // The shift closed (600.00 cash counted: the float and the card's deposit) and handed over
     // by both parties.
     server
-        .ok(&c.token, "mutation($shift: UUID!) { closeShift(input: { shiftId: $shift, countedCash: \"600.00\", countedOther: [{ method: WECHAT, amount: \"1000.00\" }] }) { status } }", json!({ "shift": shift }))
+        .ok(&c.token, "mutation($shift: UUID!) { closeShift(input: { shiftId: $shift, countedCash: \"600.00\", countedOther: [{ method: WECHAT, amount: \"200.00\" }] }) { status } }", json!({ "shift": shift }))
         .await;
     server
-        .ok(&c.token, "mutation($shift: UUID!) { declareHandOver(input: { shiftId: $shift, cash: \"600.00\", other: [{ method: WECHAT, amount: \"1000.00\" }] }) { status } }", json!({ "shift": shift }))
+        .ok(&c.token, "mutation($shift: UUID!) { declareHandOver(input: { shiftId: $shift, cash: \"600.00\", other: [{ method: WECHAT, amount: \"200.00\" }] }) { status } }", json!({ "shift": shift }))
         .await;
     server
         .ok(&controller.token, "mutation($shift: UUID!) { handOverShift(input: { shiftId: $shift, amount: \"600.00\" }) { status } }", json!({ "shift": shift }))
@@ -148,8 +161,45 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
     assert_eq!(closed["deposits"], "1500.00");
     assert_eq!(closed["deductions"], "420.00");
     assert_eq!(closed["reversals"], "0.00");
-    assert_eq!(closed["closingLiability"], "1080.00");
+    assert_eq!(closed["closingLiability"], "380.00");
+    assert_eq!(closed["settlementEffect"], "700.00");
     assert_eq!(closed["balances"], true);
+    // The whole report: each kind of account on its own, the counts, the settlement by scheme,
+    // each cashier's takings, and the receipts the shift used.
+    assert_eq!(
+        closed["sections"],
+        json!([
+            { "kind": "OUTPATIENT_CARD", "openingLiability": "0.00", "deposits": "500.00",
+              "deductions": "120.00", "reversals": "0.00", "refunds": "0.00",
+              "settlementEffect": "0.00", "closingLiability": "380.00" },
+            { "kind": "INPATIENT_DEPOSIT", "openingLiability": "0.00", "deposits": "1000.00",
+              "deductions": "300.00", "reversals": "0.00", "refunds": "0.00",
+              "settlementEffect": "700.00", "closingLiability": "0.00" },
+        ])
+    );
+    assert_eq!(
+        (&closed["cardsIssued"], &closed["admissions"], &closed["discharges"]),
+        (&json!(1), &json!(1), &json!(1))
+    );
+    assert_eq!(
+        closed["settlementsByScheme"],
+        json!([{ "scheme": "RESIDENT_BASIC", "count": 1, "totalCharges": "300.00",
+                 "insurancePays": "100.00", "patientPays": "0.00", "patientReceives": "800.00" }])
+    );
+    assert_eq!(
+        closed["byCashier"],
+        json!([
+            { "cashier": "C001", "window": "W1", "method": "CASH", "received": "500.00", "paidOut": "0.00", "transactions": 1 },
+            { "cashier": "C001", "window": "W1", "method": "WECHAT", "received": "1000.00", "paidOut": "800.00", "transactions": 2 },
+        ])
+    );
+    assert_eq!(closed["variances"], json!([]));
+    assert_eq!(
+        closed["receipts"],
+        json!([{ "cashier": "C001", "first": "C001-00000001", "last": "C001-00000003",
+                 "issued": 3, "voided": 0, "voidedNumbers": [] }])
+    );
+    assert_eq!(closed["receiptGaps"], json!([]));
     assert_eq!(closed["signature"]["closedBy"]["staffNo"], "F001");
     assert_eq!(closed["signature"]["note"], "evening close");
     let sha = closed["signature"]["reportSha256"]
@@ -250,7 +300,7 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
     assert_eq!(current["version"], "CURRENT");
     assert_eq!(current["deposits"], "1500.00");
     assert_eq!(current["reversals"], "20.00");
-    assert_eq!(current["closingLiability"], "1100.00");
+    assert_eq!(current["closingLiability"], "400.00");
     assert_eq!(current["balances"], true);
     assert_eq!(current["changedSinceSigned"], true);
     let corrections = server
@@ -264,6 +314,8 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
         corrections[0]["moved"],
         json!([
             { "line": "closingLiability", "amount": "20.00" },
+            { "line": "outpatient.closingLiability", "amount": "20.00" },
+            { "line": "outpatient.reversals", "amount": "20.00" },
             { "line": "reversals", "amount": "20.00" },
         ])
     );
@@ -277,11 +329,37 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
         )
         .await["dailyReport"]
         .clone();
-    assert_eq!(tomorrow["openingLiability"], "1100.00");
+    assert_eq!(tomorrow["openingLiability"], "400.00");
     assert_eq!(tomorrow["deposits"], "50.00");
-    assert_eq!(tomorrow["closingLiability"], "1150.00");
+    assert_eq!(tomorrow["closingLiability"], "450.00");
     assert_eq!(tomorrow["balances"], true);
     assert_eq!(tomorrow["changedSinceSigned"], Value::Null);
+    // The month sums its days so far and shows which are signed.
+    let month = server
+        .ok(&auditor.token, "query($m: String!) { monthlyReport(month: $m) { month deposits reversals closingLiability balances signedDays cardsIssued days { date signed changedSinceSigned deposits } } }", json!({ "m": &today[..7] }))
+        .await["monthlyReport"]
+        .clone();
+    assert_eq!(month["month"], &today[..7]);
+    assert_eq!(month["balances"], true, "{month}");
+    assert_eq!(month["signedDays"], 1);
+    let day = month["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["date"] == today.as_str())
+        .expect("today in its month")
+        .clone();
+    assert_eq!(day, json!({ "date": today, "signed": true, "changedSinceSigned": true, "deposits": "1500.00" }));
+    assert_eq!(month["deposits"], "1500.00");
+    assert_eq!(month["reversals"], "20.00");
+    assert_eq!(month["closingLiability"], "400.00");
+    assert_eq!(
+        server
+            .refused(Some(&auditor.token), "{ monthlyReport(month: \"2026-13\") { month } }", json!({}))
+            .await,
+        "VALIDATION"
+    );
+
     // Only finance reads them; a day not closed has no signed version and no corrections.
     assert_eq!(
         server
@@ -331,4 +409,5 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
     assert!(!output.status.success(), "{report}");
     assert!(report.contains(&format!("signed day {today}")), "{report}");
     assert!(report.contains("deposits -495.00"), "{report}");
+    assert!(report.contains("outpatient.deposits -495.00"), "{report}");
 }

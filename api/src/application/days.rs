@@ -8,8 +8,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use yika_domain::day::{self, Day, DayReport};
-use yika_domain::{Actor, Event, Metadata, Money, Role, ShiftId, StaffId};
-use yika_projections::reports::{BusinessDay, ClosedDay, report_sha256};
+use yika_domain::day::SchemeLine;
+use yika_domain::{Actor, Event, InsuranceScheme, Metadata, Money, Role, ShiftId, StaffId};
+use yika_projections::ReadStore;
+use yika_projections::reports::{BusinessDay, ClosedDay, DailyFigures, report_sha256};
 
 use super::{App, READ_YOUR_WRITES, Write, claim};
 use crate::error::{ApiError, ApiResult};
@@ -56,10 +58,8 @@ impl App {
         day: &BusinessDay,
         time_zone: &str,
         as_of: Option<u64>,
-    ) -> ApiResult<(DayReport, yika_projections::reports::DailyFigures)> {
-        let position = as_of.unwrap_or_else(|| self.read.position());
-        let figures = self.read.daily_figures(day, as_of).await?;
-        Ok((figures.report(day.date, time_zone, position), figures))
+    ) -> ApiResult<(DayReport, DailyFigures)> {
+        day_report(self.store.as_ref(), &self.read, day, time_zone, as_of).await
     }
 
     /// The close of `date`, if the day was closed: read from the log.
@@ -98,8 +98,7 @@ impl App {
         if !self.read.wait_for(head, READ_YOUR_WRITES).await {
             return Err(ApiError::Conflict);
         }
-        let as_of = self.read.position();
-        let (report, _) = self.day_report(day, time_zone, Some(as_of)).await?;
+        let (report, _) = self.day_report(day, time_zone, None).await?;
         let sha = report_sha256(&report);
         let mut shifts = Vec::new();
         for id in self.read.shifts_with_money(day).await? {
@@ -227,4 +226,52 @@ pub async fn signed_at(
             closed.date
         ))),
     }
+}
+
+/// The report of `day` read in `time_zone` as of `as_of` (`None`: everything `read` holds): the
+/// figures from the views, the settlements' split by scheme from the log.
+pub async fn day_report(
+    store: &dyn yika_store::EventStore,
+    read: &ReadStore,
+    day: &BusinessDay,
+    time_zone: &str,
+    as_of: Option<u64>,
+) -> ApiResult<(DayReport, DailyFigures)> {
+    let figures = read.daily_figures(day, as_of).await?;
+    let mut by_scheme: std::collections::BTreeMap<InsuranceScheme, SchemeLine> =
+        std::collections::BTreeMap::new();
+    for position in &figures.settlement_positions {
+        let recorded = yika_store::read_at(store, *position).await?.ok_or_else(|| {
+            ApiError::Internal(format!("the settlement at {position} is not in the log"))
+        })?;
+        if let Event::DischargeSettled {
+            insurance_scheme,
+            total_charges,
+            insurance_pays,
+            patient_pays,
+            patient_receives,
+            ..
+        } = Event::decode(&recorded.event_type, recorded.schema_version, &recorded.payload)?
+        {
+            let line = by_scheme.entry(insurance_scheme).or_insert(SchemeLine {
+                scheme: insurance_scheme,
+                count: 0,
+                total_charges: Money::ZERO,
+                insurance_pays: Money::ZERO,
+                patient_pays: Money::ZERO,
+                patient_receives: Money::ZERO,
+            });
+            line.count += 1;
+            line.total_charges += total_charges;
+            line.insurance_pays += insurance_pays;
+            line.patient_pays += patient_pays;
+            line.patient_receives += patient_receives;
+        } else {
+            return Err(ApiError::Internal(format!(
+                "position {position} is not a settlement"
+            )));
+        }
+    }
+    let settlements = by_scheme.into_values().collect();
+    Ok((figures.report(day.date, time_zone, settlements), figures))
 }

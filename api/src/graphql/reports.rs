@@ -60,6 +60,87 @@ pub struct DailyReport {
     /// For the current version of a closed day: whether any line moved since it was signed
     /// (`dayCorrections` lists the events that moved it). Null for a day not closed.
     changed_since_signed: Option<bool>,
+    /// Outpatient cards (门诊一卡通) and inpatient deposits (住院预交金), each with its own
+    /// opening and closing liability; they add up to the lines above.
+    sections: Vec<AccountSection>,
+    /// Cards issued (发卡) that day.
+    cards_issued: i64,
+    /// Inpatient deposit accounts opened (入院) that day.
+    admissions: i64,
+    /// Discharge settlements (出院结算) that day.
+    discharges: i64,
+    /// The day's settlements by insurance scheme.
+    settlements_by_scheme: Vec<SchemeSettlements>,
+    /// Takings per cashier, window and method.
+    by_cashier: Vec<CashierTotal>,
+    /// The shifts closed that day with a cash variance (长短款), and their resolutions.
+    variances: Vec<ShiftVariance>,
+    /// The receipt numbers each shift closed that day used, issued and voided.
+    receipts: Vec<ShiftReceipts>,
+    /// Gaps in a cashier's receipt series between that day's shifts.
+    receipt_gaps: Vec<String>,
+}
+
+/// One kind of account's part of the daily report.
+#[derive(SimpleObject)]
+pub struct AccountSection {
+    kind: super::scalars::AccountKind,
+    opening_liability: MoneyScalar,
+    deposits: MoneyScalar,
+    deductions: MoneyScalar,
+    reversals: MoneyScalar,
+    refunds: MoneyScalar,
+    settlement_effect: MoneyScalar,
+    closing_liability: MoneyScalar,
+}
+
+/// A day's discharge settlements under one insurance scheme.
+#[derive(SimpleObject)]
+pub struct SchemeSettlements {
+    scheme: super::scalars::InsuranceScheme,
+    count: i64,
+    total_charges: MoneyScalar,
+    insurance_pays: MoneyScalar,
+    patient_pays: MoneyScalar,
+    patient_receives: MoneyScalar,
+}
+
+/// A cashier's takings at one window by one method.
+#[derive(SimpleObject)]
+pub struct CashierTotal {
+    /// The cashier's staff number.
+    cashier: String,
+    window: String,
+    method: PaymentMethod,
+    received: MoneyScalar,
+    paid_out: MoneyScalar,
+    transactions: i64,
+}
+
+/// A shift's cash variance and its resolution, as of the report.
+#[derive(SimpleObject)]
+pub struct ShiftVariance {
+    shift_id: Uuid,
+    /// The cashier's staff number.
+    cashier: String,
+    window: String,
+    /// Counted − expected: negative is short (短款), positive over (长款).
+    variance: MoneyScalar,
+    resolution: Option<super::scalars::VarianceResolution>,
+    note: Option<String>,
+}
+
+/// The receipt numbers one shift used.
+#[derive(SimpleObject)]
+pub struct ShiftReceipts {
+    shift_id: Uuid,
+    /// The cashier's staff number (their series).
+    cashier: String,
+    first: String,
+    last: String,
+    issued: i64,
+    voided: i64,
+    voided_numbers: Vec<String>,
 }
 
 /// Which version of a day's report.
@@ -88,6 +169,52 @@ pub struct DaySignature {
     time_zone: String,
     /// The controller's note.
     note: Option<String>,
+}
+
+/// One day of a monthly report.
+#[derive(SimpleObject)]
+pub struct MonthDay {
+    date: DateScalar,
+    /// Whether the day was closed (日结) and its report signed.
+    signed: bool,
+    /// The signed report's SHA-256, for a signed day.
+    report_sha256: Option<String>,
+    /// For a signed day: whether its figures moved since it was signed.
+    changed_since_signed: Option<bool>,
+    opening_liability: MoneyScalar,
+    deposits: MoneyScalar,
+    deductions: MoneyScalar,
+    reversals: MoneyScalar,
+    refunds: MoneyScalar,
+    settlement_effect: MoneyScalar,
+    closing_liability: MoneyScalar,
+    balances: bool,
+}
+
+/// The monthly report (月报): the days of a month summed, as the log stands now, with which
+/// days are signed.
+#[derive(SimpleObject)]
+pub struct MonthlyReport {
+    /// The month, `YYYY-MM`.
+    month: String,
+    /// Liability at the start of the month's first day.
+    opening_liability: MoneyScalar,
+    deposits: MoneyScalar,
+    deductions: MoneyScalar,
+    reversals: MoneyScalar,
+    refunds: MoneyScalar,
+    settlement_effect: MoneyScalar,
+    /// Liability at the end of the month's last day reported.
+    closing_liability: MoneyScalar,
+    /// True only when every day balances and the month's relation holds to the cent.
+    balances: bool,
+    cards_issued: i64,
+    admissions: i64,
+    discharges: i64,
+    /// Days signed (closed) out of the days reported.
+    signed_days: i64,
+    /// Each day of the month up to today.
+    days: Vec<MonthDay>,
 }
 
 /// A report line an event moved, and by how much.
@@ -201,6 +328,73 @@ pub(super) async fn daily_report_of(
         as_of_position: i64::try_from(report.as_of_position).unwrap_or(i64::MAX),
         signature,
         changed_since_signed: changed,
+        sections: report
+            .sections
+            .iter()
+            .map(|s| AccountSection {
+                kind: s.kind.into(),
+                opening_liability: s.opening_liability.into(),
+                deposits: s.deposits.into(),
+                deductions: s.deductions.into(),
+                reversals: s.reversals.into(),
+                refunds: s.refunds.into(),
+                settlement_effect: s.settlement_effect.into(),
+                closing_liability: s.closing_liability.into(),
+            })
+            .collect(),
+        cards_issued: report.cards_issued,
+        admissions: report.admissions,
+        discharges: report.discharges,
+        settlements_by_scheme: report
+            .settlements
+            .iter()
+            .map(|s| SchemeSettlements {
+                scheme: s.scheme.into(),
+                count: s.count,
+                total_charges: s.total_charges.into(),
+                insurance_pays: s.insurance_pays.into(),
+                patient_pays: s.patient_pays.into(),
+                patient_receives: s.patient_receives.into(),
+            })
+            .collect(),
+        by_cashier: report
+            .by_cashier
+            .iter()
+            .map(|c| CashierTotal {
+                cashier: c.cashier.clone(),
+                window: c.window.clone(),
+                method: c.method.into(),
+                received: c.received.into(),
+                paid_out: c.paid_out.into(),
+                transactions: c.transactions,
+            })
+            .collect(),
+        variances: report
+            .variances
+            .iter()
+            .map(|v| ShiftVariance {
+                shift_id: v.shift_id.0,
+                cashier: v.cashier.clone(),
+                window: v.window.clone(),
+                variance: v.variance.into(),
+                resolution: v.resolution.map(Into::into),
+                note: v.note.clone(),
+            })
+            .collect(),
+        receipts: report
+            .receipts
+            .iter()
+            .map(|r| ShiftReceipts {
+                shift_id: r.shift_id.0,
+                cashier: r.cashier.clone(),
+                first: r.first.clone(),
+                last: r.last.clone(),
+                issued: r.issued,
+                voided: r.voided,
+                voided_numbers: r.voided_numbers.clone(),
+            })
+            .collect(),
+        receipt_gaps: report.receipt_gaps.clone(),
     })
 }
 
@@ -318,6 +512,99 @@ impl ReportQuery {
             });
         }
         Ok(out)
+    }
+
+    /// The monthly report (月报) of `month` (`YYYY-MM`): each day up to today as the log stands
+    /// now, summed, with which days are signed. Finance and audit roles.
+    #[graphql(complexity = "REPORT_WEIGHT + DAY_WEIGHT * 31 + child_complexity")]
+    async fn monthly_report(&self, ctx: &Context<'_>, month: String) -> GqlResult<MonthlyReport> {
+        require_finance(actor(ctx)?, "reports")?;
+        let first = chrono::NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
+            .ok()
+            .filter(|d| (2000..=2099).contains(&chrono::Datelike::year(d)))
+            .ok_or_else(|| {
+                ApiError::Validation(format!("month must be YYYY-MM between 2000 and 2099, not {month:?}"))
+            })?;
+        let cal = calendar(ctx);
+        let app = app(ctx)?;
+        let today = cal.today();
+        let signed = app
+            .read
+            .closed_days(first, first + Duration::days(31))
+            .await?;
+        let _slot = report_slot(ctx).await?;
+        let mut days = Vec::new();
+        let mut totals = [yika_domain::Money::ZERO; 5];
+        let (mut opening, mut closing) = (None, yika_domain::Money::ZERO);
+        let mut counts = (0, 0, 0);
+        let mut all_balance = true;
+        let mut date = first;
+        while chrono::Datelike::month(&date) == chrono::Datelike::month(&first) && date <= today {
+            let day = cal.business_day(date);
+            let (report, f) = app.day_report(&day, cal.time_zone.name(), None).await?;
+            let close = signed.iter().find(|c| c.date == date);
+            let changed = match close {
+                None => None,
+                Some(c) => Some(
+                    !crate::application::days::signed_at(app.store.as_ref(), c)
+                        .await?
+                        .report
+                        .moved_since(&report)
+                        .is_empty(),
+                ),
+            };
+            let balances = report.balances() && f.closing_liability + f.after_end == f.accounts_now;
+            all_balance &= balances;
+            opening.get_or_insert(report.opening_liability);
+            closing = report.closing_liability;
+            for (total, line) in totals.iter_mut().zip([
+                report.deposits,
+                report.deductions,
+                report.reversals,
+                report.refunds,
+                report.settlement_effect,
+            ]) {
+                *total += line;
+            }
+            counts.0 += report.cards_issued;
+            counts.1 += report.admissions;
+            counts.2 += report.discharges;
+            days.push(MonthDay {
+                date: DateScalar(date),
+                signed: close.is_some(),
+                report_sha256: close.map(|c| c.report_sha256.clone()),
+                changed_since_signed: changed,
+                opening_liability: report.opening_liability.into(),
+                deposits: report.deposits.into(),
+                deductions: report.deductions.into(),
+                reversals: report.reversals.into(),
+                refunds: report.refunds.into(),
+                settlement_effect: report.settlement_effect.into(),
+                closing_liability: report.closing_liability.into(),
+                balances,
+            });
+            date += Duration::days(1);
+        }
+        let opening = opening.unwrap_or(yika_domain::Money::ZERO);
+        let [deposits, deductions, reversals, refunds, settlement_effect] = totals;
+        let relation = opening + deposits - deductions + reversals - refunds - settlement_effect
+            == closing;
+        Ok(MonthlyReport {
+            month: first.format("%Y-%m").to_string(),
+            opening_liability: opening.into(),
+            deposits: deposits.into(),
+            deductions: deductions.into(),
+            reversals: reversals.into(),
+            refunds: refunds.into(),
+            settlement_effect: settlement_effect.into(),
+            closing_liability: closing.into(),
+            balances: all_balance && relation,
+            cards_issued: counts.0,
+            admissions: counts.1,
+            discharges: counts.2,
+            signed_days: i64::try_from(days.iter().filter(|d| d.signed).count()).unwrap_or(0),
+            days,
+        })
     }
 
     /// The trial balance up to and including `asOfPosition` (default: everything the views

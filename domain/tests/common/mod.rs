@@ -190,6 +190,15 @@ pub fn day_report(date: &str, as_of: u64) -> yika_domain::DayReport {
         cash_variance: Money::ZERO,
         open_variance: Money::ZERO,
         open_variance_shifts: 0,
+        sections: vec![],
+        cards_issued: 1,
+        admissions: 0,
+        discharges: 0,
+        settlements: vec![],
+        by_cashier: vec![],
+        variances: vec![],
+        receipts: vec![],
+        receipt_gaps: vec![],
     }
 }
 

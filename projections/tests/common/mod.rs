@@ -560,6 +560,15 @@ pub async fn sample_ledger(store: &dyn EventStore, rounds: usize) -> u64 {
             cash_variance: Money::ZERO,
             open_variance: Money::ZERO,
             open_variance_shifts: 0,
+            sections: vec![],
+            cards_issued: 1,
+            admissions: 0,
+            discharges: 0,
+            settlements: vec![],
+            by_cashier: vec![],
+            variances: vec![],
+            receipts: vec![],
+            receipt_gaps: vec![],
         };
         let sha = yika_projections::reports::report_sha256(&report);
         let closed = yika_domain::day::close(

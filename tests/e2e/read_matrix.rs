@@ -109,6 +109,11 @@ fn queries() -> Vec<(&'static str, String, &'static [&'static str])> {
         ),
         ("receivables", "{ receivables { owed } }".into(), FINANCE),
         (
+            "monthlyReport",
+            "{ monthlyReport(month: \"2026-11\") { balances } }".into(),
+            FINANCE,
+        ),
+        (
             "dayCorrections",
             "{ dayCorrections(date: \"2026-11-22\") { position } }".into(),
             FINANCE,

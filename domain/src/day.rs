@@ -274,10 +274,19 @@ impl DayReport {
         }
         for s in &self.settlements {
             let scheme = s.scheme.as_str();
-            lines.push((format!("settlements.{scheme}.totalCharges"), s.total_charges));
-            lines.push((format!("settlements.{scheme}.insurancePays"), s.insurance_pays));
+            lines.push((
+                format!("settlements.{scheme}.totalCharges"),
+                s.total_charges,
+            ));
+            lines.push((
+                format!("settlements.{scheme}.insurancePays"),
+                s.insurance_pays,
+            ));
             lines.push((format!("settlements.{scheme}.patientPays"), s.patient_pays));
-            lines.push((format!("settlements.{scheme}.patientReceives"), s.patient_receives));
+            lines.push((
+                format!("settlements.{scheme}.patientReceives"),
+                s.patient_receives,
+            ));
         }
         lines
     }

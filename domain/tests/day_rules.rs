@@ -226,8 +226,8 @@ fn a_report_names_the_lines_that_moved_between_two_versions() {
 fn a_report_balances_only_when_each_kind_of_account_balances_and_they_add_up_to_the_whole() {
     use yika_domain::AccountKind;
     use yika_domain::day::KindSection;
-    let section = |kind, opening: &str, deposits: &str, deductions: &str, closing: &str| {
-        KindSection {
+    let section =
+        |kind, opening: &str, deposits: &str, deductions: &str, closing: &str| KindSection {
             kind,
             opening_liability: money(opening),
             deposits: money(deposits),
@@ -236,16 +236,27 @@ fn a_report_balances_only_when_each_kind_of_account_balances_and_they_add_up_to_
             refunds: money("0.00"),
             settlement_effect: money("0.00"),
             closing_liability: money(closing),
-        }
-    };
+        };
     // Given a report of 50.00 opening, 1,000.00 deposited, 300.00 deducted, 20.00 reversed
     let mut report = day_report("2026-12-01", 40);
     // When its cards and deposits are split 30.00 + 20.00 opening, 600.00 + 400.00 deposited,
     // 100.00 + 200.00 deducted (the reversal on the inpatient side)
-    let mut inpatient = section(AccountKind::InpatientDeposit, "20.00", "400.00", "200.00", "240.00");
+    let mut inpatient = section(
+        AccountKind::InpatientDeposit,
+        "20.00",
+        "400.00",
+        "200.00",
+        "240.00",
+    );
     inpatient.reversals = money("20.00");
     report.sections = vec![
-        section(AccountKind::OutpatientCard, "30.00", "600.00", "100.00", "530.00"),
+        section(
+            AccountKind::OutpatientCard,
+            "30.00",
+            "600.00",
+            "100.00",
+            "530.00",
+        ),
         inpatient.clone(),
     ];
     // Then it balances.
@@ -255,6 +266,12 @@ fn a_report_balances_only_when_each_kind_of_account_balances_and_they_add_up_to_
     off.sections[1].closing_liability = money("240.01");
     assert!(!off.balances());
     let mut apart = report.clone();
-    apart.sections[0] = section(AccountKind::OutpatientCard, "30.00", "500.00", "100.00", "430.00");
+    apart.sections[0] = section(
+        AccountKind::OutpatientCard,
+        "30.00",
+        "500.00",
+        "100.00",
+        "430.00",
+    );
     assert!(!apart.balances());
 }

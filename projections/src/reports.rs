@@ -152,11 +152,7 @@ pub fn receipt_gaps(receipts: &[yika_domain::day::ReceiptLine]) -> Vec<String> {
         for pair in ranges.windows(2) {
             let ((_, last), (first, _)) = (pair[0], pair[1]);
             if first > last + 1 {
-                gaps.push(format!(
-                    "{cashier}: {:08}–{:08}",
-                    last + 1,
-                    first - 1
-                ));
+                gaps.push(format!("{cashier}: {:08}–{:08}", last + 1, first - 1));
             }
         }
     }

@@ -178,7 +178,11 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
         ])
     );
     assert_eq!(
-        (&closed["cardsIssued"], &closed["admissions"], &closed["discharges"]),
+        (
+            &closed["cardsIssued"],
+            &closed["admissions"],
+            &closed["discharges"]
+        ),
         (&json!(1), &json!(1), &json!(1))
     );
     assert_eq!(
@@ -349,13 +353,20 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
         .find(|d| d["date"] == today.as_str())
         .expect("today in its month")
         .clone();
-    assert_eq!(day, json!({ "date": today, "signed": true, "changedSinceSigned": true, "deposits": "1500.00" }));
+    assert_eq!(
+        day,
+        json!({ "date": today, "signed": true, "changedSinceSigned": true, "deposits": "1500.00" })
+    );
     assert_eq!(month["deposits"], "1500.00");
     assert_eq!(month["reversals"], "20.00");
     assert_eq!(month["closingLiability"], "400.00");
     assert_eq!(
         server
-            .refused(Some(&auditor.token), "{ monthlyReport(month: \"2026-13\") { month } }", json!({}))
+            .refused(
+                Some(&auditor.token),
+                "{ monthlyReport(month: \"2026-13\") { month } }",
+                json!({})
+            )
             .await,
         "VALIDATION"
     );

@@ -109,6 +109,11 @@ fn queries() -> Vec<(&'static str, String, &'static [&'static str])> {
         ),
         ("receivables", "{ receivables { owed } }".into(), FINANCE),
         (
+            "myWorkload (the caller's own)",
+            "{ myWorkload(from: \"2026-11-01\", to: \"2026-11-30\") { transactions } }".into(),
+            ALL,
+        ),
+        (
             "monthlyReport",
             "{ monthlyReport(month: \"2026-11\") { balances } }".into(),
             FINANCE,

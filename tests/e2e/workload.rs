@@ -220,6 +220,34 @@ async fn five_cashiers_weighted_by_hand() {
             .await,
         "FORBIDDEN"
     );
+    // But each cashier sees their own workload per day and per hour, and only their own: C002
+    // sees their card, two deposits and a refund, all today, in the hours summing to four.
+    let mine = server
+        .ok(&cashiers[1].token, "query($from: Date!, $to: Date!) { myWorkload(from: $from, to: $to) { staff { staffNo } transactions byType { businessType count } days { date transactions } hours { hour transactions } } }", range.clone())
+        .await["myWorkload"]
+        .clone();
+    assert_eq!(mine["staff"]["staffNo"], "C002");
+    assert_eq!(mine["transactions"], 4);
+    assert_eq!(
+        mine["byType"],
+        json!([{ "businessType": "CARD_ISSUE", "count": 1 }, { "businessType": "DEPOSIT", "count": 2 }, { "businessType": "BALANCE_REFUND", "count": 1 }])
+    );
+    assert_eq!(mine["days"], json!([{ "date": today, "transactions": 4 }]));
+    let hours = mine["hours"].as_array().unwrap();
+    assert_eq!(hours.len(), 24);
+    assert_eq!(
+        hours
+            .iter()
+            .map(|h| h["transactions"].as_i64().unwrap())
+            .sum::<i64>(),
+        4
+    );
+    // The supervisor, who did nothing today, sees nothing of anyone else's.
+    let theirs = server
+        .ok(&supervisor.token, "query($from: Date!, $to: Date!) { myWorkload(from: $from, to: $to) { transactions days { date } } }", range.clone())
+        .await["myWorkload"]
+        .clone();
+    assert_eq!(theirs, json!({ "transactions": 0, "days": [] }));
     assert_eq!(
         server
             .refused(

@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use yika_domain::day::{self, Day, DayReport};
 use yika_domain::day::SchemeLine;
+use yika_domain::day::{self, Day, DayReport};
 use yika_domain::{Actor, Event, InsuranceScheme, Metadata, Money, Role, ShiftId, StaffId};
 use yika_projections::ReadStore;
 use yika_projections::reports::{BusinessDay, ClosedDay, DailyFigures, report_sha256};
@@ -241,9 +241,11 @@ pub async fn day_report(
     let mut by_scheme: std::collections::BTreeMap<InsuranceScheme, SchemeLine> =
         std::collections::BTreeMap::new();
     for position in &figures.settlement_positions {
-        let recorded = yika_store::read_at(store, *position).await?.ok_or_else(|| {
-            ApiError::Internal(format!("the settlement at {position} is not in the log"))
-        })?;
+        let recorded = yika_store::read_at(store, *position)
+            .await?
+            .ok_or_else(|| {
+                ApiError::Internal(format!("the settlement at {position} is not in the log"))
+            })?;
         if let Event::DischargeSettled {
             insurance_scheme,
             total_charges,
@@ -251,8 +253,11 @@ pub async fn day_report(
             patient_pays,
             patient_receives,
             ..
-        } = Event::decode(&recorded.event_type, recorded.schema_version, &recorded.payload)?
-        {
+        } = Event::decode(
+            &recorded.event_type,
+            recorded.schema_version,
+            &recorded.payload,
+        )? {
             let line = by_scheme.entry(insurance_scheme).or_insert(SchemeLine {
                 scheme: insurance_scheme,
                 count: 0,

@@ -130,4 +130,35 @@ impl App {
             .collect();
         Ok((workload_table(&acts, &sets, &quality, to), times))
     }
+
+    /// One staff member's own acts over the local dates `[from, to]`: each act's business type
+    /// and time (their workload per day and per hour, 员工查询自己的工作量).
+    pub async fn own_acts(
+        &self,
+        calendar: Calendar,
+        staff: StaffId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ApiResult<Vec<(BusinessType, DateTime<Utc>)>> {
+        if to < from {
+            return Err(ApiError::Validation(
+                "to must not be before from".to_owned(),
+            ));
+        }
+        if (to - from).num_days() >= MAX_DAYS {
+            return Err(ApiError::LimitExceeded(format!(
+                "a workload table covers at most {MAX_DAYS} days"
+            )));
+        }
+        let (start, _) = calendar.day(from);
+        let (_, end) = calendar.day(to);
+        Ok(self
+            .read
+            .workload_acts(start, end)
+            .await?
+            .into_iter()
+            .filter(|r| r.staff_id == staff)
+            .map(|r| (r.business_type, r.recorded_at))
+            .collect())
+    }
 }

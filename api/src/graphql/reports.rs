@@ -523,7 +523,9 @@ impl ReportQuery {
             .ok()
             .filter(|d| (2000..=2099).contains(&chrono::Datelike::year(d)))
             .ok_or_else(|| {
-                ApiError::Validation(format!("month must be YYYY-MM between 2000 and 2099, not {month:?}"))
+                ApiError::Validation(format!(
+                    "month must be YYYY-MM between 2000 and 2099, not {month:?}"
+                ))
             })?;
         let cal = calendar(ctx);
         let app = app(ctx)?;
@@ -587,8 +589,8 @@ impl ReportQuery {
         }
         let opening = opening.unwrap_or(yika_domain::Money::ZERO);
         let [deposits, deductions, reversals, refunds, settlement_effect] = totals;
-        let relation = opening + deposits - deductions + reversals - refunds - settlement_effect
-            == closing;
+        let relation =
+            opening + deposits - deductions + reversals - refunds - settlement_effect == closing;
         Ok(MonthlyReport {
             month: first.format("%Y-%m").to_string(),
             opening_liability: opening.into(),

@@ -187,6 +187,51 @@ pub struct HourBucket {
     by_type: Vec<BusinessCount>,
 }
 
+/// One local day of a staff member's own workload.
+#[derive(SimpleObject)]
+pub struct WorkloadDay {
+    date: DateScalar,
+    transactions: i64,
+    by_type: Vec<BusinessCount>,
+}
+
+/// A staff member's own workload over a period: per local day and per local hour of the day.
+#[derive(SimpleObject)]
+pub struct MyWorkload {
+    staff: Staff,
+    from: DateScalar,
+    to: DateScalar,
+    /// Everything they did in the period.
+    transactions: i64,
+    by_type: Vec<BusinessCount>,
+    /// Each day they did something.
+    days: Vec<WorkloadDay>,
+    /// All 24 local hours of the day, summed over the period.
+    hours: Vec<HourBucket>,
+}
+
+/// The 24 hour buckets of `times` in the hospital's time zone.
+fn hour_buckets(
+    calendar: &crate::calendar::Calendar,
+    times: &[(yika_domain::BusinessType, chrono::DateTime<Utc>)],
+) -> Vec<HourBucket> {
+    let mut hours: Vec<std::collections::BTreeMap<yika_domain::BusinessType, u64>> =
+        vec![Default::default(); 24];
+    for (business_type, at) in times {
+        let hour = at.with_timezone(&calendar.time_zone).hour() as usize;
+        *hours[hour].entry(*business_type).or_insert(0) += 1;
+    }
+    hours
+        .into_iter()
+        .enumerate()
+        .map(|(hour, by_type)| HourBucket {
+            hour: i32::try_from(hour).expect("24 hours"),
+            transactions: i64::try_from(by_type.values().sum::<u64>()).unwrap_or(i64::MAX),
+            by_type: counts(by_type),
+        })
+        .collect()
+}
+
 fn require_reader(actor: &Actor) -> ApiResult<()> {
     require_any(
         actor,
@@ -267,21 +312,58 @@ impl WorkloadQuery {
             let _slot = report_slot(ctx).await?;
             app(ctx)?.workload_table(calendar, from.0, to.0).await?
         };
-        let mut hours: Vec<std::collections::BTreeMap<yika_domain::BusinessType, u64>> =
-            vec![Default::default(); 24];
-        for (business_type, at) in times {
-            let hour = at.with_timezone(&calendar.time_zone).hour() as usize;
-            *hours[hour].entry(business_type).or_insert(0) += 1;
+        Ok(hour_buckets(&calendar, &times))
+    }
+
+    /// The caller's own workload (员工查询自己的工作量), whatever their role: what they did per
+    /// local day and per local hour of the day over [from, to], by business type. Never anyone
+    /// else's: there is no argument naming a staff member.
+    #[graphql(complexity = "period_weight(&from, &to) + child_complexity")]
+    async fn my_workload(
+        &self,
+        ctx: &Context<'_>,
+        from: DateScalar,
+        to: DateScalar,
+    ) -> GqlResult<MyWorkload> {
+        let me = actor(ctx)?;
+        let calendar = calendar(ctx);
+        let times = {
+            let _slot = report_slot(ctx).await?;
+            app(ctx)?
+                .own_acts(calendar, me.staff_id, from.0, to.0)
+                .await?
+        };
+        let mut days: std::collections::BTreeMap<
+            chrono::NaiveDate,
+            std::collections::BTreeMap<yika_domain::BusinessType, u64>,
+        > = std::collections::BTreeMap::new();
+        let mut all: std::collections::BTreeMap<yika_domain::BusinessType, u64> =
+            std::collections::BTreeMap::new();
+        for (business_type, at) in &times {
+            *days
+                .entry(calendar.date_of(*at))
+                .or_default()
+                .entry(*business_type)
+                .or_insert(0) += 1;
+            *all.entry(*business_type).or_insert(0) += 1;
         }
-        Ok(hours
-            .into_iter()
-            .enumerate()
-            .map(|(hour, by_type)| HourBucket {
-                hour: i32::try_from(hour).expect("24 hours"),
-                transactions: i64::try_from(by_type.values().sum::<u64>()).unwrap_or(i64::MAX),
-                by_type: counts(by_type),
-            })
-            .collect())
+        let staff = known_staff(ctx, me.staff_id, "workload").await?;
+        Ok(MyWorkload {
+            staff,
+            from,
+            to,
+            transactions: i64::try_from(times.len()).unwrap_or(i64::MAX),
+            by_type: counts(all),
+            days: days
+                .into_iter()
+                .map(|(date, by_type)| WorkloadDay {
+                    date: DateScalar(date),
+                    transactions: i64::try_from(by_type.values().sum::<u64>()).unwrap_or(i64::MAX),
+                    by_type: counts(by_type),
+                })
+                .collect(),
+            hours: hour_buckets(&calendar, &times),
+        })
     }
 }
 

@@ -15,6 +15,8 @@ pub struct Calendar {
     /// How long after its close a shift may wait for its hand-over before it is flagged
     /// overdue (default 24 hours).
     pub hand_over_within: Duration,
+    /// How far back a back-entry (补录) may go (default 72 hours).
+    pub back_entry_within: Duration,
 }
 
 impl Default for Calendar {
@@ -23,6 +25,7 @@ impl Default for Calendar {
             time_zone: chrono_tz::Asia::Shanghai,
             settlement_time: NaiveTime::from_hms_opt(17, 30, 0).expect("a time"),
             hand_over_within: Duration::hours(24),
+            back_entry_within: Duration::hours(72),
         }
     }
 }

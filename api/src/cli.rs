@@ -58,6 +58,10 @@ enum Command {
         /// overdue (`Shift.handOverOverdue`).
         #[arg(long, env = "YIKA_HAND_OVER_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=720))]
         hand_over_hours: u32,
+        /// How many hours back a cashier may back-enter money after an outage (补录:
+        /// `occurredAt` on deposits, refunds and settlements).
+        #[arg(long, env = "YIKA_BACK_ENTRY_HOURS", default_value_t = 72, value_parser = clap::value_parser!(u32).range(1..=720))]
+        back_entry_hours: u32,
         /// Refuse every mutation (FORBIDDEN): for serving an as-of replay (`yika replay`) to
         /// auditors, or a copy of the ledger that must not change.
         #[arg(long)]
@@ -372,6 +376,7 @@ async fn run(cli: Cli) -> Result<()> {
             time_zone,
             settlement_time,
             hand_over_hours,
+            back_entry_hours,
             read_only,
             max_connections,
             max_connections_per_client,
@@ -388,6 +393,7 @@ async fn run(cli: Cli) -> Result<()> {
                     time_zone,
                     settlement_time,
                     hand_over_within: chrono::Duration::hours(i64::from(hand_over_hours)),
+                    back_entry_within: chrono::Duration::hours(i64::from(back_entry_hours)),
                 },
                 read_only,
                 connections: crate::listener::ConnectionLimits {

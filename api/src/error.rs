@@ -108,7 +108,9 @@ fn domain_code(error: &DomainError) -> &'static str {
         | DomainError::PeriodOverlaps { .. }
         | DomainError::PeriodReversed => "VALIDATION",
         DomainError::TooManyLines { .. } => "LIMIT_EXCEEDED",
-        DomainError::DayInTheFuture(_) => "VALIDATION",
+        DomainError::DayInTheFuture(_)
+        | DomainError::BackEntryInTheFuture
+        | DomainError::BackEntryTooOld { .. } => "VALIDATION",
         DomainError::DayAlreadyClosed(_) | DomainError::DayNotReady { .. } => "CONFLICT",
     }
 }

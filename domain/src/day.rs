@@ -6,7 +6,7 @@
 //! The figures and their hash come from the application (the read store's report as of a
 //! position of the log); which shifts took money that day, too. The rules on them live here.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
@@ -131,6 +131,27 @@ pub struct ReceiptLine {
     pub voided_numbers: Vec<String>,
 }
 
+/// Money back-entered into the day after an outage (补录), flagged in the report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackEntryLine {
+    /// Its position in the log.
+    pub position: u64,
+    /// DEPOSIT, REFUND, SETTLEMENT_IN or SETTLEMENT_OUT.
+    pub kind: String,
+    /// The amount.
+    pub amount: Money,
+    /// The method.
+    pub method: PaymentMethod,
+    /// The cashier's staff number.
+    pub cashier: String,
+    /// When it happened at the window.
+    pub occurred_at: DateTime<Utc>,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+    /// Why it was entered late.
+    pub reason: String,
+}
+
 /// The daily report (住院结算日报表) of one business day as of a position of the log: what a
 /// controller signs. Its canonical form is its JSON, fields in this order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,6 +207,8 @@ pub struct DayReport {
     pub receipts: Vec<ReceiptLine>,
     /// Gaps in a cashier's series between the day's shifts ("C001: 00000005–00000007").
     pub receipt_gaps: Vec<String>,
+    /// Money back-entered into the day after an outage (补录).
+    pub back_entries: Vec<BackEntryLine>,
 }
 
 impl DayReport {
@@ -390,5 +413,51 @@ pub fn close(
         report_sha256,
         note,
         closed_by: actor.staff_id,
+    })
+}
+
+/// The longest reason for a back-entry.
+pub const MAX_REASON_CHARS: usize = 200;
+
+/// A movement recorded after an outage with its real business time (补录): when it happened,
+/// and why it is entered late.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackEntry {
+    /// When it happened at the window.
+    pub occurred_at: DateTime<Utc>,
+    /// Why it is entered late (required).
+    pub reason: String,
+}
+
+/// A cashier back-enters money that crossed the window during an outage (补录): its business
+/// time `occurred_at` falls on business day `date` (whose close, if any, is `day`).
+///
+/// - A reason is required.
+/// - It lies in the past, at most `window` back from `now` (the configured limit).
+/// - It never goes into a day already closed: that day's signed report stands, and what
+///   happened then is a correction to record otherwise.
+pub fn back_entry(
+    day: &Day,
+    date: NaiveDate,
+    occurred_at: DateTime<Utc>,
+    reason: &str,
+    now: DateTime<Utc>,
+    window: Duration,
+) -> Result<BackEntry, DomainError> {
+    let reason = crate::text::bounded("backEntryReason", reason, MAX_REASON_CHARS)?;
+    if occurred_at > now {
+        return Err(DomainError::BackEntryInTheFuture);
+    }
+    if now - occurred_at > window {
+        return Err(DomainError::BackEntryTooOld {
+            hours: window.num_hours(),
+        });
+    }
+    if day.is_closed() {
+        return Err(DomainError::DayAlreadyClosed(date));
+    }
+    Ok(BackEntry {
+        occurred_at,
+        reason,
     })
 }

@@ -193,6 +193,12 @@ pub enum DomainError {
     /// A business day is closed once; later changes are corrections.
     #[error("{0} is already closed: corrections are recorded as events of their own")]
     DayAlreadyClosed(chrono::NaiveDate),
+    /// A back-entry's business time lies in the future.
+    #[error("a back-entry happened in the past: occurredAt is later than now")]
+    BackEntryInTheFuture,
+    /// A back-entry's business time lies further back than the configured window.
+    #[error("a back-entry goes at most {hours} hours back")]
+    BackEntryTooOld { hours: i64 },
     /// Shifts that took money that day are still open or not handed over.
     #[error("{date} cannot be closed: {} shift(s) that took money that day are not closed and handed over", shifts.len())]
     DayNotReady {

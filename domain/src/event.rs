@@ -685,4 +685,9 @@ pub struct Metadata {
         deserialize_with = "present"
     )]
     pub idempotency: Option<Option<ClaimNote>>,
+    /// Set on a back-entry (补录): why the money is recorded after the fact. `occurred_at` is
+    /// then the business time the cashier gave (when it happened at the window during an
+    /// outage), not the server's; the recorded time stays the log's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back_entry: Option<String>,
 }

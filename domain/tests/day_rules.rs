@@ -275,3 +275,90 @@ fn a_report_balances_only_when_each_kind_of_account_balances_and_they_add_up_to_
     );
     assert!(!apart.balances());
 }
+
+fn instant(text: &str) -> chrono::DateTime<chrono::Utc> {
+    text.parse().unwrap()
+}
+
+#[test]
+fn a_back_entry_needs_a_reason_lies_in_the_window_and_never_in_a_closed_day() {
+    let now = instant("2026-12-03T10:00:00Z");
+    let window = chrono::Duration::hours(72);
+    let outage = instant("2026-12-01T03:15:00Z");
+    // Given a day not closed, when money that crossed the window during an outage is entered
+    // with its real time and a reason, then it is taken with the reason trimmed.
+    let entry = day::back_entry(
+        &Day::default(),
+        date("2026-12-01"),
+        outage,
+        " 停电补录 ",
+        now,
+        window,
+    )
+    .expect("taken");
+    assert_eq!(entry.occurred_at, outage);
+    assert_eq!(entry.reason, "停电补录");
+    // Without a reason it is refused.
+    assert!(matches!(
+        day::back_entry(
+            &Day::default(),
+            date("2026-12-01"),
+            outage,
+            "  ",
+            now,
+            window
+        ),
+        Err(DomainError::InvalidText {
+            field: "backEntryReason",
+            ..
+        })
+    ));
+    // In the future, or further back than the window, it is refused.
+    assert_eq!(
+        day::back_entry(
+            &Day::default(),
+            date("2026-12-03"),
+            instant("2026-12-03T10:00:01Z"),
+            "r",
+            now,
+            window
+        ),
+        Err(DomainError::BackEntryInTheFuture)
+    );
+    assert_eq!(
+        day::back_entry(
+            &Day::default(),
+            date("2026-11-30"),
+            instant("2026-11-30T09:59:59Z"),
+            "r",
+            now,
+            window
+        ),
+        Err(DomainError::BackEntryTooOld { hours: 72 })
+    );
+    // Exactly at the window's edge it is taken.
+    assert!(
+        day::back_entry(
+            &Day::default(),
+            date("2026-11-30"),
+            instant("2026-11-30T10:00:00Z"),
+            "r",
+            now,
+            window
+        )
+        .is_ok()
+    );
+    // Given the day closed, it is refused: the signed report stands.
+    let closed = [close(&actor(Role::Controller), &[], "2026-12-02", &[]).unwrap()];
+    assert_eq!(
+        day::back_entry(
+            &Day::from_events(&closed),
+            date("2026-12-01"),
+            outage,
+            "r",
+            now,
+            window
+        ),
+        Err(DomainError::DayAlreadyClosed(date("2026-12-01")))
+    );
+}

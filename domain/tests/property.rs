@@ -203,6 +203,8 @@ fn error_label(error: &DomainError) -> &'static str {
         DomainError::DayInTheFuture(_) => "refused:DayInTheFuture",
         DomainError::DayAlreadyClosed(_) => "refused:DayAlreadyClosed",
         DomainError::DayNotReady { .. } => "refused:DayNotReady",
+        DomainError::BackEntryInTheFuture => "refused:BackEntryInTheFuture",
+        DomainError::BackEntryTooOld { .. } => "refused:BackEntryTooOld",
     }
 }
 

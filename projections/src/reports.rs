@@ -78,6 +78,8 @@ pub struct DailyFigures {
     pub variances: Vec<yika_domain::day::VarianceLine>,
     /// Receipt numbers used by the shifts closed in the day.
     pub receipts: Vec<yika_domain::day::ReceiptLine>,
+    /// Money back-entered into the day (补录).
+    pub back_entries: Vec<yika_domain::day::BackEntryLine>,
 }
 
 impl DailyFigures {
@@ -125,6 +127,7 @@ impl DailyFigures {
             variances: self.variances.clone(),
             receipts: self.receipts.clone(),
             receipt_gaps: receipt_gaps(&self.receipts),
+            back_entries: self.back_entries.clone(),
         }
     }
 }
@@ -227,10 +230,10 @@ const SHIFT_IN_DAY: &str = "s.closed_position <= b.q AND ((s.closed_at >= b.s AN
                             AND s.closed_position < b.pd) OR (s.closed_at >= b.ps AND \
                             s.closed_at < b.s AND s.closed_position > b.pp))";
 
-/// An audit-index entry (an event) of the day, by its recorded time and position.
-const AUDIT_IN_DAY: &str = "x.position <= b.q AND ((x.recorded_at >= b.s AND x.recorded_at < b.e \
-                            AND x.position < b.pd) OR (x.recorded_at >= b.ps AND \
-                            x.recorded_at < b.s AND x.position > b.pp))";
+/// An audit-index entry (an event) of the day, by its business time and position.
+const AUDIT_IN_DAY: &str = "x.position <= b.q AND ((x.business_at >= b.s AND x.business_at < b.e \
+                            AND x.position < b.pd) OR (x.business_at >= b.ps AND \
+                            x.business_at < b.s AND x.position > b.pp))";
 
 const NET: &str = "COALESCE(CAST(SUM(CASE WHEN m.kind IN ('DEPOSIT', 'REVERSAL', 'INSURANCE', 'SETTLEMENT_IN') \
                    THEN m.amount_fen ELSE -m.amount_fen END) AS BIGINT), 0)";
@@ -269,6 +272,7 @@ struct Details {
     by_cashier: Vec<yika_domain::day::CashierLine>,
     variances: Vec<yika_domain::day::VarianceLine>,
     receipts: Vec<yika_domain::day::ReceiptLine>,
+    back_entries: Vec<yika_domain::day::BackEntryLine>,
 }
 
 fn shift_id(text: &str) -> Result<yika_domain::ShiftId, ProjectionError> {
@@ -458,6 +462,32 @@ impl ReadStore {
                 }),
             }
         }
+        let back_entries = b
+            .query(format!(
+                "SELECT m.position AS position, m.kind AS kind, m.amount_fen AS amount, m.method AS method, \
+                 {cashier} AS cashier, m.business_at AS business_at, m.recorded_at AS recorded_at, \
+                 m.back_entry AS reason \
+                 FROM movements m JOIN shifts s ON s.shift_id = m.shift_id \
+                 LEFT JOIN staff st ON st.staff_id = s.cashier_id, b \
+                 WHERE m.back_entry IS NOT NULL AND m.method IS NOT NULL AND {IN_DAY} \
+                 ORDER BY m.position, m.kind"
+            ))
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(yika_domain::day::BackEntryLine {
+                    position: u64::try_from(row.try_get::<i64, _>("position")?).unwrap_or(0),
+                    kind: row.try_get("kind")?,
+                    amount: Money::from_fen(row.try_get("amount")?),
+                    method: crate::read::parse_enum(&row.try_get::<String, _>("method")?)?,
+                    cashier: row.try_get("cashier")?,
+                    occurred_at: parse_time(&row.try_get::<String, _>("business_at")?)?,
+                    recorded_at: parse_time(&row.try_get::<String, _>("recorded_at")?)?,
+                    reason: row.try_get("reason")?,
+                })
+            })
+            .collect::<Result<Vec<_>, ProjectionError>>()?;
         Ok(Details {
             sections,
             counts,
@@ -465,6 +495,7 @@ impl ReadStore {
             by_cashier,
             variances,
             receipts,
+            back_entries,
         })
     }
 
@@ -725,6 +756,7 @@ impl ReadStore {
             by_cashier: details.by_cashier,
             variances: details.variances,
             receipts: details.receipts,
+            back_entries: details.back_entries,
             opening_liability: Money::from_fen(opening),
             deposits: flow("DEPOSIT")?,
             deductions: flow("DEDUCTION")?,

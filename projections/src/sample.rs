@@ -764,6 +764,7 @@ pub async fn import(
             causation_id: None,
             occurred_at: g.at,
             idempotency: Some(None),
+            back_entry: None,
         };
         let at = yika_store::time::as_stored(g.at.max(last_at))?;
         last_at = at;

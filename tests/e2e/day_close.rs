@@ -422,3 +422,129 @@ async fn a_day_is_closed_signed_corrected_after_and_its_altered_past_is_found() 
     assert!(report.contains("deposits -495.00"), "{report}");
     assert!(report.contains("outpatient.deposits -495.00"), "{report}");
 }
+
+const BACK_DEPOSIT: &str = "mutation($account: UUID!, $shift: UUID!, $key: String!, $at: DateTime, $reason: String) {
+  deposit(input: { accountId: $account, amount: \"80.00\", method: CASH, shiftId: $shift, idempotencyKey: $key, occurredAt: $at, backEntryReason: $reason }) { id }
+}";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn money_taken_during_an_outage_is_back_entered_into_its_day_never_into_a_closed_one() {
+    let (zone, today) = zone_with_local_hour(12);
+    let yesterday = {
+        let day: chrono::NaiveDate = today.parse().unwrap();
+        day.pred_opt().unwrap().to_string()
+    };
+    let server = Server::start_args(&["--time-zone", &zone]);
+    let cast = Cast::register(&server);
+    let controller = server.staff_add("F001", "Chen Jing", "CONTROLLER", None);
+    let c = &cast.cashier;
+    let shift = open_shift(&server, c, "100.00").await;
+    let card = open_card(&server, c, "BE-1").await;
+
+    // Yesterday at about 10:00 local the system was down; the cashier took 80.00 cash on paper
+    // and enters it now with its real time and the reason.
+    let at = utc_in(-26 * 3600);
+    let entered = server
+        .ok(&c.token, BACK_DEPOSIT, json!({ "account": card, "shift": shift, "key": uuid(), "at": at, "reason": "停电补录: paper receipt 0042" }))
+        .await;
+    let id = entered["deposit"]["id"].as_str().unwrap().to_owned();
+    // The audit trail keeps both times and the flag.
+    let event = server
+        .ok(
+            &controller.token,
+            "query($id: UUID!) { event(id: $id) { occurredAt recordedAt backEntryReason } }",
+            json!({ "id": id }),
+        )
+        .await["event"]
+        .clone();
+    let instant = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().expect("a time")).expect("RFC 3339")
+    };
+    assert_eq!(instant(&event["occurredAt"]), instant(&json!(at)));
+    assert_ne!(event["recordedAt"], event["occurredAt"]);
+    assert_eq!(event["backEntryReason"], "停电补录: paper receipt 0042");
+    // Yesterday's report holds it, flagged; today's opens with it.
+    let report = |date: String| {
+        let server = &server;
+        let token = controller.token.clone();
+        async move {
+            server
+                .ok(&token, "query($date: Date!) { dailyReport(date: $date) { openingLiability deposits closingLiability balances backEntries { kind amount method cashier occurredAt reason } } }", json!({ "date": date }))
+                .await["dailyReport"]
+                .clone()
+        }
+    };
+    let before = report(yesterday.clone()).await;
+    assert_eq!(before["deposits"], "80.00");
+    assert_eq!(before["balances"], true);
+    let mut entries = before["backEntries"].clone();
+    assert_eq!(instant(&entries[0]["occurredAt"]), instant(&json!(at)));
+    entries[0].as_object_mut().unwrap().remove("occurredAt");
+    assert_eq!(
+        entries,
+        json!([{ "kind": "DEPOSIT", "amount": "80.00", "method": "CASH", "cashier": "C001",
+                 "reason": "停电补录: paper receipt 0042" }])
+    );
+    let now = report(today.clone()).await;
+    assert_eq!(now["openingLiability"], "80.00");
+    assert_eq!(now["deposits"], "0.00");
+    assert_eq!(now["backEntries"], json!([]));
+
+    // Refused, each with its code and nothing written: no reason, a reason without a time, a
+    // time in the future, a time beyond the 72 hours.
+    let events = server.event_count().await;
+    for (variables, code) in [
+        (json!({ "at": utc_in(-3600) }), "VALIDATION"),
+        (json!({ "reason": "late" }), "VALIDATION"),
+        (
+            json!({ "at": utc_in(3600), "reason": "late" }),
+            "VALIDATION",
+        ),
+        (
+            json!({ "at": utc_in(-80 * 3600), "reason": "late" }),
+            "VALIDATION",
+        ),
+    ] {
+        let mut variables = variables;
+        variables["account"] = json!(card);
+        variables["shift"] = json!(shift);
+        variables["key"] = json!(uuid());
+        assert_eq!(
+            server
+                .refused(Some(&c.token), BACK_DEPOSIT, variables.clone())
+                .await,
+            code,
+            "{variables}"
+        );
+    }
+    assert_eq!(server.event_count().await, events);
+
+    // The day before yesterday took no money and is closed; nothing is back-entered into it.
+    let two_days_ago = {
+        let day: chrono::NaiveDate = yesterday.parse().unwrap();
+        day.pred_opt().unwrap().to_string()
+    };
+    server
+        .ok(&controller.token, "mutation($date: Date!) { closeDay(input: { date: $date, idempotencyKey: \"close-2\" }) { version } }", json!({ "date": two_days_ago }))
+        .await;
+    let events = server.event_count().await;
+    assert_eq!(
+        server
+            .refused(Some(&c.token), BACK_DEPOSIT, json!({ "account": card, "shift": shift, "key": uuid(), "at": utc_in(-50 * 3600), "reason": "late" }))
+            .await,
+        "CONFLICT"
+    );
+    assert_eq!(server.event_count().await, events);
+    // Yesterday cannot be closed while the shift that took its back-entered money is open.
+    let refused = server
+        .gql(Some(&controller.token), "mutation($date: Date!) { closeDay(input: { date: $date, idempotencyKey: \"close-1\" }) { version } }", json!({ "date": yesterday }))
+        .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "CONFLICT",
+        "{refused}"
+    );
+    assert_eq!(
+        refused["errors"][0]["extensions"]["blockingShifts"],
+        json!([shift])
+    );
+}

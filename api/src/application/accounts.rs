@@ -33,6 +33,9 @@ pub struct Deposit {
     pub method: PaymentMethod,
     pub shift_id: ShiftId,
     pub external_ref: Option<String>,
+    /// Set for a back-entry after an outage (补录).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub back_entry: Option<super::days::BackEntryRequest>,
 }
 
 /// Input of `deduct`.
@@ -65,6 +68,9 @@ pub struct Refund {
     /// The platform's or bank's reference of the payout (for reconciliation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_ref: Option<String>,
+    /// Set for a back-entry after an outage (补录).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub back_entry: Option<super::days::BackEntryRequest>,
 }
 
 impl App {
@@ -151,6 +157,7 @@ impl App {
             (input.account_id, input.shift_id, input.method),
             payment,
             claim,
+            input.back_entry.as_ref(),
         )
         .await?
         .take("DepositReceived")
@@ -169,6 +176,7 @@ impl App {
                 external_ref: input.external_ref.clone(),
             },
             claim,
+            input.back_entry.as_ref(),
         )
         .await?
         .take("BalanceRefunded")

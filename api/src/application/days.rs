@@ -36,6 +36,22 @@ pub struct Signed {
     pub closed_at: DateTime<Utc>,
 }
 
+/// A back-entry (补录) as asked: the business time and reason the cashier gave, the business
+/// day it falls on, and how far back entries may go (`yika serve --back-entry-hours`).
+#[derive(Debug, Clone, Serialize)]
+pub struct BackEntryRequest {
+    /// When the money crossed the window.
+    pub occurred_at: DateTime<Utc>,
+    /// Why it is entered late.
+    pub reason: String,
+    /// The business day of `occurred_at`.
+    #[serde(skip)]
+    pub date: NaiveDate,
+    /// The configured limit.
+    #[serde(skip)]
+    pub window: chrono::Duration,
+}
+
 /// An event recorded after a day's close that moved its figures.
 #[derive(Debug, Clone)]
 pub struct Correction {

@@ -84,6 +84,10 @@ tokio::task_local! {
     /// refusal): loads then read what the log holds beyond the remembered state.
     pub(crate) static FRESH: bool;
 
+    /// Set while a back-entry (补录) is appended: its business time and reason, which the
+    /// events' metadata carry.
+    pub(crate) static BACK_ENTRY: (chrono::DateTime<Utc>, String);
+
     /// What the request being served has written (the HTTP layer sets it per request).
     pub static WRITTEN: Recorder;
 
@@ -567,17 +571,19 @@ fn request(
     writes: Vec<Write>,
     idempotency: Option<IdempotencyClaim>,
 ) -> AppendRequest {
+    let back_entry = BACK_ENTRY.try_with(Clone::clone).ok();
     let metadata = Metadata {
         actor_id: actor.map(|a| a.staff_id),
         actor_role: actor.map(|a| a.role),
         terminal: None,
         correlation_id: correlation_id(),
         causation_id: None,
-        occurred_at: Utc::now(),
+        occurred_at: back_entry.as_ref().map_or_else(Utc::now, |(at, _)| *at),
         idempotency: Some(idempotency.as_ref().map(|claim| ClaimNote {
             key: claim.key.clone(),
             fingerprint: claim.fingerprint.clone(),
         })),
+        back_entry: back_entry.map(|(_, reason)| reason),
     };
     let metadata = serde_json::to_string(&metadata).expect("metadata serializes");
     AppendRequest {

@@ -20,6 +20,9 @@ pub struct SettleDischarge {
     /// The platform's or bank's reference of what crossed the window (for reconciliation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_ref: Option<String>,
+    /// Set for a back-entry after an outage (补录).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub back_entry: Option<super::days::BackEntryRequest>,
 }
 
 impl App {
@@ -42,6 +45,7 @@ impl App {
                 external_ref: input.external_ref.clone(),
             },
             claim,
+            input.back_entry.as_ref(),
         )
         .await?
         .take("DischargeSettled")

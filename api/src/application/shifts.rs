@@ -95,26 +95,45 @@ impl App {
         (account_id, shift_id, method): (AccountId, ShiftId, PaymentMethod),
         payment: Payment,
         claim: IdempotencyClaim,
+        back_entry: Option<&super::days::BackEntryRequest>,
     ) -> ApiResult<Written> {
         let account_stream = streams::account(account_id);
-        self.execute(
-            Some(actor),
-            &streams::shift(shift_id),
-            Some(claim),
-            || async {
-                let loaded = self.drawer(shift_id).await?;
-                let account = self.load::<Account>(&account_stream).await?;
-                let paid = window::pay(actor, &loaded.drawer, &account.state, method, &payment)?;
-                let mut writes = vec![Write::new(
-                    account_stream.clone(),
-                    account.revision,
-                    [paid.movement],
-                )];
-                writes.extend(loaded.on_shift([paid.receipt]));
-                Ok(writes)
-            },
-        )
-        .await
+        let shift_stream = streams::shift(shift_id);
+        let run = self.execute(Some(actor), &shift_stream, Some(claim), || async {
+            let loaded = self.drawer(shift_id).await?;
+            let account = self.load::<Account>(&account_stream).await?;
+            let paid = window::pay(actor, &loaded.drawer, &account.state, method, &payment)?;
+            let mut writes = vec![Write::new(
+                account_stream.clone(),
+                account.revision,
+                [paid.movement],
+            )];
+            writes.extend(loaded.on_shift([paid.receipt]));
+            // A back-entry goes only into a day not closed; the day's stream is guarded so
+            // that a close racing it is caught.
+            if let Some(back) = back_entry {
+                let stream = yika_domain::day::stream(back.date);
+                let day = self.load::<yika_domain::Day>(&stream).await?;
+                yika_domain::day::back_entry(
+                    &day.state,
+                    back.date,
+                    back.occurred_at,
+                    &back.reason,
+                    chrono::Utc::now(),
+                    back.window,
+                )?;
+                writes.push(Write::guard(stream, day.revision));
+            }
+            Ok(writes)
+        });
+        match back_entry {
+            None => run.await,
+            Some(back) => {
+                super::BACK_ENTRY
+                    .scope((back.occurred_at, back.reason.trim().to_owned()), run)
+                    .await
+            }
+        }
     }
 
     /// CASHIER: opens a shift; one open shift per cashier. The shift's id is its event's id.

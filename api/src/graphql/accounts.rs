@@ -401,6 +401,11 @@ struct DepositInput {
     shift_id: Uuid,
     idempotency_key: String,
     external_ref: Option<String>,
+    /// For a back-entry after an outage (补录): when the money crossed the window, within
+    /// `--back-entry-hours` and never in a closed day. Needs `backEntryReason`.
+    occurred_at: Option<DateTime<Utc>>,
+    /// Why the money is entered late (required with `occurredAt`).
+    back_entry_reason: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -434,6 +439,11 @@ struct RefundBalanceInput {
     idempotency_key: String,
     /// The platform's or bank's reference of the payout, for reconciliation.
     external_ref: Option<String>,
+    /// For a back-entry after an outage (补录): when the money crossed the window, within
+    /// `--back-entry-hours` and never in a closed day. Needs `backEntryReason`.
+    occurred_at: Option<DateTime<Utc>>,
+    /// Why the money is entered late (required with `occurredAt`).
+    back_entry_reason: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -472,6 +482,8 @@ impl AccountMutation {
     /// CASHIER, own open shift: takes a deposit.
     async fn deposit(&self, ctx: &Context<'_>, input: DepositInput) -> GqlResult<MoneyMovement> {
         let actor = acting(ctx)?;
+        let back_entry =
+            super::reports::back_entry(ctx, input.occurred_at, input.back_entry_reason)?;
         let stored = app(ctx)?
             .deposit(
                 actor,
@@ -482,6 +494,7 @@ impl AccountMutation {
                     method: input.method.into(),
                     shift_id: ShiftId(input.shift_id),
                     external_ref: input.external_ref,
+                    back_entry,
                 },
             )
             .await?;
@@ -547,6 +560,11 @@ impl AccountMutation {
                     method: input.method.into(),
                     shift_id: ShiftId(input.shift_id),
                     external_ref: input.external_ref,
+                    back_entry: super::reports::back_entry(
+                        ctx,
+                        input.occurred_at,
+                        input.back_entry_reason,
+                    )?,
                 },
             )
             .await?;

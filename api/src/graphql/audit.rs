@@ -53,6 +53,15 @@ impl LedgerEvent {
     async fn recorded_at(&self) -> DateTime<Utc> {
         self.0.recorded_at
     }
+    /// When it happened in the business: the time a back-entry (补录) gave, otherwise about
+    /// `recordedAt`.
+    async fn occurred_at(&self) -> GqlResult<DateTime<Utc>> {
+        Ok(self.metadata()?.occurred_at)
+    }
+    /// For a back-entry after an outage (补录): why it was entered late; null otherwise.
+    async fn back_entry_reason(&self) -> GqlResult<Option<String>> {
+        Ok(self.metadata()?.back_entry)
+    }
     /// The staff member who acted.
     async fn actor(&self, ctx: &Context<'_>) -> GqlResult<Option<Staff>> {
         match self.metadata()?.actor_id {

@@ -79,6 +79,26 @@ pub struct DailyReport {
     receipts: Vec<ShiftReceipts>,
     /// Gaps in a cashier's receipt series between that day's shifts.
     receipt_gaps: Vec<String>,
+    /// Money back-entered into the day after an outage (补录), each flagged with its reason.
+    back_entries: Vec<BackEnteredMovement>,
+}
+
+/// Money back-entered after an outage (补录).
+#[derive(SimpleObject)]
+pub struct BackEnteredMovement {
+    /// Its position in the log.
+    position: i64,
+    /// DEPOSIT, REFUND, SETTLEMENT_IN or SETTLEMENT_OUT.
+    kind: String,
+    amount: MoneyScalar,
+    method: PaymentMethod,
+    /// The cashier's staff number.
+    cashier: String,
+    /// When the money crossed the window (the business time).
+    occurred_at: DateTime<Utc>,
+    /// When it was recorded.
+    recorded_at: DateTime<Utc>,
+    reason: String,
 }
 
 /// One kind of account's part of the daily report.
@@ -395,6 +415,20 @@ pub(super) async fn daily_report_of(
             })
             .collect(),
         receipt_gaps: report.receipt_gaps.clone(),
+        back_entries: report
+            .back_entries
+            .iter()
+            .map(|e| BackEnteredMovement {
+                position: i64::try_from(e.position).unwrap_or(i64::MAX),
+                kind: e.kind.clone(),
+                amount: e.amount.into(),
+                method: e.method.into(),
+                cashier: e.cashier.clone(),
+                occurred_at: e.occurred_at,
+                recorded_at: e.recorded_at,
+                reason: e.reason.clone(),
+            })
+            .collect(),
     })
 }
 
@@ -744,5 +778,36 @@ impl DayMutation {
             )
             .await?;
         daily_report_of(ctx, input.date, ReportVersion::Signed).await
+    }
+}
+
+/// The back-entry (补录) asked for with `occurredAt` and `backEntryReason` (both or neither),
+/// on the hospital's calendar.
+pub(super) fn back_entry(
+    ctx: &Context<'_>,
+    occurred_at: Option<DateTime<Utc>>,
+    reason: Option<String>,
+) -> GqlResult<Option<crate::application::days::BackEntryRequest>> {
+    match (occurred_at, reason) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ApiError::Validation(
+            "a back-entry (occurredAt) needs a backEntryReason".to_owned(),
+        )
+        .into()),
+        (None, Some(_)) => Err(ApiError::Validation(
+            "backEntryReason goes with occurredAt, the time the money crossed the window"
+                .to_owned(),
+        )
+        .into()),
+        (Some(at), Some(reason)) => {
+            let at = check_instant("occurredAt", at)?;
+            let cal = calendar(ctx);
+            Ok(Some(crate::application::days::BackEntryRequest {
+                occurred_at: at,
+                reason,
+                date: cal.date_of(at),
+                window: cal.back_entry_within,
+            }))
+        }
     }
 }

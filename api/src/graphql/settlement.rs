@@ -22,6 +22,11 @@ struct SettleDischargeInput {
     idempotency_key: String,
     /// The platform's or bank's reference of what crossed the window, for reconciliation.
     external_ref: Option<String>,
+    /// For a back-entry after an outage (补录): when the settlement was made at the window,
+    /// within `--back-entry-hours` and never in a closed day. Needs `backEntryReason`.
+    occurred_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why the settlement is entered late (required with `occurredAt`).
+    back_entry_reason: Option<String>,
 }
 
 /// A discharge settlement (出院结算).
@@ -128,6 +133,11 @@ impl SettlementMutation {
                     method: input.method.into(),
                     shift_id: ShiftId(input.shift_id),
                     external_ref: input.external_ref,
+                    back_entry: super::reports::back_entry(
+                        ctx,
+                        input.occurred_at,
+                        input.back_entry_reason,
+                    )?,
                 },
             )
             .await?;

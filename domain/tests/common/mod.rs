@@ -199,6 +199,7 @@ pub fn day_report(date: &str, as_of: u64) -> yika_domain::DayReport {
         variances: vec![],
         receipts: vec![],
         receipt_gaps: vec![],
+        back_entries: vec![],
     }
 }
 

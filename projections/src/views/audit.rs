@@ -37,6 +37,8 @@ impl Projector for AuditIndex {
             department,
             recorded_at: applied.at.clone(),
             hash: Some(applied.recorded.hash.clone()),
+            business_at: Some(applied.business_at()),
+            back_entry: applied.metadata.back_entry.clone(),
         });
         Ok(())
     }

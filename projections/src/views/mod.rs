@@ -56,6 +56,17 @@ impl<'a> Applied<'a> {
         }
     }
 
+    /// When its business happened, as the views store times: the business time a back-entry
+    /// (补录) carries in its metadata, otherwise its recorded time.
+    #[must_use]
+    pub fn business_at(&self) -> String {
+        if self.metadata.back_entry.is_some() {
+            format_time(self.metadata.occurred_at)
+        } else {
+            self.at.clone()
+        }
+    }
+
     fn corrupt(&self, what: &str) -> ProjectionError {
         ProjectionError::Corrupt(format!(
             "{} at {}: {what}",

@@ -151,7 +151,7 @@ impl Projector for Movements {
                     deduction.position.unwrap_or(applied.position),
                 )
             }
-            _ => (applied.at.clone(), applied.position),
+            _ => (applied.business_at(), applied.position),
         };
         for (kind, amount_fen, method, shift, department) in lines {
             if amount_fen <= 0 {
@@ -174,6 +174,7 @@ impl Projector for Movements {
                 recorded_at: applied.at.clone(),
                 business_at: Some(business_at.clone()),
                 business_position: Some(business_position),
+                back_entry: applied.metadata.back_entry.clone(),
             });
         }
         Ok(())

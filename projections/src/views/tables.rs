@@ -144,6 +144,7 @@ record!(
         recorded_at: String,
         business_at: Option<String>,
         business_position: Option<i64>,
+        back_entry: Option<String>,
     }
 );
 
@@ -215,5 +216,7 @@ record!(
         department: Option<String>,
         recorded_at: String,
         hash: Option<String>,
+        business_at: Option<String>,
+        back_entry: Option<String>,
     }
 );

@@ -37,6 +37,7 @@ async fn put(store: &dyn EventStore, actor: Option<&Actor>, writes: Vec<(String,
         causation_id: None,
         occurred_at: chrono::Utc::now(),
         idempotency: Some(None),
+        back_entry: None,
     })
     .expect("metadata");
     let request = AppendRequest {
@@ -569,6 +570,7 @@ pub async fn sample_ledger(store: &dyn EventStore, rounds: usize) -> u64 {
             variances: vec![],
             receipts: vec![],
             receipt_gaps: vec![],
+            back_entries: vec![],
         };
         let sha = yika_projections::reports::report_sha256(&report);
         let closed = yika_domain::day::close(

@@ -409,7 +409,7 @@ pub fn close(
     };
     Ok(Event::DayClosed {
         date,
-        report,
+        report: Box::new(report),
         report_sha256,
         note,
         closed_by: actor.staff_id,

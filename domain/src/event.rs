@@ -412,7 +412,7 @@ pub enum Event {
     /// the log, and the SHA-256 of its canonical form. A day is closed once.
     DayClosed {
         date: chrono::NaiveDate,
-        report: crate::day::DayReport,
+        report: Box<crate::day::DayReport>,
         report_sha256: String,
         note: Option<String>,
         closed_by: StaffId,

@@ -126,7 +126,7 @@ fn a_controller_closes_a_day_whose_shifts_are_all_handed_over() {
         event,
         Event::DayClosed {
             date: date("2026-12-01"),
-            report: day_report("2026-12-01", 40),
+            report: Box::new(day_report("2026-12-01", 40)),
             report_sha256: "ab".repeat(32),
             note: Some("signed after the evening hand-over".to_owned()),
             closed_by: CONTROLLER,

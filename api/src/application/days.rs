@@ -228,7 +228,7 @@ pub async fn signed_at(
             closed_by,
             ..
         } => Ok(Signed {
-            report,
+            report: *report,
             report_sha256,
             note,
             closed_by,

@@ -157,7 +157,7 @@ pub fn closing_events() -> Vec<Event> {
         },
         Event::DayClosed {
             date: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
-            report: day_report("2026-12-01", 41),
+            report: Box::new(day_report("2026-12-01", 41)),
             report_sha256: "ab".repeat(32),
             note: Some("all windows handed over".to_owned()),
             closed_by: CASHIER,

@@ -1,6 +1,7 @@
 //! Marks the end-to-end tests that need something this machine may lack as ignored (with the
 //! reason in the test output) unless it is there when the tests are built: a PostgreSQL server
-//! (`YIKA_TEST_POSTGRES_URL`) and the graphql-http audit (`npm ci` in tests/graphql-http-audit).
+//! (`YIKA_TEST_POSTGRES_URL`), the graphql-http audit (`npm ci` in tests/graphql-http-audit) and
+//! a headless Chromium (Debian's `chromium` package) for the printable pages.
 //! A test that cannot run here reports itself ignored, never passed.
 
 fn main() {
@@ -8,6 +9,11 @@ fn main() {
     println!("cargo::rerun-if-env-changed=YIKA_TEST_POSTGRES_URL");
     println!("cargo::rustc-check-cfg=cfg(postgres_server)");
     println!("cargo::rustc-check-cfg=cfg(graphql_http_audit)");
+    println!("cargo::rustc-check-cfg=cfg(chromium)");
+    println!("cargo::rerun-if-changed=/usr/bin/chromium");
+    if std::path::Path::new("/usr/bin/chromium").exists() {
+        println!("cargo::rustc-cfg=chromium");
+    }
     if std::env::var("YIKA_TEST_POSTGRES_URL").is_ok_and(|url| !url.is_empty()) {
         println!("cargo::rustc-cfg=postgres_server");
     }

@@ -62,6 +62,9 @@ enum Command {
         /// `occurredAt` on deposits, refunds and settlements).
         #[arg(long, env = "YIKA_BACK_ENTRY_HOURS", default_value_t = 72, value_parser = clap::value_parser!(u32).range(1..=720))]
         back_entry_hours: u32,
+        /// The hospital's name, printed on its documents (the daily report's page).
+        #[arg(long, env = "YIKA_HOSPITAL_NAME", default_value = crate::http::DEFAULT_HOSPITAL)]
+        hospital_name: String,
         /// Refuse every mutation (FORBIDDEN): for serving an as-of replay (`yika replay`) to
         /// auditors, or a copy of the ledger that must not change.
         #[arg(long)]
@@ -232,9 +235,45 @@ enum ReportCommand {
         /// The month, YYYY-MM (the hospital's local calendar).
         #[arg(long)]
         month: String,
-        /// Print CSV (exact decimals) instead of a tab-separated table.
+        /// Print CSV (UTF-8 with a byte-order mark, exact decimals) instead of a tab-separated
+        /// table.
         #[arg(long)]
         csv: bool,
+        /// The headers' language: zh (default) or en.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+        /// The hospital's time zone.
+        #[arg(long, env = "YIKA_TIME_ZONE", default_value = "Asia/Shanghai")]
+        time_zone: chrono_tz::Tz,
+    },
+    /// The daily report (住院结算日报表) of a business day: every line a row (section, line,
+    /// amount, count), as signed or as the log stands now.
+    Daily {
+        /// The business day, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// signed (as signed at the day's close) or current (default).
+        #[arg(long, default_value = "current")]
+        version: String,
+        /// Print CSV (UTF-8 with a byte-order mark) instead of a tab-separated table.
+        #[arg(long)]
+        csv: bool,
+        /// The headers' language: zh (default) or en.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+        /// The hospital's time zone.
+        #[arg(long, env = "YIKA_TIME_ZONE", default_value = "Asia/Shanghai")]
+        time_zone: chrono_tz::Tz,
+    },
+    /// The monthly report (月报): a row per day up to today, whether it is signed, and the
+    /// month's totals in a section of their own. Always CSV (UTF-8 with a byte-order mark).
+    Month {
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// The headers' language: zh (default) or en.
+        #[arg(long, default_value = "zh")]
+        lang: String,
         /// The hospital's time zone.
         #[arg(long, env = "YIKA_TIME_ZONE", default_value = "Asia/Shanghai")]
         time_zone: chrono_tz::Tz,
@@ -377,6 +416,7 @@ async fn run(cli: Cli) -> Result<()> {
             settlement_time,
             hand_over_hours,
             back_entry_hours,
+            hospital_name,
             read_only,
             max_connections,
             max_connections_per_client,
@@ -395,6 +435,7 @@ async fn run(cli: Cli) -> Result<()> {
                     hand_over_within: chrono::Duration::hours(i64::from(hand_over_hours)),
                     back_entry_within: chrono::Duration::hours(i64::from(back_entry_hours)),
                 },
+                hospital: hospital_name,
                 read_only,
                 connections: crate::listener::ConnectionLimits {
                     max_connections: max_connections.max(1),
@@ -511,11 +552,45 @@ async fn run(cli: Cli) -> Result<()> {
                 ReportCommand::Workload {
                     month,
                     csv,
+                    lang,
                     time_zone,
                 },
         } => {
             locations.require_ledger()?;
-            report_workload(&locations, &month, csv, time_zone).await
+            let lang = crate::documents::Lang::parse(&lang)?;
+            report_workload(&locations, &month, csv.then_some(lang), time_zone).await
+        }
+        Command::Report {
+            what:
+                ReportCommand::Daily {
+                    date,
+                    version,
+                    csv,
+                    lang,
+                    time_zone,
+                },
+        } => {
+            locations.require_ledger()?;
+            let lang = crate::documents::Lang::parse(&lang)?;
+            report_daily(
+                &locations,
+                (&date, &version),
+                csv.then_some(lang),
+                time_zone,
+            )
+            .await
+        }
+        Command::Report {
+            what:
+                ReportCommand::Month {
+                    month,
+                    lang,
+                    time_zone,
+                },
+        } => {
+            locations.require_ledger()?;
+            let lang = crate::documents::Lang::parse(&lang)?;
+            report_month(&locations, &month, lang, time_zone).await
         }
         Command::Verify {
             expect_head,
@@ -639,20 +714,45 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// Prints the workload table of a month, after bringing the views up to date with the log.
-async fn report_workload(
-    locations: &Locations,
-    month: &str,
-    csv: bool,
-    time_zone: chrono_tz::Tz,
-) -> Result<()> {
-    use yika_domain::BusinessType;
-    let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+/// The first and last day of a month given as YYYY-MM.
+fn month_bounds(month: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDate)> {
+    let first = chrono::NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
         .map_err(|_| format!("--month must be YYYY-MM, got {month:?}"))?;
     let next = first
         .checked_add_months(chrono::Months::new(1))
         .ok_or("month out of range")?;
-    let last = next.pred_opt().ok_or("month out of range")?;
+    Ok((first, next.pred_opt().ok_or("month out of range")?))
+}
+
+/// Writes a table: CSV (with the byte-order mark) when `lang` is given, else tab-separated.
+fn print_table(csv: bool, header: &[String], rows: &[Vec<String>]) -> Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if csv {
+        out.write_all(&crate::documents::csv_file(header, rows))
+    } else {
+        let mut text = header.join("\t");
+        text.push('\n');
+        for row in rows {
+            text.push_str(&row.join("\t"));
+            text.push('\n');
+        }
+        out.write_all(text.as_bytes())
+    }
+    .map_err(|e| format!("writing the report: {e}").into())
+}
+
+/// Prints the workload table of a month, after bringing the views up to date with the log:
+/// a row per staff member, then the month's average and base in a section of their own.
+async fn report_workload(
+    locations: &Locations,
+    month: &str,
+    csv: Option<crate::documents::Lang>,
+    time_zone: chrono_tz::Tz,
+) -> Result<()> {
+    use crate::documents::Lang;
+    use yika_domain::BusinessType;
+    let (first, last) = month_bounds(month)?;
     let stores = open_stores(locations).await?;
     let (app, runner) = application(&stores);
     runner
@@ -667,23 +767,28 @@ async fn report_workload(
         .workload_table(calendar, first, last)
         .await
         .map_err(|e| e.to_string())?;
-    let separator = if csv { "," } else { "\t" };
-    let quote = |text: &str| {
-        if text.contains([',', '"', '\n']) {
-            format!("\"{}\"", text.replace('"', "\"\""))
-        } else {
-            text.to_owned()
-        }
-    };
-    let mut header = vec!["staff_no".to_owned(), "name".to_owned()];
+    let lang = csv.unwrap_or(Lang::En);
+    let zh = lang == Lang::Zh;
+    let pick = |c: &str, e: &str| if zh { c.to_owned() } else { e.to_owned() };
+    let mut header = vec![pick("工号", "staff_no"), pick("姓名", "name")];
     header.extend(BusinessType::ALL.iter().map(|t| {
-        serde_json::to_value(t)
+        let wire = serde_json::to_value(t)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if zh {
+            business_type_zh(*t).to_owned()
+        } else {
+            wire
+        }
     }));
-    header.extend(["weighted", "reaches_base", "excess", "quality_deductions"].map(str::to_owned));
-    println!("{}", header.join(separator));
+    header.extend([
+        pick("加权工作量", "weighted"),
+        pick("达到基础量", "reaches_base"),
+        pick("超额", "excess"),
+        pick("质量扣分", "quality_deductions"),
+    ]);
+    let mut rows = Vec::new();
     for line in &table.lines {
         let staff = app
             .read
@@ -693,29 +798,236 @@ async fn report_workload(
         let (no, name) = staff.map_or((line.staff.to_string(), String::new()), |s| {
             (s.staff_no, s.name)
         });
-        let mut cells = vec![quote(&no), quote(&name)];
+        let mut cells = vec![no, name];
         cells.extend(
             BusinessType::ALL
                 .iter()
                 .map(|t| line.counts.get(t).copied().unwrap_or(0).to_string()),
         );
         cells.push(line.weighted.normalize().to_string());
-        cells.push(line.reaches_base.to_string());
+        cells.push(if zh {
+            if line.reaches_base { "是" } else { "否" }.to_owned()
+        } else {
+            line.reaches_base.to_string()
+        });
         cells.push(line.excess.normalize().to_string());
         cells.push(line.quality_deductions.normalize().to_string());
-        println!("{}", cells.join(separator));
+        rows.push(cells);
     }
-    for (label, value) in [("average", table.average), ("base", table.base)] {
-        let mut cells = vec![label.to_owned(), String::new()];
-        cells.extend(std::iter::repeat_n(String::new(), BusinessType::ALL.len()));
-        cells.extend([
-            value.normalize().to_string(),
-            String::new(),
-            String::new(),
-            String::new(),
+    print_table(csv.is_some(), &header, &rows)?;
+    // The month's figures: a section of their own, after a blank line, never a data row.
+    let totals = vec![
+        vec![
+            pick("平均工作量", "average"),
+            table.average.normalize().to_string(),
+        ],
+        vec![
+            pick("基础工作量", "base"),
+            table.base.normalize().to_string(),
+        ],
+        vec![
+            pick("基础比例", "base_ratio"),
+            table.base_ratio.normalize().to_string(),
+        ],
+    ];
+    print_table_without_bom(
+        csv.is_some(),
+        &[pick("项目", "figure"), pick("值", "value")],
+        &totals,
+    )?;
+    stores.close().await;
+    Ok(())
+}
+
+/// A second section of a CSV file, after a blank line (no second byte-order mark).
+fn print_table_without_bom(csv: bool, header: &[String], rows: &[Vec<String>]) -> Result<()> {
+    use std::io::Write as _;
+    let bytes = if csv {
+        let mut bytes = b"\r\n".to_vec();
+        bytes.extend_from_slice(
+            &crate::documents::csv_file(header, rows)[crate::documents::BOM.len()..],
+        );
+        bytes
+    } else {
+        let mut text = "\n".to_owned();
+        text.push_str(&header.join("\t"));
+        text.push('\n');
+        for row in rows {
+            text.push_str(&row.join("\t"));
+            text.push('\n');
+        }
+        text.into_bytes()
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(&bytes)
+        .map_err(|e| format!("writing the report: {e}").into())
+}
+
+/// A business type's Chinese name.
+fn business_type_zh(t: yika_domain::BusinessType) -> &'static str {
+    use yika_domain::BusinessType as B;
+    match t {
+        B::CardIssue => "发卡",
+        B::Deposit => "预存预交",
+        B::Admission => "入院",
+        B::DischargeSelfPay => "出院自费",
+        B::DischargeInsured => "出院医保",
+        B::DischargeOutOfArea => "出院外埠",
+        B::BalanceRefund => "退款",
+        B::CardReturn => "退卡",
+    }
+}
+
+/// Prints the daily report of a day, after bringing the views up to date with the log.
+async fn report_daily(
+    locations: &Locations,
+    (date, version): (&str, &str),
+    csv: Option<crate::documents::Lang>,
+    time_zone: chrono_tz::Tz,
+) -> Result<()> {
+    let date = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("--date must be YYYY-MM-DD, got {date:?}"))?;
+    let signed = match version.trim().to_ascii_lowercase().as_str() {
+        "signed" => true,
+        "current" => false,
+        other => return Err(format!("--version must be signed or current, got {other:?}").into()),
+    };
+    let stores = open_stores(locations).await?;
+    let (app, runner) = application(&stores);
+    runner
+        .catch_up()
+        .await
+        .map_err(|e| format!("bringing the views up to date: {e}"))?;
+    let calendar = Calendar {
+        time_zone,
+        ..Default::default()
+    };
+    let versioned = app
+        .versioned_report(&calendar.business_day(date), time_zone.name(), signed)
+        .await
+        .map_err(|e| e.to_string())?;
+    let lang = csv.unwrap_or_default();
+    let header: Vec<String> = match lang {
+        crate::documents::Lang::Zh => ["分类", "项目", "金额", "数量"],
+        crate::documents::Lang::En => ["section", "line", "amount", "count"],
+    }
+    .map(str::to_owned)
+    .to_vec();
+    let rows: Vec<Vec<String>> = crate::documents::daily_rows(&versioned.report, lang)
+        .into_iter()
+        .map(Vec::from)
+        .collect();
+    print_table(csv.is_some(), &header, &rows)?;
+    stores.close().await;
+    if versioned.balances {
+        Ok(())
+    } else {
+        Err(format!("the daily report of {date} does not balance").into())
+    }
+}
+
+/// Prints the monthly report (月报) as CSV: a row per day, then the month's totals.
+async fn report_month(
+    locations: &Locations,
+    month: &str,
+    lang: crate::documents::Lang,
+    time_zone: chrono_tz::Tz,
+) -> Result<()> {
+    use crate::documents::Lang;
+    use yika_domain::Money;
+    let (first, _) = month_bounds(month)?;
+    let stores = open_stores(locations).await?;
+    let (app, runner) = application(&stores);
+    runner
+        .catch_up()
+        .await
+        .map_err(|e| format!("bringing the views up to date: {e}"))?;
+    let calendar = Calendar {
+        time_zone,
+        ..Default::default()
+    };
+    let days = app
+        .month(&calendar, first, calendar.today())
+        .await
+        .map_err(|e| e.to_string())?;
+    let zh = lang == Lang::Zh;
+    let pick = |c: &str, e: &str| if zh { c.to_owned() } else { e.to_owned() };
+    let yes_no = |b: bool| {
+        if zh {
+            if b { "是" } else { "否" }.to_owned()
+        } else {
+            b.to_string()
+        }
+    };
+    let header = vec![
+        pick("日期", "date"),
+        pick("已日结", "signed"),
+        pick("日结后有更正", "changed_since_signed"),
+        pick("期初余额", "opening_liability"),
+        pick("预交/充值", "deposits"),
+        pick("执行扣费", "deductions"),
+        pick("冲销", "reversals"),
+        pick("退款", "refunds"),
+        pick("出院结算冲减", "settlement_effect"),
+        pick("期末余额", "closing_liability"),
+        pick("平衡", "balances"),
+    ];
+    let mut rows = Vec::new();
+    let mut totals = [Money::ZERO; 5];
+    for day in &days {
+        let r = &day.report;
+        for (total, line) in totals.iter_mut().zip([
+            r.deposits,
+            r.deductions,
+            r.reversals,
+            r.refunds,
+            r.settlement_effect,
+        ]) {
+            *total += line;
+        }
+        rows.push(vec![
+            r.date.to_string(),
+            yes_no(day.closed.is_some()),
+            day.changed.map(yes_no).unwrap_or_default(),
+            r.opening_liability.to_string(),
+            r.deposits.to_string(),
+            r.deductions.to_string(),
+            r.reversals.to_string(),
+            r.refunds.to_string(),
+            r.settlement_effect.to_string(),
+            r.closing_liability.to_string(),
+            yes_no(day.balances),
         ]);
-        println!("{}", cells.join(separator));
     }
+    print_table(true, &header, &rows)?;
+    let opening = days
+        .first()
+        .map_or(Money::ZERO, |d| d.report.opening_liability);
+    let closing = days
+        .last()
+        .map_or(Money::ZERO, |d| d.report.closing_liability);
+    let signed = days.iter().filter(|d| d.closed.is_some()).count();
+    let [deposits, deductions, reversals, refunds, effect] = totals;
+    let section = vec![
+        vec![pick("期初余额", "opening_liability"), opening.to_string()],
+        vec![pick("预交/充值", "deposits"), deposits.to_string()],
+        vec![pick("执行扣费", "deductions"), deductions.to_string()],
+        vec![pick("冲销", "reversals"), reversals.to_string()],
+        vec![pick("退款", "refunds"), refunds.to_string()],
+        vec![
+            pick("出院结算冲减", "settlement_effect"),
+            effect.to_string(),
+        ],
+        vec![pick("期末余额", "closing_liability"), closing.to_string()],
+        vec![pick("已日结天数", "signed_days"), signed.to_string()],
+        vec![pick("天数", "days"), days.len().to_string()],
+    ];
+    print_table_without_bom(
+        true,
+        &[pick("项目", "figure"), pick("值", "value")],
+        &section,
+    )?;
     stores.close().await;
     Ok(())
 }

@@ -57,6 +57,10 @@ pub struct HttpState {
     pub live_slots: Arc<Semaphore>,
     /// The longest a query may run (mutations are never cut off).
     pub query_timeout: Duration,
+    /// The hospital's calendar (the printable documents' days).
+    pub calendar: crate::calendar::Calendar,
+    /// The hospital's name, printed on its documents.
+    pub hospital: String,
 }
 
 impl HttpState {
@@ -68,12 +72,17 @@ impl HttpState {
             app,
             live_slots: Arc::new(Semaphore::new(MAX_LIVE_CONNECTIONS)),
             query_timeout: crate::graphql::cost::QUERY_TIMEOUT,
+            calendar: crate::calendar::Calendar::default(),
+            hospital: DEFAULT_HOSPITAL.to_owned(),
         }
     }
 }
 
+/// The hospital's name on its documents when none is configured.
+pub const DEFAULT_HOSPITAL: &str = "医院 Hospital";
+
 /// The router: `/graphql` (POST, GET), `/graphql/ws`, GraphiQL at `/` and `/graphiql`,
-/// `/healthz`, `/readyz`, `/metrics`.
+/// the printable documents under `/print/`, `/healthz`, `/readyz`, `/metrics`.
 pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
@@ -81,6 +90,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/", get(graphiql_page))
         .route("/graphiql", get(graphiql_page))
         .route("/graphiql/assets/{file}", get(graphiql_asset))
+        .route("/print/daily-report", get(crate::print::daily_report))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -322,7 +332,7 @@ fn request_error(media: Media, status: StatusCode, message: &str) -> Response {
 }
 
 /// Resolves the bearer token to a staff member.
-async fn caller(app: &App, headers: &HeaderMap) -> Caller {
+pub(crate) async fn caller(app: &App, headers: &HeaderMap) -> Caller {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Caller::Anonymous;
     };

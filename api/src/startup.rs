@@ -225,6 +225,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// The hospital's calendar.
     pub calendar: Calendar,
+    /// The hospital's name, printed on its documents (`--hospital-name`).
+    pub hospital: String,
     /// Refuse every command (an as-of replay served to auditors).
     pub read_only: bool,
     /// What a client may hold of the server: connections and their timeouts.
@@ -241,6 +243,7 @@ impl Settings {
             locations,
             listen,
             calendar: Calendar::default(),
+            hospital: http::DEFAULT_HOSPITAL.to_owned(),
             read_only: false,
             connections: crate::listener::ConnectionLimits::default(),
             query_timeout: crate::graphql::cost::QUERY_TIMEOUT,
@@ -332,6 +335,8 @@ impl Application {
         let schema = graphql::schema(Some(app.clone()), settings.calendar);
         let mut state = http::HttpState::new(schema, app);
         state.query_timeout = settings.query_timeout;
+        state.calendar = settings.calendar;
+        state.hospital.clone_from(&settings.hospital);
         let router = http::router(state).layer(axum::middleware::from_fn({
             let timeout = settings.connections.body_timeout;
             move |request, next| crate::listener::body_deadline(timeout, request, next)

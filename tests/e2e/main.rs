@@ -20,6 +20,7 @@ mod inpatient;
 mod limits;
 mod live;
 mod outpatient;
+mod print;
 mod read_matrix;
 mod refusals;
 mod replay;

@@ -279,18 +279,100 @@ async fn five_cashiers_weighted_by_hand() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let csv = String::from_utf8(output.stdout).unwrap();
-    let lines: Vec<&str> = csv.lines().collect();
+    // As Excel on a Chinese-locale Windows reads it: a UTF-8 byte-order mark, Chinese headers,
+    // plain decimals, and the month's figures in a section of their own after a blank line.
+    let bytes = output.stdout;
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "no byte-order mark");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let (table, totals) = text.split_once("\r\n\r\n").expect("two sections");
+    let mut reader = csv::Reader::from_reader(table.as_bytes());
     assert_eq!(
-        lines[0],
-        "staff_no,name,CARD_ISSUE,DEPOSIT,ADMISSION,DISCHARGE_SELF_PAY,DISCHARGE_INSURED,DISCHARGE_OUT_OF_AREA,BALANCE_REFUND,CARD_RETURN,weighted,reaches_base,excess,quality_deductions"
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "工号",
+            "姓名",
+            "发卡",
+            "预存预交",
+            "入院",
+            "出院自费",
+            "出院医保",
+            "出院外埠",
+            "退款",
+            "退卡",
+            "加权工作量",
+            "达到基础量",
+            "超额",
+            "质量扣分"
+        ]
+    );
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(rows.len(), 5, "{text}");
+    assert!(
+        rows.contains(
+            &[
+                "C002",
+                "Cashier 2",
+                "1",
+                "2",
+                "0",
+                "0",
+                "0",
+                "0",
+                "1",
+                "0",
+                "6",
+                "是",
+                "2.29",
+                "3"
+            ]
+            .map(str::to_owned)
+            .to_vec()
+        ),
+        "{text}"
+    );
+    let mut reader = csv::Reader::from_reader(totals.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["项目", "值"]
+    );
+    let figures: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(figures[0], ["平均工作量", "5.3"]);
+    assert_eq!(figures[1], ["基础工作量", "3.71"]);
+    // In English on request.
+    let output = server
+        .data
+        .yika(&[
+            "report",
+            "workload",
+            "--month",
+            month,
+            "--csv",
+            "--lang",
+            "en",
+            "--time-zone",
+            &zone,
+        ])
+        .output()
+        .expect("yika report runs");
+    let text = String::from_utf8(output.stdout[3..].to_vec()).unwrap();
+    assert!(
+        text.starts_with("staff_no,name,CARD_ISSUE,DEPOSIT,"),
+        "{text}"
     );
     assert!(
-        lines.contains(&"C002,Cashier 2,1,2,0,0,0,0,1,0,6,true,2.29,3"),
-        "{csv}"
+        text.contains("C002,Cashier 2,1,2,0,0,0,0,1,0,6,true,2.29,3\r\n"),
+        "{text}"
     );
-    assert!(lines.contains(&"average,,,,,,,,,,5.3,,,"), "{csv}");
-    assert!(lines.contains(&"base,,,,,,,,,,3.71,,,"), "{csv}");
+    assert!(
+        text.contains("figure,value\r\naverage,5.3\r\nbase,3.71\r\n"),
+        "{text}"
+    );
 }
 
 /// The day after a YYYY-MM-DD date.

@@ -52,6 +52,33 @@ pub struct BackEntryRequest {
     pub window: chrono::Duration,
 }
 
+/// A day's report in the version asked for.
+#[derive(Debug, Clone)]
+pub struct Versioned {
+    /// The report.
+    pub report: DayReport,
+    /// Whether it balances (for the current version, the closing carried to now equals the sum
+    /// of the balances view too).
+    pub balances: bool,
+    /// The day's close, if the day was closed.
+    pub signed: Option<Signed>,
+    /// For the current version of a closed day: whether a line moved since it was signed.
+    pub changed: Option<bool>,
+}
+
+/// One day of a month, as the log stands now.
+#[derive(Debug, Clone)]
+pub struct MonthDay {
+    /// The day's current report.
+    pub report: DayReport,
+    /// Whether it balances.
+    pub balances: bool,
+    /// The day's close, if any.
+    pub closed: Option<ClosedDay>,
+    /// For a closed day: whether a line moved since it was signed.
+    pub changed: Option<bool>,
+}
+
 /// An event recorded after a day's close that moved its figures.
 #[derive(Debug, Clone)]
 pub struct Correction {
@@ -76,6 +103,90 @@ impl App {
         as_of: Option<u64>,
     ) -> ApiResult<(DayReport, DailyFigures)> {
         day_report(self.store.as_ref(), &self.read, day, time_zone, as_of).await
+    }
+
+    /// The report of `day` as signed (`signed_version`; NOT_FOUND for a day not closed) or as
+    /// the log stands now (read in `time_zone` unless the day was signed in another).
+    pub async fn versioned_report(
+        &self,
+        day: &BusinessDay,
+        time_zone: &str,
+        signed_version: bool,
+    ) -> ApiResult<Versioned> {
+        let signed = self.signed(day.date).await?;
+        if signed_version {
+            let s = signed.ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "{} is not closed: there is no signed report (ask for CURRENT)",
+                    day.date
+                ))
+            })?;
+            return Ok(Versioned {
+                report: s.report.clone(),
+                balances: s.report.balances(),
+                signed: Some(s),
+                changed: None,
+            });
+        }
+        let tz = signed
+            .as_ref()
+            .map_or_else(|| time_zone.to_owned(), |s| s.report.time_zone.clone());
+        let (report, f) = self.day_report(day, &tz, None).await?;
+        let carried = f.closing_liability + f.after_end == f.accounts_now;
+        let changed = signed
+            .as_ref()
+            .map(|s| !report.moved_since(&s.report).is_empty());
+        Ok(Versioned {
+            balances: report.balances() && carried,
+            report,
+            signed,
+            changed,
+        })
+    }
+
+    /// Each day of the month starting `first` up to `today`, as the log stands now, with which
+    /// are signed (月报).
+    pub async fn month(
+        &self,
+        calendar: &crate::calendar::Calendar,
+        first: NaiveDate,
+        today: NaiveDate,
+    ) -> ApiResult<Vec<MonthDay>> {
+        use chrono::Datelike as _;
+        let closed = self
+            .read
+            .closed_days(first, first + chrono::Duration::days(31))
+            .await?;
+        let mut days = Vec::new();
+        let mut date = first;
+        while date.month() == first.month() && date <= today {
+            let (report, f) = self
+                .day_report(
+                    &calendar.business_day(date),
+                    calendar.time_zone.name(),
+                    None,
+                )
+                .await?;
+            let close = closed.iter().find(|c| c.date == date).cloned();
+            let changed = match &close {
+                None => None,
+                Some(c) => Some(
+                    !signed_at(self.store.as_ref(), c)
+                        .await?
+                        .report
+                        .moved_since(&report)
+                        .is_empty(),
+                ),
+            };
+            days.push(MonthDay {
+                balances: report.balances() && f.closing_liability + f.after_end == f.accounts_now,
+                report,
+                closed: close,
+                changed,
+            });
+            date += chrono::Duration::days(1);
+        }
+        Ok(days)
     }
 
     /// The close of `date`, if the day was closed: read from the log.

@@ -272,8 +272,12 @@ pub(super) async fn daily_report_of(
     let cal = calendar(ctx);
     let app = app(ctx)?;
     let day = cal.business_day(date.0);
-    let signed = app.signed(date.0).await?;
-    let signature = match &signed {
+    let versioned = {
+        let _slot = report_slot(ctx).await?;
+        app.versioned_report(&day, cal.time_zone.name(), version == ReportVersion::Signed)
+            .await?
+    };
+    let signature = match &versioned.signed {
         None => None,
         Some(s) => Some(DaySignature {
             closed_by: super::staff::staff_by_id(ctx, s.closed_by).await?,
@@ -285,34 +289,7 @@ pub(super) async fn daily_report_of(
             note: s.note.clone(),
         }),
     };
-    let (report, balances, changed) = match version {
-        ReportVersion::Signed => {
-            let s = signed.ok_or_else(|| {
-                ApiError::NotFound(format!(
-                    "{} is not closed: there is no signed report (ask for CURRENT)",
-                    date.0
-                ))
-            })?;
-            let balances = s.report.balances();
-            (s.report, balances, None)
-        }
-        ReportVersion::Current => {
-            let tz = signed.as_ref().map_or_else(
-                || cal.time_zone.name().to_owned(),
-                |s| s.report.time_zone.clone(),
-            );
-            let (report, f) = {
-                let _slot = report_slot(ctx).await?;
-                app.day_report(&day, &tz, None).await?
-            };
-            let carried = f.closing_liability + f.after_end == f.accounts_now;
-            let changed = signed
-                .as_ref()
-                .map(|s| !report.moved_since(&s.report).is_empty());
-            let balances = report.balances() && carried;
-            (report, balances, changed)
-        }
-    };
+    let (report, balances, changed) = (versioned.report, versioned.balances, versioned.changed);
     Ok(DailyReport {
         date,
         opening_liability: report.opening_liability.into(),
@@ -562,35 +539,18 @@ impl ReportQuery {
                 ))
             })?;
         let cal = calendar(ctx);
-        let app = app(ctx)?;
-        let today = cal.today();
-        let signed = app
-            .read
-            .closed_days(first, first + Duration::days(31))
-            .await?;
-        let _slot = report_slot(ctx).await?;
+        let month_days = {
+            let _slot = report_slot(ctx).await?;
+            app(ctx)?.month(&cal, first, cal.today()).await?
+        };
         let mut days = Vec::new();
         let mut totals = [yika_domain::Money::ZERO; 5];
         let (mut opening, mut closing) = (None, yika_domain::Money::ZERO);
         let mut counts = (0, 0, 0);
         let mut all_balance = true;
-        let mut date = first;
-        while chrono::Datelike::month(&date) == chrono::Datelike::month(&first) && date <= today {
-            let day = cal.business_day(date);
-            let (report, f) = app.day_report(&day, cal.time_zone.name(), None).await?;
-            let close = signed.iter().find(|c| c.date == date);
-            let changed = match close {
-                None => None,
-                Some(c) => Some(
-                    !crate::application::days::signed_at(app.store.as_ref(), c)
-                        .await?
-                        .report
-                        .moved_since(&report)
-                        .is_empty(),
-                ),
-            };
-            let balances = report.balances() && f.closing_liability + f.after_end == f.accounts_now;
-            all_balance &= balances;
+        for day in month_days {
+            let report = day.report;
+            all_balance &= day.balances;
             opening.get_or_insert(report.opening_liability);
             closing = report.closing_liability;
             for (total, line) in totals.iter_mut().zip([
@@ -606,10 +566,10 @@ impl ReportQuery {
             counts.1 += report.admissions;
             counts.2 += report.discharges;
             days.push(MonthDay {
-                date: DateScalar(date),
-                signed: close.is_some(),
-                report_sha256: close.map(|c| c.report_sha256.clone()),
-                changed_since_signed: changed,
+                date: DateScalar(report.date),
+                signed: day.closed.is_some(),
+                report_sha256: day.closed.map(|c| c.report_sha256),
+                changed_since_signed: day.changed,
                 opening_liability: report.opening_liability.into(),
                 deposits: report.deposits.into(),
                 deductions: report.deductions.into(),
@@ -617,9 +577,8 @@ impl ReportQuery {
                 refunds: report.refunds.into(),
                 settlement_effect: report.settlement_effect.into(),
                 closing_liability: report.closing_liability.into(),
-                balances,
+                balances: day.balances,
             });
-            date += Duration::days(1);
         }
         let opening = opening.unwrap_or(yika_domain::Money::ZERO);
         let [deposits, deductions, reversals, refunds, settlement_effect] = totals;

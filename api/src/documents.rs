@@ -639,3 +639,596 @@ pub fn daily_html(
     h.push_str("</tr><tr><td></td><td></td><td></td></tr></table>\n</body></html>\n");
     h
 }
+
+/// A document's rows as CSV: section, line, amount, count.
+#[must_use]
+pub fn rows_csv(rows: &[Row], lang: Lang) -> Vec<u8> {
+    let header = match lang {
+        Lang::Zh => ["分类", "项目", "金额", "数量"],
+        Lang::En => ["section", "line", "amount", "count"],
+    }
+    .map(str::to_owned);
+    let rows: Vec<Vec<String>> = rows.iter().cloned().map(Vec::from).collect();
+    csv_file(&header, &rows)
+}
+
+fn row(section: &str, line: String, amount: Option<Money>, count: Option<i64>) -> Row {
+    [
+        section.to_owned(),
+        line,
+        amount.map(|m| m.to_string()).unwrap_or_default(),
+        count.map(|c| c.to_string()).unwrap_or_default(),
+    ]
+}
+
+/// A page around `body`: the hospital's name, the document's title, a line of facts.
+fn page(hospital: &str, (zh, en): (&str, &str), meta: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{} {zh}</title>\
+         <style>{STYLE}</style></head><body>\n<h1>{}<br>{zh} <small>{en}</small></h1>\n\
+         <p class=\"meta\">{meta}</p>\n{body}</body></html>\n",
+        escape(hospital),
+        escape(hospital)
+    )
+}
+
+/// A table of (label, cell) pairs: each label Chinese with its English term, each amount a
+/// `data-line` cell.
+fn facts(id: &str, lines: &[(&str, &str, &str, String)]) -> String {
+    let mut h = format!("<table id=\"{id}\">");
+    for (key, zh, en, value) in lines {
+        h.push_str(&format!(
+            "<tr><td>{zh} <small>{en}</small></td><td class=\"num\" data-line=\"{key}\">{}</td></tr>\n",
+            escape(value)
+        ));
+    }
+    h.push_str("</table>\n");
+    h
+}
+
+fn signature_lines(roles: &[(&str, &str)]) -> String {
+    let mut h = String::from("<table class=\"signature\"><tr>");
+    for (zh, en) in roles {
+        h.push_str(&th(zh, en));
+    }
+    h.push_str("</tr><tr>");
+    for _ in roles {
+        h.push_str("<td></td>");
+    }
+    h.push_str("</tr></table>\n");
+    h
+}
+
+/// A shift as its hand-over sheet (交班表) shows it.
+#[derive(Clone, Debug)]
+pub struct ShiftSheet {
+    /// The shift's id.
+    pub shift_id: String,
+    /// The cashier ("name (staff no)").
+    pub cashier: String,
+    /// The window.
+    pub window: String,
+    /// Opened and closed, local time.
+    pub opened_at: String,
+    /// Closed, local time.
+    pub closed_at: Option<String>,
+    /// OPEN, CLOSED or HANDED_OVER.
+    pub status: String,
+    /// The float (备用金).
+    pub opening_float: Money,
+    /// Per method: received, paid out, counted, declared.
+    pub methods: Vec<(PaymentMethod, Money, Money, Option<Money>, Option<Money>)>,
+    /// Cash the drawer should hold.
+    pub expected_cash: Money,
+    /// Cash counted at the close.
+    pub counted_cash: Option<Money>,
+    /// Counted − expected.
+    pub variance: Option<Money>,
+    /// How the variance was resolved.
+    pub variance_resolution: Option<String>,
+    /// Cash the cashier declared handing over.
+    pub declared_cash: Option<Money>,
+    /// Cash the controller received.
+    pub handed_over: Option<Money>,
+    /// The controller ("name (staff no)") and when.
+    pub received_by: Option<String>,
+    /// Receipts issued and voided.
+    pub receipts: (i64, i64),
+    /// The voided numbers.
+    pub voided_numbers: Vec<String>,
+    /// Gaps in the shift's numbers.
+    pub gaps: Vec<String>,
+}
+
+/// The hand-over sheet's rows.
+#[must_use]
+pub fn shift_rows(sheet: &ShiftSheet, lang: Lang) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let cash = lang.pick("现金", "Cash");
+    rows.push(row(
+        &cash,
+        lang.pick("备用金", "Opening float"),
+        Some(sheet.opening_float),
+        None,
+    ));
+    rows.push(row(
+        &cash,
+        lang.pick("应有现金", "Expected cash"),
+        Some(sheet.expected_cash),
+        None,
+    ));
+    if let Some(counted) = sheet.counted_cash {
+        rows.push(row(
+            &cash,
+            lang.pick("实点现金", "Counted cash"),
+            Some(counted),
+            None,
+        ));
+    }
+    if let Some(variance) = sheet.variance {
+        rows.push(row(
+            &cash,
+            lang.pick("长短款", "Variance"),
+            Some(variance),
+            None,
+        ));
+    }
+    if let Some(declared) = sheet.declared_cash {
+        rows.push(row(
+            &cash,
+            lang.pick("交款申报", "Declared"),
+            Some(declared),
+            None,
+        ));
+    }
+    if let Some(received) = sheet.handed_over {
+        rows.push(row(
+            &cash,
+            lang.pick("财务实收", "Received by finance"),
+            Some(received),
+            None,
+        ));
+    }
+    let methods = lang.pick("按支付方式", "By method");
+    for (method, received, paid_out, counted, declared) in &sheet.methods {
+        let (zh, en) = method_name(*method);
+        let name = lang.pick(zh, en);
+        rows.push(row(
+            &methods,
+            format!("{name} {}", lang.pick("收款", "received")),
+            Some(*received),
+            None,
+        ));
+        rows.push(row(
+            &methods,
+            format!("{name} {}", lang.pick("付款", "paid out")),
+            Some(*paid_out),
+            None,
+        ));
+        if let Some(counted) = counted {
+            rows.push(row(
+                &methods,
+                format!("{name} {}", lang.pick("实点", "counted")),
+                Some(*counted),
+                None,
+            ));
+        }
+        if let Some(declared) = declared {
+            rows.push(row(
+                &methods,
+                format!("{name} {}", lang.pick("申报", "declared")),
+                Some(*declared),
+                None,
+            ));
+        }
+    }
+    let receipts = lang.pick("票据", "Receipts");
+    rows.push(row(
+        &receipts,
+        lang.pick("开具", "Issued"),
+        None,
+        Some(sheet.receipts.0),
+    ));
+    rows.push(row(
+        &receipts,
+        format!(
+            "{} {}",
+            lang.pick("作废", "Voided"),
+            sheet.voided_numbers.join(" ")
+        ),
+        None,
+        Some(sheet.receipts.1),
+    ));
+    for gap in &sheet.gaps {
+        rows.push(row(
+            &receipts,
+            format!("{} {gap}", lang.pick("断号", "gap")),
+            None,
+            None,
+        ));
+    }
+    rows
+}
+
+/// The shift hand-over sheet (交班表) as a print-ready page.
+#[must_use]
+pub fn shift_html(hospital: &str, sheet: &ShiftSheet) -> String {
+    let meta = format!(
+        "收费员 <small>Cashier</small> {} · 窗口 <small>Window</small> {} · 开班 <small>opened</small> {} · 结账 <small>closed</small> {} · 状态 <small>status</small> {}",
+        escape(&sheet.cashier),
+        escape(&sheet.window),
+        escape(&sheet.opened_at),
+        escape(sheet.closed_at.as_deref().unwrap_or("—")),
+        escape(&sheet.status)
+    );
+    let money = |m: Option<Money>| m.map_or_else(|| "—".to_owned(), |m| m.to_string());
+    let mut body = String::from("<h2>现金 <small>Cash</small></h2>\n");
+    body.push_str(&facts(
+        "cash",
+        &[
+            (
+                "openingFloat",
+                "备用金",
+                "Opening float",
+                sheet.opening_float.to_string(),
+            ),
+            (
+                "expectedCash",
+                "应有现金",
+                "Expected cash",
+                sheet.expected_cash.to_string(),
+            ),
+            (
+                "countedCash",
+                "实点现金",
+                "Counted cash",
+                money(sheet.counted_cash),
+            ),
+            (
+                "variance",
+                "长短款",
+                "Variance (counted − expected)",
+                money(sheet.variance),
+            ),
+            (
+                "varianceResolution",
+                "长短款处理",
+                "Resolution",
+                sheet
+                    .variance_resolution
+                    .clone()
+                    .unwrap_or_else(|| "—".to_owned()),
+            ),
+            (
+                "declaredCash",
+                "交款申报",
+                "Declared by the cashier",
+                money(sheet.declared_cash),
+            ),
+            (
+                "handedOver",
+                "财务实收",
+                "Received by finance",
+                money(sheet.handed_over),
+            ),
+            (
+                "receivedBy",
+                "接收人",
+                "Received by",
+                sheet.received_by.clone().unwrap_or_else(|| "—".to_owned()),
+            ),
+        ],
+    ));
+    body.push_str("<h2>按支付方式 <small>By method</small></h2>\n<table id=\"methods\"><tr>");
+    for (zh, en) in [
+        ("支付方式", "Method"),
+        ("收款", "Received"),
+        ("付款", "Paid out"),
+        ("实点", "Counted"),
+        ("申报", "Declared"),
+    ] {
+        body.push_str(&th(zh, en));
+    }
+    body.push_str("</tr>\n");
+    for (method, received, paid_out, counted, declared) in &sheet.methods {
+        let (zh, en) = method_name(*method);
+        body.push_str(&format!(
+            "<tr><td>{zh} <small>{en}</small></td>{}{}<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+            num(&format!("received.{}", method.as_str()), *received),
+            num(&format!("paidOut.{}", method.as_str()), *paid_out),
+            money(*counted),
+            money(*declared)
+        ));
+    }
+    body.push_str("</table>\n");
+    body.push_str(&format!(
+        "<h2>票据 <small>Receipts</small></h2>\n<p>开具 <small>issued</small> <b data-line=\"receiptsIssued\">{}</b> · 作废 <small>voided</small> <b data-line=\"receiptsVoided\">{}</b> {}{}</p>\n",
+        sheet.receipts.0,
+        sheet.receipts.1,
+        escape(&sheet.voided_numbers.join(" ")),
+        if sheet.gaps.is_empty() {
+            String::new()
+        } else {
+            format!(" · 断号 <small>gaps</small> {}", escape(&sheet.gaps.join("; ")))
+        }
+    ));
+    body.push_str(&signature_lines(&[
+        ("交班人", "Cashier"),
+        ("接班/财务", "Received by"),
+    ]));
+    page(hospital, ("交班表", "Shift hand-over sheet"), &meta, &body)
+}
+
+/// A discharge settlement as its sheet (结算单) shows it.
+#[derive(Clone, Debug)]
+pub struct SettlementSheet {
+    /// The settlement's event id.
+    pub id: String,
+    /// The patient.
+    pub patient_id: String,
+    /// The card or admission number.
+    pub card_no: String,
+    /// The scheme.
+    pub scheme: InsuranceScheme,
+    /// The stay's charges.
+    pub total_charges: Money,
+    /// The scheme's share.
+    pub insurance_pays: Money,
+    /// The deposits applied.
+    pub deposits_applied: Money,
+    /// Paid in by the patient (补).
+    pub patient_pays: Money,
+    /// Paid back to the patient (退).
+    pub patient_receives: Money,
+    /// The method.
+    pub method: PaymentMethod,
+    /// The receipt number.
+    pub receipt_no: String,
+    /// The cashier.
+    pub cashier: String,
+    /// When, local time.
+    pub at: String,
+    /// Settled by hand (外埠).
+    pub manual: bool,
+}
+
+fn settlement_lines(s: &SettlementSheet) -> [(&'static str, &'static str, &'static str, Money); 5] {
+    [
+        ("totalCharges", "费用总额", "Total charges", s.total_charges),
+        (
+            "insurancePays",
+            "医保支付",
+            "Insurance pays",
+            s.insurance_pays,
+        ),
+        (
+            "depositsApplied",
+            "预交金冲抵",
+            "Deposits applied",
+            s.deposits_applied,
+        ),
+        ("patientPays", "病人补交", "Patient pays", s.patient_pays),
+        (
+            "patientReceives",
+            "病人退款",
+            "Patient receives",
+            s.patient_receives,
+        ),
+    ]
+}
+
+/// The settlement sheet's rows.
+#[must_use]
+pub fn settlement_rows(sheet: &SettlementSheet, lang: Lang) -> Vec<Row> {
+    let section = lang.pick("出院结算", "Discharge settlement");
+    settlement_lines(sheet)
+        .into_iter()
+        .map(|(_, zh, en, amount)| row(&section, lang.pick(zh, en), Some(amount), None))
+        .collect()
+}
+
+/// The discharge settlement sheet (结算单) as a print-ready page.
+#[must_use]
+pub fn settlement_html(hospital: &str, sheet: &SettlementSheet) -> String {
+    let (scheme_zh, scheme_en) = scheme_name(sheet.scheme);
+    let (method_zh, method_en) = method_name(sheet.method);
+    let meta = format!(
+        "病人 <small>Patient</small> {} · 卡号 <small>Card</small> {} · 医保类别 <small>Scheme</small> {scheme_zh} <small>{scheme_en}</small>{} · 票据号 <small>Receipt</small> {}",
+        escape(&sheet.patient_id),
+        escape(&sheet.card_no),
+        if sheet.manual {
+            " · 手工结算 <small>settled by hand</small>"
+        } else {
+            ""
+        },
+        escape(&sheet.receipt_no)
+    );
+    let lines: Vec<(&str, &str, &str, String)> = settlement_lines(sheet)
+        .into_iter()
+        .map(|(k, zh, en, m)| (k, zh, en, m.to_string()))
+        .collect();
+    let mut body = String::from("<h2>结算 <small>Settlement</small></h2>\n");
+    body.push_str(&facts("settlement", &lines));
+    body.push_str(&format!(
+        "<p>支付方式 <small>Method</small> {method_zh} <small>{method_en}</small> · 收费员 <small>Cashier</small> {} · 时间 <small>at</small> {}</p>\n",
+        escape(&sheet.cashier),
+        escape(&sheet.at)
+    ));
+    body.push_str(&signature_lines(&[
+        ("收费员", "Cashier"),
+        ("病人/家属", "Patient or family"),
+    ]));
+    page(
+        hospital,
+        ("出院结算单", "Discharge settlement sheet"),
+        &meta,
+        &body,
+    )
+}
+
+/// One deduction of a patient's fee list (费用清单).
+#[derive(Clone, Debug)]
+pub struct FeeLine {
+    /// When it was executed, local time.
+    pub at: String,
+    /// The executing department.
+    pub department: String,
+    /// The item's code.
+    pub item_code: String,
+    /// The item's name.
+    pub item_name: Option<String>,
+    /// How many.
+    pub quantity: u32,
+    /// The amount deducted.
+    pub amount: Money,
+    /// What was reversed of it (退药, 退费).
+    pub reversed: Money,
+}
+
+/// The patient's fee list (费用清单) of one account.
+#[derive(Clone, Debug)]
+pub struct FeeList {
+    /// The patient.
+    pub patient_id: String,
+    /// The card or admission number.
+    pub card_no: String,
+    /// The kind of account.
+    pub kind: AccountKind,
+    /// Each deduction, in order.
+    pub lines: Vec<FeeLine>,
+    /// The balance now.
+    pub balance: Money,
+}
+
+impl FeeList {
+    fn totals(&self) -> (Money, Money) {
+        self.lines
+            .iter()
+            .fold((Money::ZERO, Money::ZERO), |(a, r), l| {
+                (a + l.amount, r + l.reversed)
+            })
+    }
+}
+
+/// The fee list as a CSV file: a row per deduction, then the totals in their own section.
+#[must_use]
+pub fn fee_list_csv(list: &FeeList, lang: Lang) -> Vec<u8> {
+    let header: Vec<String> = match lang {
+        Lang::Zh => vec![
+            "执行时间",
+            "执行科室",
+            "项目编码",
+            "项目名称",
+            "数量",
+            "金额",
+            "已冲销",
+            "净额",
+        ],
+        Lang::En => vec![
+            "executed_at",
+            "department",
+            "item_code",
+            "item_name",
+            "quantity",
+            "amount",
+            "reversed",
+            "net",
+        ],
+    }
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    let rows: Vec<Vec<String>> = list
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.at.clone(),
+                l.department.clone(),
+                l.item_code.clone(),
+                l.item_name.clone().unwrap_or_default(),
+                l.quantity.to_string(),
+                l.amount.to_string(),
+                l.reversed.to_string(),
+                (l.amount - l.reversed).to_string(),
+            ]
+        })
+        .collect();
+    let mut bytes = csv_file(&header, &rows);
+    let (charged, reversed) = list.totals();
+    let totals = vec![
+        vec![lang.pick("费用合计", "charged"), charged.to_string()],
+        vec![lang.pick("冲销合计", "reversed"), reversed.to_string()],
+        vec![lang.pick("净费用", "net"), (charged - reversed).to_string()],
+        vec![lang.pick("当前余额", "balance"), list.balance.to_string()],
+    ];
+    bytes.extend_from_slice(b"\r\n");
+    bytes.extend_from_slice(
+        &csv_file(
+            &[lang.pick("项目", "figure"), lang.pick("金额", "amount")],
+            &totals,
+        )[BOM.len()..],
+    );
+    bytes
+}
+
+/// The patient's fee list (费用清单) as a print-ready page.
+#[must_use]
+pub fn fee_list_html(hospital: &str, list: &FeeList) -> String {
+    let (kind_zh, kind_en) = kind_name(list.kind);
+    let meta = format!(
+        "病人 <small>Patient</small> {} · 卡号 <small>Card</small> {} · {kind_zh} <small>{kind_en}</small>",
+        escape(&list.patient_id),
+        escape(&list.card_no)
+    );
+    let mut body =
+        String::from("<h2>费用明细 <small>Charges</small></h2>\n<table id=\"fees\"><tr>");
+    for (zh, en) in [
+        ("执行时间", "Executed"),
+        ("执行科室", "Department"),
+        ("项目", "Item"),
+        ("数量", "Qty"),
+        ("金额", "Amount"),
+        ("已冲销", "Reversed"),
+        ("净额", "Net"),
+    ] {
+        body.push_str(&th(zh, en));
+    }
+    body.push_str("</tr>\n");
+    for l in &list.lines {
+        body.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{} {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+            escape(&l.at),
+            escape(&l.department),
+            escape(&l.item_code),
+            escape(l.item_name.as_deref().unwrap_or("")),
+            l.quantity,
+            l.amount,
+            l.reversed,
+            l.amount - l.reversed
+        ));
+    }
+    body.push_str("</table>\n");
+    let (charged, reversed) = list.totals();
+    body.push_str("<h2>合计 <small>Totals</small></h2>\n");
+    body.push_str(&facts(
+        "totals",
+        &[
+            ("charged", "费用合计", "Charged", charged.to_string()),
+            ("reversed", "冲销合计", "Reversed", reversed.to_string()),
+            (
+                "net",
+                "净费用",
+                "Net charges",
+                (charged - reversed).to_string(),
+            ),
+            (
+                "balance",
+                "当前余额",
+                "Balance now",
+                list.balance.to_string(),
+            ),
+        ],
+    ));
+    page(hospital, ("费用清单", "Patient fee list"), &meta, &body)
+}

@@ -170,3 +170,333 @@ async fn daily(
     )
         .into_response())
 }
+
+/// The query of the other printable documents: the thing's id, the format and the language.
+#[derive(Debug, Deserialize)]
+pub struct DocumentQuery {
+    id: String,
+    format: Option<String>,
+    lang: Option<String>,
+}
+
+/// Whether CSV was asked for, and in which language.
+fn format_of(query: &DocumentQuery) -> Result<(bool, Lang), ApiError> {
+    let csv = match query
+        .format
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("html") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(ApiError::Validation(format!(
+                "format must be html or csv, not {other:?}"
+            )));
+        }
+    };
+    let lang = query
+        .lang
+        .as_deref()
+        .map(Lang::parse)
+        .transpose()
+        .map_err(ApiError::Validation)?
+        .unwrap_or_default();
+    Ok((csv, lang))
+}
+
+fn id_of(query: &DocumentQuery) -> Result<uuid::Uuid, ApiError> {
+    uuid::Uuid::parse_str(query.id.trim())
+        .map_err(|_| ApiError::Validation(format!("id must be a UUID, not {:?}", query.id)))
+}
+
+async fn staff_actor(
+    state: &HttpState,
+    headers: &HeaderMap,
+) -> Result<yika_domain::Actor, ApiError> {
+    match crate::http::caller(&state.app, headers).await {
+        Caller::Staff(actor) => Ok(actor),
+        Caller::Anonymous | Caller::Invalid => Err(ApiError::Unauthenticated),
+    }
+}
+
+fn html(page: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'",
+            ),
+        ],
+        page,
+    )
+        .into_response()
+}
+
+fn csv_response(bytes: Vec<u8>, name: &str) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.csv\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+async fn who(state: &HttpState, staff: yika_domain::StaffId) -> Result<String, ApiError> {
+    Ok(state.app.read.staff(staff).await?.map_or_else(
+        || staff.to_string(),
+        |s| format!("{} ({})", s.name, s.staff_no),
+    ))
+}
+
+fn local(state: &HttpState, at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&state.calendar.time_zone)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// `GET /print/shift?id=`: the shift hand-over sheet (交班表). Finance and audit roles, and the
+/// shift's own cashier (as `shift`).
+pub async fn shift_sheet(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    Query(query): Query<DocumentQuery>,
+) -> Response {
+    let result = async {
+        let actor = staff_actor(&state, &headers).await?;
+        let (csv, lang) = format_of(&query)?;
+        let id = yika_domain::ShiftId(id_of(&query)?);
+        let row = state
+            .app
+            .read
+            .shift(id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("shift {id} does not exist")))?;
+        if !crate::auth::may_read_shift(&actor, row.cashier_id) {
+            return Err(ApiError::Forbidden("not your shift".to_owned()));
+        }
+        let received_by = match (row.handed_over_to, row.handed_over_at) {
+            (Some(to), Some(at)) => Some(format!(
+                "{} · {}",
+                who(&state, to).await?,
+                local(&state, at)
+            )),
+            _ => None,
+        };
+        let sheet = documents::ShiftSheet {
+            shift_id: id.to_string(),
+            cashier: who(&state, row.cashier_id).await?,
+            window: row.window.clone(),
+            opened_at: local(&state, row.opened_at),
+            closed_at: row.closed_at.map(|at| local(&state, at)),
+            status: row.status.clone(),
+            opening_float: row.opening_float,
+            methods: row
+                .methods
+                .iter()
+                .map(|m| (m.method, m.received, m.paid_out, m.counted, m.declared))
+                .collect(),
+            expected_cash: row.expected_cash(),
+            counted_cash: row.counted_cash,
+            variance: row.variance(),
+            variance_resolution: row.variance_resolution.clone(),
+            declared_cash: row.declared_cash,
+            handed_over: row.handed_over,
+            received_by,
+            receipts: (row.receipts_issued, row.receipts_voided),
+            voided_numbers: state.app.read.voided_receipts(id).await?,
+            gaps: row.receipt_gaps.clone(),
+        };
+        Ok(if csv {
+            csv_response(
+                documents::rows_csv(&documents::shift_rows(&sheet, lang), lang),
+                &format!("shift-{id}"),
+            )
+        } else {
+            html(documents::shift_html(&state.hospital, &sheet))
+        })
+    }
+    .await;
+    result.unwrap_or_else(|error| refuse(&error))
+}
+
+/// `GET /print/settlement?id=`: the discharge settlement sheet (结算单) of a settlement (its
+/// event's id). Finance and audit roles and cashiers, who print it for the patient.
+pub async fn settlement_sheet(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    Query(query): Query<DocumentQuery>,
+) -> Response {
+    let result = async {
+        let actor = staff_actor(&state, &headers).await?;
+        if !crate::auth::may_read_statement(&actor) {
+            return Err(ApiError::Forbidden(
+                "a settlement sheet is for finance and audit roles and cashiers".to_owned(),
+            ));
+        }
+        let (csv, lang) = format_of(&query)?;
+        let id = id_of(&query)?;
+        let not_found = || ApiError::NotFound(format!("settlement {id} does not exist"));
+        let recorded = state
+            .app
+            .store
+            .find_event(id)
+            .await?
+            .ok_or_else(not_found)?;
+        let event = yika_domain::Event::decode(
+            &recorded.event_type,
+            recorded.schema_version,
+            &recorded.payload,
+        )?;
+        let yika_domain::Event::DischargeSettled {
+            account_id,
+            insurance_scheme,
+            total_charges,
+            insurance_pays,
+            deposits_applied,
+            patient_pays,
+            patient_receives,
+            method,
+            cashier_id,
+            receipt_no,
+            manual,
+            ..
+        } = event
+        else {
+            return Err(not_found());
+        };
+        let account = state
+            .app
+            .read
+            .account(account_id)
+            .await?
+            .ok_or_else(not_found)?;
+        let sheet = documents::SettlementSheet {
+            id: id.to_string(),
+            patient_id: account.patient_id.clone(),
+            card_no: account.card_no.clone(),
+            scheme: insurance_scheme,
+            total_charges,
+            insurance_pays,
+            deposits_applied,
+            patient_pays,
+            patient_receives,
+            method,
+            receipt_no,
+            cashier: who(&state, cashier_id).await?,
+            at: local(&state, recorded.recorded_at),
+            manual,
+        };
+        Ok(if csv {
+            csv_response(
+                documents::rows_csv(&documents::settlement_rows(&sheet, lang), lang),
+                &format!("settlement-{id}"),
+            )
+        } else {
+            html(documents::settlement_html(&state.hospital, &sheet))
+        })
+    }
+    .await;
+    result.unwrap_or_else(|error| refuse(&error))
+}
+
+/// The most events of one account a fee list reads.
+const MAX_FEE_EVENTS: usize = 50_000;
+
+/// `GET /print/fee-list?id=`: the patient fee list (费用清单) of an account: each deduction with
+/// its item, department, quantity, amount and what was reversed of it. Finance and audit roles
+/// and cashiers (as `Account.statement`).
+pub async fn fee_list(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    Query(query): Query<DocumentQuery>,
+) -> Response {
+    let result = async {
+        let actor = staff_actor(&state, &headers).await?;
+        if !crate::auth::may_read_statement(&actor) {
+            return Err(ApiError::Forbidden(
+                "a fee list is for finance and audit roles and cashiers".to_owned(),
+            ));
+        }
+        crate::auth::require_account_detail(&actor, "statement")?;
+        let (csv, lang) = format_of(&query)?;
+        let id = yika_domain::AccountId(id_of(&query)?);
+        let account = state
+            .app
+            .read
+            .account(id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("account {id} does not exist")))?;
+        let events = yika_store::read_whole_stream(
+            state.app.store.as_ref(),
+            &yika_domain::ids::streams::account(id),
+        )
+        .await?;
+        if events.len() > MAX_FEE_EVENTS {
+            return Err(ApiError::LimitExceeded(format!(
+                "a fee list reads at most {MAX_FEE_EVENTS} events of an account"
+            )));
+        }
+        let mut lines: Vec<(yika_domain::DeductionId, documents::FeeLine)> = Vec::new();
+        for recorded in &events {
+            match yika_domain::Event::decode(
+                &recorded.event_type,
+                recorded.schema_version,
+                &recorded.payload,
+            )? {
+                yika_domain::Event::ChargeDeducted {
+                    deduction_id,
+                    amount,
+                    department,
+                    item_code,
+                    item_name,
+                    quantity,
+                    ..
+                } => lines.push((
+                    deduction_id,
+                    documents::FeeLine {
+                        at: local(&state, recorded.recorded_at),
+                        department,
+                        item_code,
+                        item_name,
+                        quantity,
+                        amount: amount.money(),
+                        reversed: yika_domain::Money::ZERO,
+                    },
+                )),
+                yika_domain::Event::DeductionReversed {
+                    deduction_id,
+                    amount,
+                    ..
+                } => {
+                    if let Some((_, line)) = lines.iter_mut().find(|(d, _)| *d == deduction_id) {
+                        line.reversed += amount.money();
+                    }
+                }
+                _ => {}
+            }
+        }
+        let list = documents::FeeList {
+            patient_id: account.patient_id.clone(),
+            card_no: account.card_no.clone(),
+            kind: account.kind,
+            lines: lines.into_iter().map(|(_, line)| line).collect(),
+            balance: account.balance,
+        };
+        Ok(if csv {
+            csv_response(
+                documents::fee_list_csv(&list, lang),
+                &format!("fee-list-{id}"),
+            )
+        } else {
+            html(documents::fee_list_html(&state.hospital, &list))
+        })
+    }
+    .await;
+    result.unwrap_or_else(|error| refuse(&error))
+}

@@ -776,6 +776,21 @@ impl ReadStore {
     }
 }
 
+impl ReadStore {
+    /// The receipt numbers a shift voided, in order.
+    pub async fn voided_receipts(
+        &self,
+        shift: yika_domain::ShiftId,
+    ) -> Result<Vec<String>, ProjectionError> {
+        Ok(sqlx::query_scalar(
+            "SELECT receipt_no FROM receipts WHERE shift_id = $1 AND status = 'VOIDED' ORDER BY sequence",
+        )
+        .bind(shift.to_string())
+        .fetch_all(self.pool())
+        .await?)
+    }
+}
+
 /// One line of the trial balance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerLine {

@@ -354,6 +354,45 @@ async fn the_printed_daily_report_loads_in_headless_chromium_with_nothing_fetche
         figure(&figures, "closingLiability"),
         signed["closingLiability"].as_str().unwrap()
     );
+    // The other documents load too.
+    let (stay_server, stay_controller, _, _, shift, settlement, stay) = a_settled_stay().await;
+    for (name, path, last) in [
+        ("shift", format!("/print/shift?id={shift}"), "接班/财务"),
+        (
+            "settlement",
+            format!("/print/settlement?id={settlement}"),
+            "病人/家属",
+        ),
+        ("fee-list", format!("/print/fee-list?id={stay}"), "当前余额"),
+    ] {
+        let html = get(&stay_server, Some(&stay_controller.token), &path)
+            .await
+            .text()
+            .await
+            .unwrap();
+        let file = dir.path().join(format!("{name}.html"));
+        std::fs::write(&file, &html).expect("written");
+        let output = std::process::Command::new("chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                &format!(
+                    "--user-data-dir={}",
+                    dir.path().join(format!("profile-{name}")).display()
+                ),
+                "--dump-dom",
+            ])
+            .arg(format!("file://{}", file.display()))
+            .output()
+            .expect("chromium runs");
+        let dom = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && dom.contains(last),
+            "{name}: {dom}"
+        );
+    }
     // Nothing was fetched for the page: the network log (where a page's image or stylesheet
     // from elsewhere shows as a request) holds only Chromium's own background calls home
     // (time, accounts, dictionaries), never anything the page asked for.
@@ -384,4 +423,265 @@ async fn the_printed_daily_report_loads_in_headless_chromium_with_nothing_fetche
             "the page made chromium fetch {url}"
         );
     }
+}
+
+/// An inpatient stay settled in a shift with a voided receipt: the shift, the settlement and
+/// the account. Returns (server, controller, cashier, lab, shift, settlement id, account).
+async fn a_settled_stay() -> (
+    Server,
+    StaffMember,
+    StaffMember,
+    StaffMember,
+    String,
+    String,
+    String,
+) {
+    let server = Server::start_args(&["--hospital-name", "市第一人民医院"]);
+    let cast = Cast::register(&server);
+    let controller = server.staff_add("F001", "Chen Jing", "CONTROLLER", None);
+    let c = cast.cashier;
+    let shift = open_shift(&server, &c, "100.00").await;
+    server
+        .ok(&c.token, "mutation($s: UUID!) { voidReceipt(input: { shiftId: $s, reason: \"printer jam\" }) { id } }", json!({ "s": shift }))
+        .await;
+    let stay = server
+        .ok(&c.token, "mutation { openAccount(input: { kind: INPATIENT_DEPOSIT, patientId: \"P-FEE\", cardNo: \"FEE-1\", insuranceScheme: EMPLOYEE_BASIC, idempotencyKey: \"open-fee\" }) { id } }", json!({}))
+        .await["openAccount"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    deposit(&server, &c, &stay, &shift, "1000.00").await;
+    let mri = server
+        .ok(&cast.lab.token, "mutation($a: UUID!) { deduct(input: { accountId: $a, amount: \"600.00\", department: \"Lab\", orderId: \"FEE-O1\", itemCode: \"MRI\", itemName: \"头颅核磁 Head MRI\" }) { id } }", json!({ "a": stay }))
+        .await["deduct"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server
+        .ok(&cast.lab.token, "mutation($a: UUID!) { deduct(input: { accountId: $a, amount: \"30.00\", department: \"Lab\", orderId: \"FEE-O2\", itemCode: \"CBC\", quantity: 2 }) { id } }", json!({ "a": stay }))
+        .await;
+    server
+        .ok(&cast.lab.token, REVERSE, json!({ "deduction": mri, "amount": "100.00", "reason": "CHARGE_ERROR", "key": uuid() }))
+        .await;
+    // Charges 530.00; the scheme pays 400.00; the patient's 130.00 comes from the 1,000.00
+    // deposited, so 870.00 goes back in cash.
+    let settled = server
+        .ok(&c.token, "mutation($a: UUID!, $s: UUID!) { settleDischarge(input: { accountId: $a, insuranceScheme: EMPLOYEE_BASIC, insurancePays: \"400.00\", method: CASH, shiftId: $s, idempotencyKey: \"settle-fee\" }) { id patientReceives } }", json!({ "a": stay, "s": shift }))
+        .await;
+    assert_eq!(settled["settleDischarge"]["patientReceives"], "870.00");
+    let settlement = settled["settleDischarge"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server
+        .ok(&c.token, "mutation($s: UUID!) { closeShift(input: { shiftId: $s, countedCash: \"230.00\" }) { status } }", json!({ "s": shift }))
+        .await;
+    (server, controller, c, cast.lab, shift, settlement, stay)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shift_sheet_the_settlement_sheet_and_the_fee_list_print_and_open_as_csv() {
+    let (server, controller, cashier, lab, shift, settlement, stay) = a_settled_stay().await;
+    let page = |path: String, token: String| {
+        let server = &server;
+        async move {
+            let response = get(server, Some(&token), &path).await;
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+
+    // The hand-over sheet (交班表): its figures are the shift's.
+    let graphql = server
+        .ok(
+            &controller.token,
+            "query($s: UUID!) { shift(id: $s) { expectedCash countedCash variance } }",
+            json!({ "s": shift }),
+        )
+        .await["shift"]
+        .clone();
+    let (status, html) = page(format!("/print/shift?id={shift}"), cashier.token.clone()).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("交班表") && html.contains("市第一人民医院"));
+    let figures = figures_of(&html);
+    assert_eq!(
+        figure(&figures, "expectedCash"),
+        graphql["expectedCash"].as_str().unwrap()
+    );
+    assert_eq!(figure(&figures, "countedCash"), "230.00");
+    assert_eq!(
+        figure(&figures, "variance"),
+        graphql["variance"].as_str().unwrap()
+    );
+    assert_eq!(figure(&figures, "received.CASH"), "1000.00");
+    assert_eq!(figure(&figures, "paidOut.CASH"), "870.00");
+    assert_eq!(figure(&figures, "receiptsVoided"), "1");
+    assert!(
+        html.contains("C001-00000001"),
+        "the voided number is listed"
+    );
+    // Another cashier, or a department, may not print it.
+    let other = server.staff_add("C002", "Li Na", "CASHIER", None);
+    assert_eq!(
+        page(format!("/print/shift?id={shift}"), other.token.clone())
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        page(format!("/print/shift?id={shift}"), lab.token.clone())
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        page(
+            format!("/print/shift?id={}", uuid_v4()),
+            controller.token.clone()
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        page("/print/shift?id=nope".to_owned(), controller.token.clone())
+            .await
+            .0,
+        400
+    );
+    let csv = get(
+        &server,
+        Some(&controller.token),
+        &format!("/print/shift?id={shift}&format=csv"),
+    )
+    .await
+    .bytes()
+    .await
+    .unwrap();
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    assert!(text.starts_with("分类,项目,金额,数量\r\n"), "{text}");
+    assert!(text.contains("现金,实点现金,230.00,\r\n"), "{text}");
+
+    // The settlement sheet (结算单).
+    let (status, html) = page(
+        format!("/print/settlement?id={settlement}"),
+        cashier.token.clone(),
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("出院结算单") && html.contains("P-FEE"));
+    let figures = figures_of(&html);
+    assert_eq!(figure(&figures, "totalCharges"), "530.00");
+    assert_eq!(figure(&figures, "insurancePays"), "400.00");
+    assert_eq!(figure(&figures, "depositsApplied"), "130.00");
+    assert_eq!(figure(&figures, "patientReceives"), "870.00");
+    assert_eq!(
+        page(
+            format!("/print/settlement?id={settlement}"),
+            lab.token.clone()
+        )
+        .await
+        .0,
+        403
+    );
+    // A deposit's id is not a settlement.
+    assert_eq!(
+        page(
+            format!("/print/settlement?id={stay}"),
+            controller.token.clone()
+        )
+        .await
+        .0,
+        404
+    );
+    let csv = get(
+        &server,
+        Some(&controller.token),
+        &format!("/print/settlement?id={settlement}&format=csv&lang=en"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        csv.contains("Discharge settlement,Patient receives,870.00,\r\n"),
+        "{csv}"
+    );
+
+    // The fee list (费用清单): each deduction with its reversals, totals of their own.
+    let (status, html) = page(format!("/print/fee-list?id={stay}"), cashier.token.clone()).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("费用清单") && html.contains("头颅核磁 Head MRI"));
+    let figures = figures_of(&html);
+    assert_eq!(figure(&figures, "charged"), "630.00");
+    assert_eq!(figure(&figures, "reversed"), "100.00");
+    assert_eq!(figure(&figures, "net"), "530.00");
+    assert_eq!(figure(&figures, "balance"), "0.00");
+    assert_eq!(
+        page(format!("/print/fee-list?id={stay}"), lab.token.clone())
+            .await
+            .0,
+        403
+    );
+    let bytes = get(
+        &server,
+        Some(&controller.token),
+        &format!("/print/fee-list?id={stay}&format=csv"),
+    )
+    .await
+    .bytes()
+    .await
+    .unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let (items, totals) = text.split_once("\r\n\r\n").expect("two sections");
+    let mut reader = csv::Reader::from_reader(items.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "执行时间",
+            "执行科室",
+            "项目编码",
+            "项目名称",
+            "数量",
+            "金额",
+            "已冲销",
+            "净额"
+        ]
+    );
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows[0][1..],
+        [
+            "Lab",
+            "MRI",
+            "头颅核磁 Head MRI",
+            "1",
+            "600.00",
+            "100.00",
+            "500.00"
+        ]
+        .map(str::to_owned)
+    );
+    assert_eq!(
+        rows[1][1..],
+        ["Lab", "CBC", "", "2", "30.00", "0.00", "30.00"].map(str::to_owned)
+    );
+    assert!(totals.contains("净费用,530.00\r\n"), "{totals}");
+}
+
+fn uuid_v4() -> String {
+    let u = uuid();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &u[0..8],
+        &u[8..12],
+        &u[12..16],
+        &u[16..20],
+        &u[20..32]
+    )
 }

@@ -739,7 +739,7 @@ fn print_table(csv: bool, header: &[String], rows: &[Vec<String>]) -> Result<()>
         }
         out.write_all(text.as_bytes())
     }
-    .map_err(|e| format!("writing the report: {e}").into())
+    .map_err(|e| format!("writing the report: {e}"))
 }
 
 /// Prints the workload table of a month, after bringing the views up to date with the log:
@@ -861,7 +861,7 @@ fn print_table_without_bom(csv: bool, header: &[String], rows: &[Vec<String>]) -
     std::io::stdout()
         .lock()
         .write_all(&bytes)
-        .map_err(|e| format!("writing the report: {e}").into())
+        .map_err(|e| format!("writing the report: {e}"))
 }
 
 /// A business type's Chinese name.
@@ -891,7 +891,11 @@ async fn report_daily(
     let signed = match version.trim().to_ascii_lowercase().as_str() {
         "signed" => true,
         "current" => false,
-        other => return Err(format!("--version must be signed or current, got {other:?}").into()),
+        other => {
+            return Err(format!(
+                "--version must be signed or current, got {other:?}"
+            ));
+        }
     };
     let stores = open_stores(locations).await?;
     let (app, runner) = application(&stores);
@@ -923,7 +927,7 @@ async fn report_daily(
     if versioned.balances {
         Ok(())
     } else {
-        Err(format!("the daily report of {date} does not balance").into())
+        Err(format!("the daily report of {date} does not balance"))
     }
 }
 

@@ -699,6 +699,9 @@ fn signature_lines(roles: &[(&str, &str)]) -> String {
     h
 }
 
+/// One method of a shift: the method, received, paid out, counted and declared.
+pub type MethodLine = (PaymentMethod, Money, Money, Option<Money>, Option<Money>);
+
 /// A shift as its hand-over sheet (交班表) shows it.
 #[derive(Clone, Debug)]
 pub struct ShiftSheet {
@@ -717,7 +720,7 @@ pub struct ShiftSheet {
     /// The float (备用金).
     pub opening_float: Money,
     /// Per method: received, paid out, counted, declared.
-    pub methods: Vec<(PaymentMethod, Money, Money, Option<Money>, Option<Money>)>,
+    pub methods: Vec<MethodLine>,
     /// Cash the drawer should hold.
     pub expected_cash: Money,
     /// Cash counted at the close.

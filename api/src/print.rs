@@ -22,6 +22,10 @@ pub struct DailyQuery {
     lang: Option<String>,
 }
 
+/// Documents built at once across the server (each reads the read store and the log); others
+/// wait their turn. GraphQL's reports have slots of their own.
+static DOCUMENT_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 fn refuse(error: &ApiError) -> Response {
     let status = match error.code() {
         "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
@@ -65,6 +69,7 @@ async fn daily(
         Caller::Anonymous | Caller::Invalid => return Err(ApiError::Unauthenticated),
     };
     crate::auth::require_finance(&actor, "reports")?;
+    let _slot = slot().await?;
     let date = chrono::NaiveDate::parse_from_str(query.date.trim(), "%Y-%m-%d")
         .ok()
         .filter(|d| (2000..=2099).contains(&chrono::Datelike::year(d)))
@@ -179,6 +184,14 @@ pub struct DocumentQuery {
     lang: Option<String>,
 }
 
+/// Waits for one of the server's document slots.
+async fn slot() -> Result<tokio::sync::SemaphorePermit<'static>, ApiError> {
+    DOCUMENT_SLOTS
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Internal("the document slots are closed".to_owned()))
+}
+
 /// Whether CSV was asked for, and in which language.
 fn format_of(query: &DocumentQuery) -> Result<(bool, Lang), ApiError> {
     let csv = match query
@@ -271,6 +284,7 @@ pub async fn shift_sheet(
         let actor = staff_actor(&state, &headers).await?;
         let (csv, lang) = format_of(&query)?;
         let id = yika_domain::ShiftId(id_of(&query)?);
+        let _slot = slot().await?;
         let row = state
             .app
             .read
@@ -341,6 +355,7 @@ pub async fn settlement_sheet(
         }
         let (csv, lang) = format_of(&query)?;
         let id = id_of(&query)?;
+        let _slot = slot().await?;
         let not_found = || ApiError::NotFound(format!("settlement {id} does not exist"));
         let recorded = state
             .app
@@ -426,6 +441,7 @@ pub async fn fee_list(
         crate::auth::require_account_detail(&actor, "statement")?;
         let (csv, lang) = format_of(&query)?;
         let id = yika_domain::AccountId(id_of(&query)?);
+        let _slot = slot().await?;
         let account = state
             .app
             .read

@@ -86,11 +86,13 @@ impl Projector for Workload {
         ) else {
             return Ok(());
         };
+        // An act counts when it was done: a back-entry (补录) on the day and hour of the outage
+        // it was done in (the column keeps its name; it holds the business time).
         rows.workload_acts.push(WorkloadActRecord {
             position: applied.position,
             staff_id: actor.to_string(),
             business_type: enum_text(&business_type),
-            recorded_at: applied.at.clone(),
+            recorded_at: applied.business_at(),
         });
         Ok(())
     }

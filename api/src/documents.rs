@@ -737,6 +737,10 @@ pub struct ShiftSheet {
     pub received_by: Option<String>,
     /// Receipts issued and voided.
     pub receipts: (i64, i64),
+    /// The first receipt number the shift used.
+    pub first_receipt: Option<String>,
+    /// The last receipt number the shift used.
+    pub last_receipt: Option<String>,
     /// The voided numbers.
     pub voided_numbers: Vec<String>,
     /// Gaps in the shift's numbers.
@@ -826,6 +830,14 @@ pub fn shift_rows(sheet: &ShiftSheet, lang: Lang) -> Vec<Row> {
         }
     }
     let receipts = lang.pick("票据", "Receipts");
+    if let (Some(first), Some(last)) = (&sheet.first_receipt, &sheet.last_receipt) {
+        rows.push(row(
+            &receipts,
+            format!("{} {first}–{last}", lang.pick("起止号", "Numbers used")),
+            None,
+            None,
+        ));
+    }
     rows.push(row(
         &receipts,
         lang.pick("开具", "Issued"),
@@ -945,7 +957,11 @@ pub fn shift_html(hospital: &str, sheet: &ShiftSheet) -> String {
     }
     body.push_str("</table>\n");
     body.push_str(&format!(
-        "<h2>票据 <small>Receipts</small></h2>\n<p>开具 <small>issued</small> <b data-line=\"receiptsIssued\">{}</b> · 作废 <small>voided</small> <b data-line=\"receiptsVoided\">{}</b> {}{}</p>\n",
+        "<h2>票据 <small>Receipts</small></h2>\n<p>起止号 <small>numbers used</small> <b id=\"receiptRange\">{}</b> · 开具 <small>issued</small> <b data-line=\"receiptsIssued\">{}</b> · 作废 <small>voided</small> <b data-line=\"receiptsVoided\">{}</b> {}{}</p>\n",
+        match (&sheet.first_receipt, &sheet.last_receipt) {
+            (Some(first), Some(last)) => format!("{}–{}", escape(first), escape(last)),
+            _ => "—".to_owned(),
+        },
         sheet.receipts.0,
         sheet.receipts.1,
         escape(&sheet.voided_numbers.join(" ")),

@@ -302,6 +302,7 @@ pub async fn shift_sheet(
             )),
             _ => None,
         };
+        let receipts = state.app.read.shift_receipts(id).await?;
         let sheet = documents::ShiftSheet {
             shift_id: id.to_string(),
             cashier: who(&state, row.cashier_id).await?,
@@ -323,7 +324,13 @@ pub async fn shift_sheet(
             handed_over: row.handed_over,
             received_by,
             receipts: (row.receipts_issued, row.receipts_voided),
-            voided_numbers: state.app.read.voided_receipts(id).await?,
+            first_receipt: receipts.first().map(|(no, _)| no.clone()),
+            last_receipt: receipts.last().map(|(no, _)| no.clone()),
+            voided_numbers: receipts
+                .iter()
+                .filter(|(_, voided)| *voided)
+                .map(|(no, _)| no.clone())
+                .collect(),
             gaps: row.receipt_gaps.clone(),
         };
         Ok(if csv {

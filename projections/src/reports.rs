@@ -777,17 +777,25 @@ impl ReadStore {
 }
 
 impl ReadStore {
-    /// The receipt numbers a shift voided, in order.
-    pub async fn voided_receipts(
+    /// The receipt numbers a shift used, in order, each with whether it was voided.
+    pub async fn shift_receipts(
         &self,
         shift: yika_domain::ShiftId,
-    ) -> Result<Vec<String>, ProjectionError> {
-        Ok(sqlx::query_scalar(
-            "SELECT receipt_no FROM receipts WHERE shift_id = $1 AND status = 'VOIDED' ORDER BY sequence",
+    ) -> Result<Vec<(String, bool)>, ProjectionError> {
+        let rows = sqlx::query(
+            "SELECT receipt_no, status FROM receipts WHERE shift_id = $1 ORDER BY sequence",
         )
         .bind(shift.to_string())
         .fetch_all(self.pool())
-        .await?)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<String, _>("receipt_no")?,
+                    row.try_get::<String, _>("status")? == "VOIDED",
+                ))
+            })
+            .collect()
     }
 }
 

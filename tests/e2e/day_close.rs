@@ -490,7 +490,10 @@ async fn money_taken_during_an_outage_is_back_entered_into_its_day_never_into_a_
         .ok(&c.token, "query($f: Date!, $t: Date!) { myWorkload(from: $f, to: $t) { days { date transactions } } }", json!({ "f": yesterday, "t": today }))
         .await["myWorkload"]["days"]
         .clone();
-    assert_eq!(mine, json!([{ "date": yesterday, "transactions": 1 }, { "date": today, "transactions": 1 }]));
+    assert_eq!(
+        mine,
+        json!([{ "date": yesterday, "transactions": 1 }, { "date": today, "transactions": 1 }])
+    );
     let now = report(today.clone()).await;
     assert_eq!(now["openingLiability"], "80.00");
     assert_eq!(now["deposits"], "0.00");

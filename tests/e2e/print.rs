@@ -519,6 +519,8 @@ async fn the_shift_sheet_the_settlement_sheet_and_the_fee_list_print_and_open_as
         html.contains("C001-00000001"),
         "the voided number is listed"
     );
+    // The numbers used: the voided one, the deposit's and the settlement's.
+    assert!(html.contains("C001-00000001–C001-00000003"), "{html}");
     // Another cashier, or a department, may not print it.
     let other = server.staff_add("C002", "Li Na", "CASHIER", None);
     assert_eq!(

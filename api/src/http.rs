@@ -51,6 +51,8 @@ pub const CORRELATION_HEADER: HeaderName = HeaderName::from_static("x-correlatio
 pub struct HttpState {
     /// The schema, with the application inside.
     pub schema: YikaSchema,
+    /// The same schema with room for the standard introspection query (GraphiQL, codegen).
+    pub introspection: YikaSchema,
     /// The application, for authentication.
     pub app: App,
     /// Free WebSocket connection slots.
@@ -68,6 +70,10 @@ impl HttpState {
     #[must_use]
     pub fn new(schema: YikaSchema, app: App) -> HttpState {
         HttpState {
+            introspection: crate::graphql::introspection_schema(
+                Some(app.clone()),
+                crate::calendar::Calendar::default(),
+            ),
             schema,
             app,
             live_slots: Arc::new(Semaphore::new(MAX_LIVE_CONNECTIONS)),
@@ -463,8 +469,18 @@ async fn execute(
             .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name.as_deref())
             .is_some_and(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Query)
     });
+    // The standard introspection query is deeper than any query of the ledger: a document
+    // that selects only introspection fields runs on the schema that has room for it.
+    let schema = if request
+        .parsed_query()
+        .is_ok_and(|document| crate::graphql::introspection_only(document, name.as_deref()))
+    {
+        &state.introspection
+    } else {
+        &state.schema
+    };
     let recorder = Recorder::default();
-    let run = WRITTEN.scope(recorder.clone(), state.schema.execute(request.data(caller)));
+    let run = WRITTEN.scope(recorder.clone(), schema.execute(request.data(caller)));
     let response = if is_query {
         match tokio::time::timeout(state.query_timeout, run).await {
             Ok(response) => response,

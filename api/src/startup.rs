@@ -333,7 +333,8 @@ impl Application {
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         let projections = Following::start(runner)?;
         let schema = graphql::schema(Some(app.clone()), settings.calendar);
-        let mut state = http::HttpState::new(schema, app);
+        let mut state = http::HttpState::new(schema, app.clone());
+        state.introspection = crate::graphql::introspection_schema(Some(app), settings.calendar);
         state.query_timeout = settings.query_timeout;
         state.calendar = settings.calendar;
         state.hospital.clone_from(&settings.hospital);

@@ -92,3 +92,49 @@ async fn graphiql_and_its_assets_come_from_the_server() {
         .unwrap();
     assert_eq!(missing.status(), 404);
 }
+
+const INTROSPECTION: &str = include_str!("../fixtures/introspection.graphql");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standard_introspection_query_answers_while_deep_queries_stay_refused() {
+    // Goal: the introspection query GraphiQL, graphql-js, Python gql and graphql-codegen send (15
+    // levels deep) answers without a token; a query of the ledger nested deeper than 12 levels,
+    // or one that mixes introspection with ledger fields to borrow the room, is still refused.
+    let server = Server::start();
+    let answer = server.gql(None, INTROSPECTION, serde_json::json!({})).await;
+    assert!(answer.get("errors").is_none(), "{answer}");
+    assert_eq!(answer["data"]["__schema"]["queryType"]["name"], "Query");
+    let types = answer["data"]["__schema"]["types"].as_array().unwrap();
+    let money = types
+        .iter()
+        .find(|t| t["name"] == "Money")
+        .expect("the Money scalar");
+    assert!(
+        money["description"]
+            .as_str()
+            .unwrap()
+            .contains("at most two places"),
+        "{money}"
+    );
+    // 13 levels of introspection answer alone, but not beside a ledger field: the room is for
+    // introspection only.
+    let thirteen = "__schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } }";
+    let alone = server
+        .gql(None, &format!("{{ {thirteen} }}"), serde_json::json!({}))
+        .await;
+    assert!(alone.get("errors").is_none(), "{alone}");
+    let mixed = server
+        .gql(
+            None,
+            &format!("{{ me {{ name }} {thirteen} }}"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert!(
+        mixed["errors"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("too deep"),
+        "{mixed}"
+    );
+}

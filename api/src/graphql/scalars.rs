@@ -33,6 +33,9 @@ pub fn check_instant(name: &str, at: DateTime<Utc>) -> Result<DateTime<Utc>, Api
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MoneyScalar(pub Money);
 
+/// Money in yuan: a decimal string with at most two places ("1234.50"; answers always carry two).
+/// An integer is accepted as input; a JSON number with a fraction is refused (a float cannot
+/// carry money exactly). In SQL it is integer fen, in code rust_decimal.
 #[Scalar(name = "Money")]
 impl ScalarType for MoneyScalar {
     fn parse(value: Value) -> InputValueResult<Self> {
@@ -65,6 +68,8 @@ impl From<Money> for MoneyScalar {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DateScalar(pub NaiveDate);
 
+/// A calendar day in the hospital's time zone, "2026-11-22", from 2000-01-01 through
+/// 2099-12-31.
 #[Scalar(name = "Date")]
 impl ScalarType for DateScalar {
     fn parse(value: Value) -> InputValueResult<Self> {

@@ -18,7 +18,7 @@ use crate::{Locations, application, graphql, open_stores};
 #[command(name = "yika", version, about)]
 struct Cli {
     /// The data directory (events.db, read.db); every subcommand takes it.
-    #[arg(long, global = true, env = "YIKA_DATA", default_value = "yika-data")]
+    #[arg(long, global = true, env = "YIKA_DATA", default_value = crate::startup::DEFAULT_DATA)]
     data: PathBuf,
     /// The event store on a server instead of `DATA/events.db`: `postgres://user@host/db`
     /// (`sqlite://PATH` names a file elsewhere).
@@ -65,6 +65,10 @@ enum Command {
         /// The hospital's name, printed on its documents (the daily report's page).
         #[arg(long, env = "YIKA_HOSPITAL_NAME", default_value = crate::http::DEFAULT_HOSPITAL)]
         hospital_name: String,
+        /// An origin whose pages may call the API from a browser (CORS), e.g.
+        /// https://dashboard.hospital.local; repeat for several. None by default.
+        #[arg(long = "cors-origin", env = "YIKA_CORS_ORIGINS", value_delimiter = ',')]
+        cors_origins: Vec<String>,
         /// Refuse every mutation (FORBIDDEN): for serving an as-of replay (`yika replay`) to
         /// auditors, or a copy of the ledger that must not change.
         #[arg(long)]
@@ -417,6 +421,7 @@ async fn run(cli: Cli) -> Result<()> {
             hand_over_hours,
             back_entry_hours,
             hospital_name,
+            cors_origins,
             read_only,
             max_connections,
             max_connections_per_client,
@@ -436,6 +441,7 @@ async fn run(cli: Cli) -> Result<()> {
                     back_entry_within: chrono::Duration::hours(i64::from(back_entry_hours)),
                 },
                 hospital: hospital_name,
+                cors_origins,
                 read_only,
                 connections: crate::listener::ConnectionLimits {
                     max_connections: max_connections.max(1),
@@ -679,15 +685,24 @@ async fn run(cli: Cli) -> Result<()> {
 async fn serve(settings: &Settings) -> Result<()> {
     let server = Application::build(settings).await?;
     let address = server.address();
-    println!(
-        "yika listening on http://{address}/graphql ({}{})",
+    // The banner: the first line says where the API listens (scripts wait for it); the rest
+    // tells a newcomer where to go. Whoever reads it may stop reading: a closed stdout is
+    // no reason to stop serving.
+    let banner = format!(
+        "yika listening on http://{address}/graphql ({}{})\n  \
+         GraphiQL, to explore the API in a browser: http://{address}/\n  \
+         printable documents (with a bearer token): http://{address}/print/daily-report?date=YYYY-MM-DD\n  \
+         every request needs a staff token; the first ADMIN's comes from the command line:\n    \
+         yika staff add{} --staff-no A001 --name Admin --role ADMIN\n",
         settings.locations.describe(),
         if settings.read_only {
             ", read-only"
         } else {
             ""
-        }
+        },
+        settings.locations.data_flag()
     );
+    let _ = std::io::stdout().write_all(banner.as_bytes());
     let _ = std::io::stdout().flush();
     tracing::info!(%address, stores = %settings.locations.describe(), "serving");
     server.run_until(shutdown_signal()).await

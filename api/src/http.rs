@@ -108,6 +108,44 @@ pub fn router(state: HttpState) -> Router {
         .with_state(state)
 }
 
+/// Lets pages from `origins` (exact origins, "https://dash.hospital.local") call the API from a
+/// browser: GET and POST with `Authorization` and `Content-Type`, preflights answered. No origin
+/// is allowed unless configured (`yika serve --cors-origin`); credentials (cookies) are never
+/// needed: the bearer token travels in a header.
+pub fn with_cors(router: Router, origins: &[String]) -> Result<Router, String> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return Ok(router);
+    }
+    let mut allowed = Vec::with_capacity(origins.len());
+    for origin in origins {
+        let origin = origin.trim().trim_end_matches('/');
+        let valid = (origin.starts_with("http://") || origin.starts_with("https://"))
+            && !origin["https://".len().min(origin.len())..].contains('/');
+        if !valid {
+            return Err(format!(
+                "--cors-origin must be an origin like https://dashboard.hospital.local, not {origin:?}"
+            ));
+        }
+        allowed.push(
+            HeaderValue::from_str(origin).map_err(|e| format!("--cors-origin {origin:?}: {e}"))?,
+        );
+    }
+    Ok(router.layer(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(allowed))
+            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                CORRELATION_HEADER.clone(),
+            ])
+            .expose_headers([CORRELATION_HEADER.clone()])
+            .max_age(Duration::from_secs(600)),
+    ))
+}
+
 /// Gives the request a correlation id (the client's, if it sent a UUID), runs it inside a log
 /// span carrying the id, logs one line for it, and returns the id in the answer's header.
 async fn correlate(request: Request, next: Next) -> Response {
@@ -222,6 +260,7 @@ async fn graphql_ws(
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(MAX_WS_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
+            let _open = app.metrics.socket_opened();
             // The token the connection was initialized with, once it was accepted.
             let accepted: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
             let slot_for_init = accepted.clone();
@@ -437,6 +476,7 @@ async fn execute(
     request: async_graphql::Request,
     media: Media,
 ) -> Response {
+    let started = Instant::now();
     let caller = caller(&state.app, headers).await;
     let mut request = request;
     // Only staff name the operations counted in /metrics (a bounded set of names): anyone else's
@@ -508,6 +548,7 @@ async fn execute(
         "error"
     };
     state.app.metrics.request(&operation, outcome);
+    state.app.metrics.latency(&operation, started.elapsed());
     let span = tracing::Span::current();
     span.record("operation", operation.as_str());
     span.record("outcome", outcome);

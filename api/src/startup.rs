@@ -51,6 +51,9 @@ pub struct Locations {
     pub read_store: Option<String>,
 }
 
+/// The data directory when none is given (`yika --data`).
+pub const DEFAULT_DATA: &str = "yika-data";
+
 impl Locations {
     /// Both stores in the data directory `data`.
     #[must_use]
@@ -89,6 +92,17 @@ impl Locations {
     #[must_use]
     pub fn is_new(&self) -> bool {
         self.event_store.is_none() && !self.data.join(EVENTS_FILE).is_file()
+    }
+
+    /// The `--data` (or store URL) arguments another `yika` command needs to reach the same
+    /// ledger, for banners: empty for the default `./yika-data`.
+    #[must_use]
+    pub fn data_flag(&self) -> String {
+        match (&self.event_store, &self.read_store) {
+            (None, None) if self.data == Path::new(DEFAULT_DATA) => String::new(),
+            (None, None) => format!(" --data {}", self.data.display()),
+            _ => " --event-store … --read-store …".to_owned(),
+        }
     }
 
     /// A short description for logs and banners (no passwords).
@@ -233,6 +247,8 @@ pub struct Settings {
     pub connections: crate::listener::ConnectionLimits,
     /// The longest a query may run (mutations are never cut off).
     pub query_timeout: std::time::Duration,
+    /// Origins whose pages may call the API from a browser (CORS; none by default).
+    pub cors_origins: Vec<String>,
 }
 
 impl Settings {
@@ -247,6 +263,7 @@ impl Settings {
             read_only: false,
             connections: crate::listener::ConnectionLimits::default(),
             query_timeout: crate::graphql::cost::QUERY_TIMEOUT,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -338,10 +355,12 @@ impl Application {
         state.query_timeout = settings.query_timeout;
         state.calendar = settings.calendar;
         state.hospital.clone_from(&settings.hospital);
-        let router = http::router(state).layer(axum::middleware::from_fn({
-            let timeout = settings.connections.body_timeout;
-            move |request, next| crate::listener::body_deadline(timeout, request, next)
-        }));
+        let router = http::with_cors(http::router(state), &settings.cors_origins)?.layer(
+            axum::middleware::from_fn({
+                let timeout = settings.connections.body_timeout;
+                move |request, next| crate::listener::body_deadline(timeout, request, next)
+            }),
+        );
         Ok(Application {
             listener,
             address,

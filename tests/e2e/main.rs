@@ -19,6 +19,7 @@ mod http_spec;
 mod inpatient;
 mod limits;
 mod live;
+mod newcomer;
 mod outpatient;
 mod print;
 mod read_matrix;

@@ -93,27 +93,7 @@ async fn daily(
             )));
         }
     };
-    let csv = match query
-        .format
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("html") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(ApiError::Validation(format!(
-                "format must be html or csv, not {other:?}"
-            )));
-        }
-    };
-    let lang = query
-        .lang
-        .as_deref()
-        .map(Lang::parse)
-        .transpose()
-        .map_err(ApiError::Validation)?
-        .unwrap_or_default();
+    let (csv, lang) = format_and_lang(query.format.as_deref(), query.lang.as_deref())?;
     let calendar = state.calendar;
     let day = calendar.business_day(date);
     let versioned = state
@@ -192,14 +172,9 @@ async fn slot() -> Result<tokio::sync::SemaphorePermit<'static>, ApiError> {
         .map_err(|_| ApiError::Internal("the document slots are closed".to_owned()))
 }
 
-/// Whether CSV was asked for, and in which language.
-fn format_of(query: &DocumentQuery) -> Result<(bool, Lang), ApiError> {
-    let csv = match query
-        .format
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
+/// Whether CSV was asked for (`format=html|csv`), and in which language (`lang=zh|en`).
+fn format_and_lang(format: Option<&str>, lang: Option<&str>) -> Result<(bool, Lang), ApiError> {
+    let csv = match format.map(str::to_ascii_lowercase).as_deref() {
         None | Some("html") => false,
         Some("csv") => true,
         Some(other) => {
@@ -208,14 +183,17 @@ fn format_of(query: &DocumentQuery) -> Result<(bool, Lang), ApiError> {
             )));
         }
     };
-    let lang = query
-        .lang
-        .as_deref()
+    let lang = lang
         .map(Lang::parse)
         .transpose()
         .map_err(ApiError::Validation)?
         .unwrap_or_default();
     Ok((csv, lang))
+}
+
+/// Whether CSV was asked for, and in which language.
+fn format_of(query: &DocumentQuery) -> Result<(bool, Lang), ApiError> {
+    format_and_lang(query.format.as_deref(), query.lang.as_deref())
 }
 
 fn id_of(query: &DocumentQuery) -> Result<uuid::Uuid, ApiError> {

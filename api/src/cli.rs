@@ -739,22 +739,42 @@ fn month_bounds(month: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDate)> {
     Ok((first, next.pred_opt().ok_or("month out of range")?))
 }
 
-/// Writes a table: CSV (with the byte-order mark) when `lang` is given, else tab-separated.
+/// Writes a table: CSV (with the byte-order mark) or tab-separated.
 fn print_table(csv: bool, header: &[String], rows: &[Vec<String>]) -> Result<()> {
+    write_section(csv, header, rows, true)
+}
+
+/// A second section of a CSV file, after a blank line (no second byte-order mark).
+fn print_table_without_bom(csv: bool, header: &[String], rows: &[Vec<String>]) -> Result<()> {
+    write_section(csv, header, rows, false)
+}
+
+/// Writes one section of a table to stdout: the first carries the CSV byte-order mark, a later
+/// one follows a blank line.
+fn write_section(csv: bool, header: &[String], rows: &[Vec<String>], first: bool) -> Result<()> {
     use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    if csv {
-        out.write_all(&crate::documents::csv_file(header, rows))
-    } else {
-        let mut text = header.join("\t");
-        text.push('\n');
-        for row in rows {
-            text.push_str(&row.join("\t"));
-            text.push('\n');
-        }
-        out.write_all(text.as_bytes())
+    let mut bytes = Vec::new();
+    if !first {
+        bytes.extend_from_slice(if csv { b"\r\n" } else { b"\n" });
     }
-    .map_err(|e| format!("writing the report: {e}"))
+    if csv {
+        let file = crate::documents::csv_file(header, rows);
+        let skip = if first {
+            0
+        } else {
+            crate::documents::BOM.len()
+        };
+        bytes.extend_from_slice(&file[skip..]);
+    } else {
+        for line in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
+            bytes.extend_from_slice(line.join("\t").as_bytes());
+            bytes.push(b'\n');
+        }
+    }
+    std::io::stdout()
+        .lock()
+        .write_all(&bytes)
+        .map_err(|e| format!("writing the report: {e}"))
 }
 
 /// Prints the workload table of a month, after bringing the views up to date with the log:
@@ -854,31 +874,6 @@ async fn report_workload(
     Ok(())
 }
 
-/// A second section of a CSV file, after a blank line (no second byte-order mark).
-fn print_table_without_bom(csv: bool, header: &[String], rows: &[Vec<String>]) -> Result<()> {
-    use std::io::Write as _;
-    let bytes = if csv {
-        let mut bytes = b"\r\n".to_vec();
-        bytes.extend_from_slice(
-            &crate::documents::csv_file(header, rows)[crate::documents::BOM.len()..],
-        );
-        bytes
-    } else {
-        let mut text = "\n".to_owned();
-        text.push_str(&header.join("\t"));
-        text.push('\n');
-        for row in rows {
-            text.push_str(&row.join("\t"));
-            text.push('\n');
-        }
-        text.into_bytes()
-    };
-    std::io::stdout()
-        .lock()
-        .write_all(&bytes)
-        .map_err(|e| format!("writing the report: {e}"))
-}
-
 /// A business type's Chinese name.
 fn business_type_zh(t: yika_domain::BusinessType) -> &'static str {
     use yika_domain::BusinessType as B;
@@ -927,12 +922,7 @@ async fn report_daily(
         .await
         .map_err(|e| e.to_string())?;
     let lang = csv.unwrap_or_default();
-    let header: Vec<String> = match lang {
-        crate::documents::Lang::Zh => ["分类", "项目", "金额", "数量"],
-        crate::documents::Lang::En => ["section", "line", "amount", "count"],
-    }
-    .map(str::to_owned)
-    .to_vec();
+    let header = crate::documents::rows_header(lang);
     let rows: Vec<Vec<String>> = crate::documents::daily_rows(&versioned.report, lang)
         .into_iter()
         .map(Vec::from)

@@ -307,16 +307,7 @@ pub fn daily_rows(report: &DayReport, lang: Lang) -> Vec<Row> {
 /// The daily report as a CSV file.
 #[must_use]
 pub fn daily_csv(report: &DayReport, lang: Lang) -> Vec<u8> {
-    let header = match lang {
-        Lang::Zh => ["分类", "项目", "金额", "数量"],
-        Lang::En => ["section", "line", "amount", "count"],
-    }
-    .map(str::to_owned);
-    let rows: Vec<Vec<String>> = daily_rows(report, lang)
-        .into_iter()
-        .map(Vec::from)
-        .collect();
-    csv_file(&header, &rows)
+    rows_csv(&daily_rows(report, lang), lang)
 }
 
 /// Text made safe for HTML.
@@ -643,13 +634,19 @@ pub fn daily_html(
 /// A document's rows as CSV: section, line, amount, count.
 #[must_use]
 pub fn rows_csv(rows: &[Row], lang: Lang) -> Vec<u8> {
-    let header = match lang {
+    let rows: Vec<Vec<String>> = rows.iter().cloned().map(Vec::from).collect();
+    csv_file(&rows_header(lang), &rows)
+}
+
+/// The header of a document's rows: section, line, amount, count.
+#[must_use]
+pub fn rows_header(lang: Lang) -> Vec<String> {
+    match lang {
         Lang::Zh => ["分类", "项目", "金额", "数量"],
         Lang::En => ["section", "line", "amount", "count"],
     }
-    .map(str::to_owned);
-    let rows: Vec<Vec<String>> = rows.iter().cloned().map(Vec::from).collect();
-    csv_file(&header, &rows)
+    .map(str::to_owned)
+    .to_vec()
 }
 
 fn row(section: &str, line: String, amount: Option<Money>, count: Option<i64>) -> Row {
@@ -764,37 +761,15 @@ pub fn shift_rows(sheet: &ShiftSheet, lang: Lang) -> Vec<Row> {
         Some(sheet.expected_cash),
         None,
     ));
-    if let Some(counted) = sheet.counted_cash {
-        rows.push(row(
-            &cash,
-            lang.pick("实点现金", "Counted cash"),
-            Some(counted),
-            None,
-        ));
-    }
-    if let Some(variance) = sheet.variance {
-        rows.push(row(
-            &cash,
-            lang.pick("长短款", "Variance"),
-            Some(variance),
-            None,
-        ));
-    }
-    if let Some(declared) = sheet.declared_cash {
-        rows.push(row(
-            &cash,
-            lang.pick("交款申报", "Declared"),
-            Some(declared),
-            None,
-        ));
-    }
-    if let Some(received) = sheet.handed_over {
-        rows.push(row(
-            &cash,
-            lang.pick("财务实收", "Received by finance"),
-            Some(received),
-            None,
-        ));
+    for (zh, en, amount) in [
+        ("实点现金", "Counted cash", sheet.counted_cash),
+        ("长短款", "Variance", sheet.variance),
+        ("交款申报", "Declared", sheet.declared_cash),
+        ("财务实收", "Received by finance", sheet.handed_over),
+    ] {
+        if let Some(amount) = amount {
+            rows.push(row(&cash, lang.pick(zh, en), Some(amount), None));
+        }
     }
     let methods = lang.pick("按支付方式", "By method");
     for (method, received, paid_out, counted, declared) in &sheet.methods {

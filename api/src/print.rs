@@ -101,20 +101,11 @@ async fn daily(
         .versioned_report(&day, calendar.time_zone.name(), signed_version)
         .await?;
     if csv {
-        let mut response = documents::daily_csv(&versioned.report, lang).into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
-        let name = format!(
-            "attachment; filename=\"daily-report-{date}-{}.csv\"",
-            if signed_version { "signed" } else { "current" }
-        );
-        if let Ok(value) = HeaderValue::from_str(&name) {
-            headers.insert(header::CONTENT_DISPOSITION, value);
-        }
-        return Ok(response);
+        let version = if signed_version { "signed" } else { "current" };
+        return Ok(csv_response(
+            documents::daily_csv(&versioned.report, lang),
+            &format!("daily-report-{date}-{version}"),
+        ));
     }
     let signature = match &versioned.signed {
         None => None,
@@ -135,25 +126,13 @@ async fn daily(
             })
         }
     };
-    let page = documents::daily_html(
+    Ok(html(documents::daily_html(
         &state.hospital,
         &versioned.report,
         signed_version,
         versioned.balances,
         signature.as_ref(),
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            // The page fetches nothing: say so to the browser too.
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'",
-            ),
-        ],
-        page,
-    )
-        .into_response())
+    )))
 }
 
 /// The query of the other printable documents: the thing's id, the format and the language.

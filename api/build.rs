@@ -1,7 +1,8 @@
 //! Marks the end-to-end tests that need something this machine may lack as ignored (with the
 //! reason in the test output) unless it is there when the tests are built: a PostgreSQL server
 //! (`YIKA_TEST_POSTGRES_URL`), the graphql-http audit (`npm ci` in tests/graphql-http-audit) and
-//! a headless Chromium (Debian's `chromium` package) for the printable pages.
+//! a headless Chromium (Debian's `chromium` package) for the printable pages, and that Chromium
+//! driven by playwright-core (`npm ci` in tests/browser) for GraphiQL and the dashboard.
 //! A test that cannot run here reports itself ignored, never passed.
 
 fn main() {
@@ -10,6 +11,7 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(postgres_server)");
     println!("cargo::rustc-check-cfg=cfg(graphql_http_audit)");
     println!("cargo::rustc-check-cfg=cfg(chromium)");
+    println!("cargo::rustc-check-cfg=cfg(browser)");
     println!("cargo::rerun-if-changed=/usr/bin/chromium");
     if std::path::Path::new("/usr/bin/chromium").exists() {
         println!("cargo::rustc-cfg=chromium");
@@ -21,5 +23,12 @@ fn main() {
     println!("cargo::rerun-if-changed={audit}");
     if std::path::Path::new(audit).exists() {
         println!("cargo::rustc-cfg=graphql_http_audit");
+    }
+    let playwright = "../tests/browser/node_modules/playwright-core";
+    println!("cargo::rerun-if-changed={playwright}");
+    if std::path::Path::new("/usr/bin/chromium").exists()
+        && std::path::Path::new(playwright).exists()
+    {
+        println!("cargo::rustc-cfg=browser");
     }
 }

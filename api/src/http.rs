@@ -29,6 +29,7 @@ use uuid::Uuid;
 
 use crate::application::{App, CORRELATION_ID, Recorder, WRITTEN};
 use crate::auth::Caller;
+use crate::documents::escape;
 use crate::graphql::YikaSchema;
 
 /// The largest request body accepted.
@@ -87,8 +88,9 @@ impl HttpState {
 /// The hospital's name on its documents when none is configured.
 pub const DEFAULT_HOSPITAL: &str = "医院 Hospital";
 
-/// The router: `/graphql` (POST, GET), `/graphql/ws`, GraphiQL at `/` and `/graphiql`,
-/// the printable documents under `/print/`, `/healthz`, `/readyz`, `/metrics`.
+/// The router: `/graphql` (POST, GET), `/graphql/ws`, GraphiQL at `/` and `/graphiql`, the
+/// dashboard at `/dashboard`, the printable documents under `/print/`, `/healthz`, `/readyz`,
+/// `/metrics`.
 pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
@@ -96,6 +98,8 @@ pub fn router(state: HttpState) -> Router {
         .route("/", get(graphiql_page))
         .route("/graphiql", get(graphiql_page))
         .route("/graphiql/assets/{file}", get(graphiql_asset))
+        .route("/dashboard", get(dashboard_page))
+        .route("/dashboard/assets/{file}", get(dashboard_asset))
         .route("/print/daily-report", get(crate::print::daily_report))
         .route("/print/shift", get(crate::print::shift_sheet))
         .route("/print/settlement", get(crate::print::settlement_sheet))
@@ -230,6 +234,75 @@ async fn graphiql_asset(Path(file): Path<String>) -> Response {
             [
                 (header::CONTENT_TYPE, *media),
                 (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
+    }
+}
+
+/// The dashboard's policy: its own scripts and styles only (no inline script), and requests to
+/// this server alone (`'self'` covers the same host's `ws:` in Chromium and Firefox).
+const DASHBOARD_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'none'; frame-ancestors 'none'";
+
+/// The dashboard (decision 0031), from the binary, with the hospital's time zone (its business
+/// day) and name; the page reads everything else from the GraphQL API with the user's token.
+async fn dashboard_page(State(state): State<HttpState>) -> Response {
+    let page = DASHBOARD_HTML
+        .replace("{{TIME_ZONE}}", &escape(state.calendar.time_zone.name()))
+        .replace("{{HOSPITAL}}", &escape(&state.hospital));
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_SECURITY_POLICY, DASHBOARD_CSP),
+        ],
+        page,
+    )
+        .into_response()
+}
+
+const DASHBOARD_HTML: &str = include_str!("../assets/dashboard/index.html");
+
+/// The dashboard's assets, compiled into the binary: (name, media type, bytes).
+const DASHBOARD_ASSETS: [(&str, &str, &[u8]); 5] = [
+    (
+        "dashboard.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/dashboard/dashboard.js"),
+    ),
+    (
+        "dashboard.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/dashboard/dashboard.css"),
+    ),
+    (
+        "chart.umd.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/dashboard/chart.umd.min.js"),
+    ),
+    (
+        "graphql-ws.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/dashboard/graphql-ws.min.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../assets/dashboard/favicon.svg"),
+    ),
+];
+
+async fn dashboard_asset(Path(file): Path<String>) -> Response {
+    match DASHBOARD_ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, media, bytes)) => (
+            [
+                (header::CONTENT_TYPE, *media),
+                (header::CACHE_CONTROL, "no-cache"),
+                (header::CONTENT_SECURITY_POLICY, DASHBOARD_CSP),
             ],
             *bytes,
         )

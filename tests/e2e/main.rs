@@ -11,6 +11,7 @@ mod closing;
 mod concurrency;
 mod correlation;
 mod crash;
+mod dashboard;
 mod day_close;
 mod fuzz;
 mod graphiql;

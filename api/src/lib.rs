@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bench;
 pub mod calendar;
 pub mod cli;
+pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod graphql;

@@ -271,13 +271,13 @@ impl Settings {
 /// The projection runner following the log on a thread of its own, with a runtime of its own:
 /// under load the request handlers fill the main runtime's queues, and the runner, which every
 /// mutation waits for, must not queue behind them at each of its statements.
-struct Following {
+pub(crate) struct Following {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Following {
-    fn start(runner: ProjectionRunner) -> Result<Following> {
+    pub(crate) fn start(runner: ProjectionRunner) -> Result<Following> {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -300,7 +300,7 @@ impl Following {
         })
     }
 
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

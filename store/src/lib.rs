@@ -31,6 +31,7 @@ use uuid::Uuid;
 pub use kurrent::KurrentEventStore;
 pub use postgres::PostgresEventStore;
 pub use sqlite::SqliteEventStore;
+pub use time::Clock;
 
 /// The most events one append may carry.
 pub const MAX_EVENTS_PER_APPEND: usize = 1_000;

@@ -76,6 +76,14 @@ pub struct SqliteEventStore {
 impl SqliteEventStore {
     /// Opens (creating if needed) the event store file and applies its migrations.
     pub async fn open(path: &Path) -> Result<SqliteEventStore, StoreError> {
+        SqliteEventStore::open_with_clock(path, crate::time::Clock::system()).await
+    }
+
+    /// Opens the event store stamping commits by `clock` (a simulated one only for `yika demo`).
+    pub async fn open_with_clock(
+        path: &Path,
+        clock: crate::time::Clock,
+    ) -> Result<SqliteEventStore, StoreError> {
         let mut conn = SqliteConnection::connect_with(&options(path)).await?;
         MIGRATOR.run(&mut conn).await?;
         let readers = SqlitePoolOptions::new()
@@ -93,6 +101,7 @@ impl SqliteEventStore {
             tail: None,
             committed: committed_tx,
             recent: recent.clone(),
+            clock,
         };
         Ok(SqliteEventStore {
             readers,
@@ -327,6 +336,7 @@ struct SqliteWriter {
     tail: Option<Tail>,
     committed: watch::Sender<u64>,
     recent: Arc<Recent>,
+    clock: crate::time::Clock,
 }
 
 impl crate::writer::Writer for SqliteWriter {
@@ -491,7 +501,7 @@ impl SqliteWriter {
             .collect();
         let existing_ids = self.existing_event_ids(&suspects).await?;
 
-        let now = Utc::now();
+        let now = self.clock.now();
         // recorded_at never goes backwards, even if the wall clock does.
         let recorded_at = match tail.recorded_at {
             Some(last) if last > now => last,

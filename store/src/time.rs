@@ -6,6 +6,48 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::StoreError;
 
+/// Where a store reads the time it stamps on a commit: the system's clock, or (only for
+/// `yika demo`'s simulated hospital, decision 0032) a simulated one that the simulation moves
+/// forward. The log's rule that recorded times never go backwards holds either way.
+#[derive(Clone)]
+pub struct Clock(Option<std::sync::Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>>);
+
+impl Clock {
+    /// The system's clock.
+    #[must_use]
+    pub fn system() -> Clock {
+        Clock(None)
+    }
+
+    /// A clock that reads `now`.
+    #[must_use]
+    pub fn simulated(now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Clock {
+        Clock(Some(std::sync::Arc::new(now)))
+    }
+
+    /// The time now, by this clock.
+    #[must_use]
+    pub fn now(&self) -> DateTime<Utc> {
+        self.0.as_ref().map_or_else(Utc::now, |now| now())
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock::system()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Clock(simulated)"
+        } else {
+            "Clock(system)"
+        })
+    }
+}
+
 /// Formats a time the way it is stored and hashed: RFC 3339, microseconds, `Z`.
 #[must_use]
 pub fn format_time(time: DateTime<Utc>) -> String {

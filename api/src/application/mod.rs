@@ -70,6 +70,8 @@ pub struct App {
     aggregates: Arc<cache::Aggregates>,
     /// Events found by id (facts never change): the id's stream and the event.
     facts: Arc<std::sync::Mutex<HashMap<Uuid, (String, Event)>>>,
+    /// The time now: the system's, or `yika demo`'s simulated one (the store's clock too).
+    pub(crate) clock: yika_store::Clock,
 }
 
 /// The most events remembered by id.
@@ -275,7 +277,21 @@ impl App {
             tokens: Arc::default(),
             aggregates: Arc::default(),
             facts: Arc::default(),
+            clock: yika_store::Clock::system(),
         }
+    }
+
+    /// The same application reading the time from `clock` (`yika demo`'s simulated hospital;
+    /// its event store must stamp commits by the same clock).
+    #[must_use]
+    pub fn with_clock(self, clock: yika_store::Clock) -> App {
+        App { clock, ..self }
+    }
+
+    /// The time now, by this application's clock.
+    #[must_use]
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// The same application, refusing every command with FORBIDDEN: an auditor's server over
@@ -480,7 +496,7 @@ impl App {
                         (w.stream_id.clone(), w.revision, events)
                     })
                     .collect();
-                let request = request(actor, writes, claim.clone());
+                let request = request(actor, writes, claim.clone(), self.clock.now());
                 let started = std::time::Instant::now();
                 let appended = self.store.append(request).await;
                 if appended.is_ok() {
@@ -570,6 +586,7 @@ fn request(
     actor: Option<&Actor>,
     writes: Vec<Write>,
     idempotency: Option<IdempotencyClaim>,
+    now: DateTime<Utc>,
 ) -> AppendRequest {
     let back_entry = BACK_ENTRY.try_with(Clone::clone).ok();
     let metadata = Metadata {
@@ -578,7 +595,7 @@ fn request(
         terminal: None,
         correlation_id: correlation_id(),
         causation_id: None,
-        occurred_at: back_entry.as_ref().map_or_else(Utc::now, |(at, _)| *at),
+        occurred_at: back_entry.as_ref().map_or(now, |(at, _)| *at),
         idempotency: Some(idempotency.as_ref().map(|claim| ClaimNote {
             key: claim.key.clone(),
             fingerprint: claim.fingerprint.clone(),

@@ -119,7 +119,7 @@ impl App {
                     back.date,
                     back.occurred_at,
                     &back.reason,
-                    chrono::Utc::now(),
+                    self.clock.now(),
                     back.window,
                 )?;
                 writes.push(Write::guard(stream, day.revision));

@@ -88,7 +88,7 @@ impl App {
         let command = StaffCommand::IssueToken {
             token_sha256: token_hash(&token),
             expires_at,
-            now: chrono::Utc::now(),
+            now: self.clock.now(),
         };
         let mut change = self.manage_staff(actor, staff_no, command).await?;
         change.token = Some(token);

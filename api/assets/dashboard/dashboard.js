@@ -16,8 +16,9 @@
   var PERIOD_EVERY_MS = 5000;
   var SLOW_EVERY_MS = 30000;
   var ALL_EVERY_MS = 60000;
-  // The server runs at most two expensive requests per token at once (decision 0025).
-  var PARALLEL = 2;
+  // The server runs at most two expensive requests per token at once (decision 0025): the
+  // "now" panels read in one lane, the period panels in another, so that a long report never
+  // holds up what a deposit changes.
 
   var TEXT = {
     zh: {
@@ -183,18 +184,16 @@
 
   // ---- GraphQL over HTTP, two requests at a time ----
   var token = sessionStorage.getItem(TOKEN_KEY) || '';
-  var running = 0;
-  var waiting = [];
-  function slot() {
-    if (running < PARALLEL) { running += 1; return Promise.resolve(); }
-    return new Promise(function (resolve) { waiting.push(resolve); });
-  }
-  function release() {
-    var next = waiting.shift();
-    if (next) next(); else running -= 1;
-  }
-  function gql(query, variables, bearer) {
-    return slot().then(function () {
+  function Lane() { this.tail = Promise.resolve(); }
+  Lane.prototype.run = function (task) {
+    var result = this.tail.then(task, task);
+    this.tail = result.catch(function () {});
+    return result;
+  };
+  var NOW_LANE = new Lane();
+  var PERIOD_LANE = new Lane();
+  function gql(query, variables, bearer, lane) {
+    return (lane || NOW_LANE).run(function () {
       return fetch('/graphql', {
         method: 'POST',
         headers: {
@@ -213,7 +212,7 @@
         }
         return body.data;
       });
-    }).then(function (data) { release(); return data; }, function (error) { release(); throw error; });
+    });
   }
 
   // ---- the panels ----
@@ -374,7 +373,7 @@
     var period = document.getElementById('revenue-period').value;
     var day = today();
     var from = period === 'today' ? day : (period === 'week' ? addDays(day, -6) : monthOf(day) + '-01');
-    return gql(REVENUE, { from: startOf(from), to: startOf(addDays(day, 1)) }).then(function (data) {
+    return gql(REVENUE, { from: startOf(from), to: startOf(addDays(day, 1)) }, null, PERIOD_LANE).then(function (data) {
       var rows = data.departmentRevenue.slice();
       rows.sort(function (a, b) { var d = cents(b.net) - cents(a.net); return d < 0n ? -1 : (d > 0n ? 1 : 0); });
       chart('revenue-chart', {
@@ -386,6 +385,7 @@
         },
         options: {
           indexAxis: 'y', maintainAspectRatio: false, animation: false,
+          scales: { y: { ticks: { autoSkip: false } } },
           plugins: {
             legend: { display: false },
             // The tooltip shows the API's string, not the bar's number.
@@ -406,7 +406,7 @@
 
   function loadHours() {
     var day = today();
-    return gql(HOURS, { from: monthOf(day) + '-01', to: day }).then(function (data) {
+    return gql(HOURS, { from: monthOf(day) + '-01', to: day }, null, PERIOD_LANE).then(function (data) {
       var work = new Array(24).fill(0);
       var discharges = new Array(24).fill(0);
       data.workloadByHour.forEach(function (b) {
@@ -440,7 +440,7 @@
 
   function loadWorkload() {
     var day = today();
-    return gql(WORKLOAD, { from: monthOf(day) + '-01', to: day }).then(function (data) {
+    return gql(WORKLOAD, { from: monthOf(day) + '-01', to: day }, null, PERIOD_LANE).then(function (data) {
       var w = data.workload;
       var rows = w.rows.slice().sort(function (a, b) { return b.weighted - a.weighted; });
       show('p-workload', rows.length === 0 ? '<p class="notice">' + label('workloadNone') + '</p>' :
@@ -465,7 +465,7 @@
   function loadReconcile() {
     var input = document.getElementById('reconcile-date');
     if (!input.value) input.value = addDays(today(), -1);
-    return gql(RECONCILE, { date: input.value }).then(function (data) {
+    return gql(RECONCILE, { date: input.value }, null, PERIOD_LANE).then(function (data) {
       show('p-reconcile', table(['method', '$ledger', '$statement', '$difference', 'reasons'], METHODS.map(function (m) {
         var r = data[m];
         var notes = [];
@@ -494,7 +494,7 @@
   function loadUnsigned() {
     var day = today();
     var month = monthOf(day);
-    return gql(MONTHS, { month: month, previous: previousMonth(month) }).then(function (data) {
+    return gql(MONTHS, { month: month, previous: previousMonth(month) }, null, PERIOD_LANE).then(function (data) {
       var findings = [];
       [data.previous, data.current].forEach(function (m) {
         m.days.forEach(function (d) {
@@ -524,29 +524,47 @@
   var lastPeriod = 0;
   var lastSlow = 0;
   var liveTimer = null;
-  var pending = null;
-  var inFlight = null;
 
   function stamp() {
     document.getElementById('updated').textContent = t('updated') + ' ' + localTime(new Date().toISOString()) +
       ' (' + zone + ')';
   }
+  // A group of panels read together; asked again while it reads, it reads once more after.
+  function group(loads) {
+    var busy = false;
+    var again = false;
+    return function read() {
+      if (busy) { again = true; return; }
+      busy = true;
+      Promise.all(loads.map(function (load) { return load(); })).then(function () {
+        busy = false;
+        stamp();
+        if (again) { again = false; read(); }
+      });
+    };
+  }
+  var readNow = group(FAST);
+  var readPeriod = group(PERIOD);
+  var readSlow = group(SLOW);
   function refresh(all) {
-    if (!token) return Promise.resolve();
-    if (inFlight) { pending = pending || all ? true : false; return inFlight; }
+    if (!token) return;
     var now = Date.now();
-    var loads = FAST.slice();
-    if (all || now - lastPeriod >= PERIOD_EVERY_MS) { loads = loads.concat(PERIOD); lastPeriod = now; }
-    if (all || now - lastSlow >= SLOW_EVERY_MS) { loads = loads.concat(SLOW); lastSlow = now; }
     document.getElementById('today-label').textContent = today();
-    inFlight = Promise.all(loads.map(function (load) { return load(); })).then(function () {
-      stamp();
-      inFlight = null;
-      var again = pending;
-      pending = null;
-      if (again === true) refresh(true); else if (again === false) schedule();
-    });
-    return inFlight;
+    readNow();
+    if (all || now - lastPeriod >= PERIOD_EVERY_MS) { lastPeriod = now; readPeriod(); } else later('period');
+    if (all || now - lastSlow >= SLOW_EVERY_MS) { lastSlow = now; readSlow(); } else later('slow');
+  }
+  // The period panels skipped an event: read them when their interval is up, so the last
+  // events of a burst show there too.
+  var timers = {};
+  function later(which) {
+    if (timers[which]) return;
+    var wait = which === 'period' ? lastPeriod + PERIOD_EVERY_MS : lastSlow + SLOW_EVERY_MS;
+    timers[which] = setTimeout(function () {
+      timers[which] = null;
+      if (!token) return;
+      if (which === 'period') { lastPeriod = Date.now(); readPeriod(); } else { lastSlow = Date.now(); readSlow(); }
+    }, Math.max(0, wait - Date.now()));
   }
   // An event arrived: read the panels again LIVE_DELAY_MS later; more events meanwhile coalesce.
   function schedule() {
@@ -573,7 +591,12 @@
       shouldRetry: function () { return Boolean(token); },
       on: {
         connected: function () { setLive(true); refresh(true); },
-        closed: function () { setLive(false); }
+        // Closed: a network blip (graphql-ws reconnects), or the token was revoked, rotated or
+        // expired, which ends the session at once.
+        closed: function () {
+          setLive(false);
+          if (token) gql('{ me { role } }').catch(function (error) { if (error.code === 'UNAUTHENTICATED') logout(t('badToken')); });
+        }
       }
     });
     live.subscribe({ query: 'subscription { ledgerEvents { position type } }' }, {

@@ -803,7 +803,7 @@ impl Hospital {
             } else {
                 self.between(date, 12 * 60, 17 * 60)
             };
-            let window = if self.figures.insurance_windows > 0 && self.rng.u8(0..100) < 90 {
+            let window = if self.figures.insurance_windows > 0 && self.rng.u8(0..100) < 50 {
                 self.insurance()
             } else {
                 self.combined()
@@ -1020,7 +1020,7 @@ impl Hospital {
                     let float = Money::from_fen(if window < self.figures.combined_windows {
                         self.figures.float_fen
                     } else {
-                        self.figures.float_fen * 10
+                        self.figures.float_fen * 5
                     });
                     let id = self
                         .app
@@ -1423,20 +1423,24 @@ impl Hospital {
         } else {
             (Direction::In, patient_share - p.deposited)
         };
-        let Some((shift_id, cashier)) = self.till(at, window) else {
-            self.ward.push(patient);
-            return Ok(());
+        let paid = match direction {
+            Direction::In => {
+                let method = match self.rng.u8(0..100) {
+                    0..45 => PaymentMethod::Cash,
+                    45..75 => PaymentMethod::BankCard,
+                    _ => PaymentMethod::Wechat,
+                };
+                Some((window, method))
+            }
+            // A refund the window cannot cover is paid at a combined window that can.
+            Direction::Out => std::iter::once(window)
+                .chain((0..self.figures.combined_windows).map(Window::Combined))
+                .find_map(|w| self.payout(at, w, amount).map(|method| (w, method))),
         };
-        let method = match direction {
-            Direction::In => match self.rng.u8(0..100) {
-                0..45 => Some(PaymentMethod::Cash),
-                45..75 => Some(PaymentMethod::BankCard),
-                _ => Some(PaymentMethod::Wechat),
-            },
-            Direction::Out => self.payout(at, window, amount),
-        };
-        let Some(method) = method else {
-            // Nothing in the drawer covers the refund now: the patient settles another day.
+        let Some(((shift_id, cashier), (window, method))) =
+            paid.and_then(|(w, method)| self.till(at, w).map(|till| (till, (w, method))))
+        else {
+            // No drawer covers the refund now: the patient settles another day.
             self.ward.push(patient);
             return Ok(());
         };

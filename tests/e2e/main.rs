@@ -13,6 +13,7 @@ mod correlation;
 mod crash;
 mod dashboard;
 mod day_close;
+mod demo;
 mod fuzz;
 mod graphiql;
 mod guide;

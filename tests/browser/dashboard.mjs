@@ -96,6 +96,22 @@ run(async () => {
       }
     }
 
+    // English on a click, the figures unchanged; and back to Chinese.
+    const before = await page.locator('#p-today .figures').innerText();
+    await page.click('#lang');
+    await page.waitForFunction(() => document.querySelector('#p-shifts h2').innerText.includes('Open shifts'),
+      null, { timeout: 5000 }).catch(() => failures.push('the English button did not switch the labels'));
+    await page.waitForFunction(() => document.querySelector('#p-today .figures')?.innerText.includes('Deposits'),
+      null, { timeout: 5000 }).catch(() => failures.push('the day panel did not switch to English'));
+    const english = await page.locator('#p-today .figures').innerText();
+    const figures = (text) => text.split('\n').filter((line) => /^-?[\d,]+\.\d\d$/.test(line));
+    if (figures(english).join() !== figures(before).join()) {
+      failures.push(`the figures changed with the language: ${before} / ${english}`);
+    }
+    await page.click('#lang');
+    await page.waitForFunction(() => document.querySelector('#p-shifts h2').innerText.includes('当前班次'),
+      null, { timeout: 5000 }).catch(() => failures.push('the 中文 button did not switch back'));
+
     result.panels = {};
     for (const id of PANELS) {
       result.panels[id] = (await page.locator(`#${id}`).innerText()).slice(0, 300);

@@ -108,6 +108,8 @@ fn user_guide_examples_run() {
         "a mutation on the replay: FORBIDDEN",
         "<title>Yika GraphiQL</title>",
         "server stopped",
+        "roles: ADMIN AUDITOR CASHIER CONTROLLER DEPARTMENT SUPERVISOR",
+        "<title>Yika 看板 · Dashboard</title>",
     ] {
         assert!(
             stdout.lines().any(|line| line == fact),

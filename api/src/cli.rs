@@ -746,6 +746,7 @@ async fn serve(settings: &Settings) -> Result<()> {
     let banner = format!(
         "yika listening on http://{address}/graphql ({}{})\n  \
          GraphiQL, to explore the API in a browser: http://{address}/\n  \
+         the live dashboard (finance, supervisors, auditors): http://{address}/dashboard\n  \
          printable documents (with a bearer token): http://{address}/print/daily-report?date=YYYY-MM-DD\n  \
          every request needs a staff token; the first ADMIN's comes from the command line:\n    \
          yika staff add{} --staff-no A001 --name Admin --role ADMIN\n",

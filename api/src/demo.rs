@@ -232,8 +232,8 @@ struct Patient {
     /// The day it was admitted (inpatients).
     admitted: usize,
     closed: bool,
-    /// Deductions not yet reversed: department, id, amount.
-    deductions: Vec<(String, DeductionId, Money)>,
+    /// Deductions not yet reversed: department, id, amount, the local date of the deduction.
+    deductions: Vec<(String, DeductionId, Money, NaiveDate)>,
 }
 
 /// A shift's drawer as the simulation remembers it.
@@ -273,6 +273,7 @@ enum Act {
     SurpriseCount(usize),
     VoidReceipt(usize),
     QualityDeduction(usize, i64, &'static str),
+    LateCorrection(NaiveDate),
     IssueCard {
         patient: usize,
         window: Window,
@@ -568,9 +569,14 @@ impl Hospital {
             acts.push((self.at(date, 9 * 60 + 40), Act::ResolveVariances));
             acts.push((self.at(date, 10 * 60), Act::CloseDay(yesterday)));
         }
+        if last && day >= 1 {
+            // The day before, signed at 10:00: one of its charges turns out wrong at 11:00.
+            let signed = date - Duration::days(1);
+            acts.push((self.at(date, 11 * 60), Act::LateCorrection(signed)));
+        }
         acts.push((self.at(date, 7 * 60 + 55), Act::OpenDayShifts));
         acts.push((self.at(date, 17 * 60 + 30), Act::CloseDayShifts));
-        acts.push((self.at(date, 17 * 60 + 31), Act::OpenNightShift));
+        acts.push((self.at(date, 20 * 60), Act::OpenNightShift));
         let windows = self.day_drawers.len();
         let counted = self.rng.usize(0..windows);
         acts.push((self.at(date, 14 * 60), Act::SurpriseCount(counted)));
@@ -581,7 +587,7 @@ impl Hospital {
         }
         if day % 3 == 1 {
             let cashier = self.rng.usize(0..windows);
-            let (points, reason) = if day % 2 == 0 {
+            let (points, reason) = if day.is_multiple_of(2) {
                 (2, "劳动纪律: 迟到 10 分钟")
             } else {
                 (1, "服务态度: 患者投诉窗口解释不清")
@@ -619,7 +625,7 @@ impl Hospital {
             // next morning (the last day's night ends at midnight: the simulation stops there).
             let arrival = if night {
                 let until = if last { 23 * 60 + 50 } else { 31 * 60 };
-                self.between(date, 17 * 60 + 40, until)
+                self.between(date, 20 * 60 + 5, until)
             } else if self.rng.u8(0..100) < 65 {
                 self.between(date, 8 * 60, 11 * 60 + 30)
             } else {
@@ -1044,7 +1050,8 @@ impl Hospital {
             }
             Act::OpenNightShift => {
                 // Two night cashiers take turns, each alone (a flagged night shift).
-                let cashier = self.day_drawers.len() + usize::from(date.ordinal0() % 2 == 1);
+                let cashier =
+                    self.day_drawers.len() + usize::from(!date.ordinal0().is_multiple_of(2));
                 let key = self.key("open");
                 let float = Money::from_fen(self.figures.float_fen / 2);
                 let id = self
@@ -1259,41 +1266,40 @@ impl Hospital {
                         },
                     )
                     .await?;
+                let on = self.calendar.date_of(at);
                 let p = &mut self.patients[patient];
                 p.balance -= amount;
                 p.charges += amount;
-                p.deductions
-                    .push((department.to_owned(), DeductionId(stored.event_id), amount));
+                p.deductions.push((
+                    department.to_owned(),
+                    DeductionId(stored.event_id),
+                    amount,
+                    on,
+                ));
             }
             Act::Reverse {
                 patient,
                 department,
                 reason,
             } => {
-                let p = &mut self.patients[patient];
-                if p.closed {
-                    return Ok(());
+                // The visit's own deduction, the same day (if it was made at all).
+                let today = self.calendar.date_of(at);
+                self.reverse(patient, department, reason, today).await?;
+            }
+            Act::LateCorrection(day) => {
+                // A charge error found after the day was signed (日结后更正): the reversal
+                // belongs to the deduction's day, which the signed report then differs from.
+                let found = (0..self.patients.len()).find(|&p| {
+                    !self.patients[p].closed
+                        && self.patients[p]
+                            .deductions
+                            .iter()
+                            .any(|(d, _, _, on)| d == LAB && *on == day)
+                });
+                if let Some(patient) = found {
+                    self.reverse(patient, LAB, ReversalReason::ChargeError, day)
+                        .await?;
                 }
-                let Some(index) = p.deductions.iter().rposition(|(d, _, _)| d == department) else {
-                    return Ok(());
-                };
-                let (_, deduction_id, amount) = p.deductions.remove(index);
-                let actor = self.departments[department].clone();
-                let key = self.key("reverse");
-                self.app
-                    .reverse(
-                        &actor,
-                        &key,
-                        Reverse {
-                            deduction_id,
-                            amount,
-                            reason,
-                        },
-                    )
-                    .await?;
-                let p = &mut self.patients[patient];
-                p.balance += amount;
-                p.charges -= amount;
             }
             Act::ReturnCard { patient, window } => {
                 let p = &self.patients[patient];
@@ -1351,6 +1357,46 @@ impl Hospital {
         } else {
             Err(ApiError::Internal("the views did not catch up".to_owned()))
         }
+    }
+
+    /// The department's reversal of its latest deduction on the patient's account made on
+    /// `on`, if there is one.
+    async fn reverse(
+        &mut self,
+        patient: usize,
+        department: &'static str,
+        reason: ReversalReason,
+        on: NaiveDate,
+    ) -> std::result::Result<(), ApiError> {
+        let p = &mut self.patients[patient];
+        if p.closed {
+            return Ok(());
+        }
+        let Some(index) = p
+            .deductions
+            .iter()
+            .rposition(|(d, _, _, day)| d == department && *day == on)
+        else {
+            return Ok(());
+        };
+        let (_, deduction_id, amount, _) = p.deductions.remove(index);
+        let actor = self.departments[department].clone();
+        let key = self.key("reverse");
+        self.app
+            .reverse(
+                &actor,
+                &key,
+                Reverse {
+                    deduction_id,
+                    amount,
+                    reason,
+                },
+            )
+            .await?;
+        let p = &mut self.patients[patient];
+        p.balance += amount;
+        p.charges -= amount;
+        Ok(())
     }
 
     fn window_name(&self, window: usize) -> String {
@@ -1478,8 +1524,8 @@ impl Hospital {
     /// declaration and finance's receipt of the cash (交接).
     async fn close(&mut self, mut drawer: Drawer) -> std::result::Result<(), ApiError> {
         let variance = match self.rng.u8(0..100) {
-            0..6 => -self.money(10..100),
-            6..9 => self.money(5..50),
+            0..10 => -self.money(10..100),
+            10..16 => self.money(5..50),
             _ => Money::ZERO,
         };
         let counted = drawer.cash + variance;

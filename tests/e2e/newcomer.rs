@@ -22,7 +22,7 @@ fn the_server_says_where_graphiql_is_and_how_to_make_the_first_admin() {
         .spawn()
         .expect("yika serve starts");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let banner: Vec<String> = (0..5)
+    let banner: Vec<String> = (0..6)
         .map(|_| lines.next().expect("a line").expect("UTF-8"))
         .collect();
     let _ = child.kill();
@@ -36,9 +36,15 @@ fn the_server_says_where_graphiql_is_and_how_to_make_the_first_admin() {
         banner[1],
         format!("  GraphiQL, to explore the API in a browser: http://{address}/")
     );
-    assert!(banner[2].contains("/print/daily-report"), "{banner:?}");
     assert_eq!(
-        banner[4],
+        banner[2],
+        format!(
+            "  the live dashboard (finance, supervisors, auditors): http://{address}/dashboard"
+        )
+    );
+    assert!(banner[3].contains("/print/daily-report"), "{banner:?}");
+    assert_eq!(
+        banner[5],
         format!(
             "    yika staff add --data {} --staff-no A001 --name Admin --role ADMIN",
             data.path().display()
@@ -177,12 +183,21 @@ async fn metrics_have_latency_histograms_open_websockets_and_the_build() {
     let (socket, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("the WebSocket upgrade succeeds");
-    let open = reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // The server counts the socket once the upgrade is done on its side, which may be a
+    // moment after the client has its answer.
+    let mut open = String::new();
+    for _ in 0..100 {
+        open = reqwest::get(format!("{base}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if open.contains("yika_websockets_open 1") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert!(open.contains("yika_websockets_open 1"), "{open}");
     drop(socket);
     assert!(text.contains("yika_build_info{version=\""), "{text}");

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::support::*;
 
 /// Runs `node tests/browser/<script> <args…>` and returns its JSON line and whether it passed.
-fn browser(script: &str, args: &[&str]) -> (bool, Value) {
+pub(crate) fn browser(script: &str, args: &[&str]) -> (bool, Value) {
     let path = format!("{}/../tests/browser/{script}", env!("CARGO_MANIFEST_DIR"));
     let output = Command::new("node")
         .arg(&path)

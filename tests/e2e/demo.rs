@@ -165,3 +165,78 @@ async fn the_demo_hospital_is_served_with_a_token_per_role() {
         "{deposited}"
     );
 }
+
+/// `amount` as the dashboard shows money: the API's string, grouped by thousands.
+fn grouped(amount: &str) -> String {
+    let (whole, cents) = amount.split_once('.').expect("two places");
+    let (sign, digits) = whole
+        .strip_prefix('-')
+        .map_or(("", whole), |digits| ("-", digits));
+    let mut out = String::new();
+    for (n, digit) in digits.chars().enumerate() {
+        if n > 0 && (digits.len() - n) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    format!("{sign}{out}.{cents}")
+}
+
+#[test]
+fn money_is_grouped_by_thousands_as_the_dashboard_shows_it() {
+    assert_eq!(grouped("1234567.89"), "1,234,567.89");
+    assert_eq!(grouped("-1000.00"), "-1,000.00");
+    assert_eq!(grouped("999.50"), "999.50");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(browser),
+    ignore = "SKIPPED: needs Debian's chromium and `npm ci` in tests/browser (done by .ci/run)"
+)]
+async fn the_dashboard_shows_the_demo_hospital_and_a_deposit_within_a_second() {
+    // Goal: the controller's token from `yika demo` opens the dashboard on the demo's figures
+    // (the night shift still open with its expected cash, the month's workload, the last day
+    // not signed), and a deposit the night cashier makes over GraphQL shows within a second.
+    let data = tempfile::tempdir().unwrap();
+    let summary = demo(data.path(), "3");
+    let server = Server::start_in(Ledger::sqlite_dir(data));
+    let controller = token(&summary, |_| true, "CONTROLLER");
+    let night = summary["openShiftCashier"].clone();
+    let cashier = token(&summary, |s| s["staffNo"] == night, "CASHIER");
+    let shift = server
+        .ok(
+            &controller,
+            "query($id: UUID!) { shift(id: $id) { window expectedCash } }",
+            json!({ "id": summary["openShift"] }),
+        )
+        .await["shift"]
+        .clone();
+    let expected: rust_decimal::Decimal = shift["expectedCash"].as_str().unwrap().parse().unwrap();
+    let after = format!("{:.2}", expected + rust_decimal::Decimal::new(1000, 2));
+    let card = server
+        .ok(
+            &cashier,
+            crate::support::OPEN_ACCOUNT,
+            json!({ "kind": "OUTPATIENT_CARD", "patient": "P-DASH", "card": "DASH-DEMO", "key": "dash" }),
+        )
+        .await["openAccount"]["id"]
+        .clone();
+    let spec = json!({
+        "before": [
+            { "panel": "p-shifts", "text": shift["window"] },
+            { "panel": "p-shifts", "text": grouped(shift["expectedCash"].as_str().unwrap()) },
+            { "panel": "p-workload", "text": "C001" },
+            { "panel": "p-unsigned", "text": summary["lastDay"] },
+        ],
+        "deposit": { "token": cashier, "accountId": card, "shiftId": summary["openShift"], "amount": "10.00", "method": "CASH" },
+        "after": [{ "panel": "p-shifts", "text": grouped(&after) }],
+        "withinMs": 1000,
+    });
+    let (passed, result) = crate::dashboard::browser(
+        "dashboard.mjs",
+        &[server.base(), &controller, &spec.to_string()],
+    );
+    assert!(passed, "{result:#}");
+    assert!(result["shownAfterMs"].as_u64() <= Some(1000), "{result:#}");
+}

@@ -236,13 +236,16 @@
 
   var SHIFT_FIELDS = 'id window status openedAt cashier { name staffNo } expectedCash transactionCount ' +
     'overdue handOverOverdue reviewReasons variance varianceResolution receiptGaps';
-  var SHIFTS = 'query($today: Date!) {' +
+  // Shifts to review: every open one, every closed one not yet handed over, and those opened
+  // today or yesterday (last night's shift, a variance found at yesterday's close).
+  var SHIFTS = 'query($today: Date!, $yesterday: Date!) {' +
     ' open: shifts(filter: { status: OPEN }, first: 100) { totalCount edges { node { ' + SHIFT_FIELDS + ' } } }' +
     ' closed: shifts(filter: { status: CLOSED }, first: 100) { edges { node { ' + SHIFT_FIELDS + ' } } }' +
-    ' todays: shifts(filter: { date: $today }, first: 100) { edges { node { ' + SHIFT_FIELDS + ' } } } }';
+    ' todays: shifts(filter: { date: $today }, first: 100) { edges { node { ' + SHIFT_FIELDS + ' } } }' +
+    ' yesterdays: shifts(filter: { date: $yesterday }, first: 100) { edges { node { ' + SHIFT_FIELDS + ' } } } }';
 
   function loadShifts() {
-    return gql(SHIFTS, { today: today() }).then(function (data) {
+    return gql(SHIFTS, { today: today(), yesterday: addDays(today(), -1) }).then(function (data) {
       var open = data.open.edges.map(function (e) { return e.node; });
       open.sort(function (a, b) { return a.window.localeCompare(b.window, 'zh'); });
       show('p-shifts', open.length === 0 ? '<p class="notice">' + label('noOpenShifts') + '</p>' :
@@ -253,7 +256,7 @@
         })));
       var seen = {};
       var flagged = [];
-      [data.open, data.closed, data.todays].forEach(function (page) {
+      [data.open, data.closed, data.todays, data.yesterdays].forEach(function (page) {
         page.edges.forEach(function (e) {
           var s = e.node;
           if (seen[s.id]) return;

@@ -338,6 +338,86 @@ const DEPARTMENTS: [&str; 10] = [
     WARDS[3],
 ];
 
+/// What a department charges for: a few priced items, or one item priced within a range (yuan).
+enum Menu {
+    Priced(&'static [(&'static str, &'static str, i64)]),
+    Ranged(&'static str, &'static str, std::ops::Range<i64>),
+}
+
+/// A service an outpatient may receive after arriving: how often, how many minutes later, from
+/// which department, at what price, and how often it is given back (and why).
+struct Service {
+    percent: u8,
+    after: i64,
+    department: &'static str,
+    menu: Menu,
+    reversed: Option<(u8, ReversalReason)>,
+}
+
+/// A day visit: registration at the kiosk, then the laboratory, imaging and the pharmacy as
+/// they execute; a few exams are cancelled and a few drugs returned.
+const DAY_SERVICES: [Service; 4] = [
+    Service {
+        percent: 100,
+        after: 2,
+        department: REGISTRATION,
+        menu: Menu::Priced(&[
+            ("REG-01", "普通门诊挂号", 10),
+            ("REG-02", "专家门诊挂号", 30),
+            ("REG-03", "知名专家挂号", 50),
+        ]),
+        reversed: None,
+    },
+    Service {
+        percent: 60,
+        after: 45,
+        department: LAB,
+        menu: Menu::Priced(&[
+            ("LAB-01", "血常规", 25),
+            ("LAB-02", "肝功能", 90),
+            ("LAB-03", "生化全项", 260),
+            ("LAB-04", "尿常规", 15),
+        ]),
+        reversed: None,
+    },
+    Service {
+        percent: 30,
+        after: 60,
+        department: IMAGING,
+        menu: Menu::Priced(&[
+            ("IMG-01", "胸部正位片", 120),
+            ("IMG-02", "CT 平扫", 380),
+            ("IMG-03", "核磁共振", 650),
+        ]),
+        reversed: Some((5, ReversalReason::ExamCancelled)),
+    },
+    Service {
+        percent: 70,
+        after: 90,
+        department: PHARMACY,
+        menu: Menu::Ranged("PH-01", "门诊西药", 20..400),
+        reversed: Some((4, ReversalReason::DrugReturn)),
+    },
+];
+
+/// A night visit: the emergency department, and drugs for half of them.
+const NIGHT_SERVICES: [Service; 2] = [
+    Service {
+        percent: 100,
+        after: 3,
+        department: EMERGENCY,
+        menu: Menu::Ranged("ER-001", "急诊诊查费", 20..60),
+        reversed: None,
+    },
+    Service {
+        percent: 50,
+        after: 40,
+        department: PHARMACY,
+        menu: Menu::Ranged("PH-ER", "急诊药品", 30..300),
+        reversed: None,
+    },
+];
+
 /// The simulated hospital.
 struct Hospital {
     app: App,
@@ -668,109 +748,45 @@ impl Hospital {
                 patient
             };
             let minutes = |m: i64| arrival + Duration::minutes(m);
+            let services: &[Service] = if night {
+                &NIGHT_SERVICES
+            } else {
+                &DAY_SERVICES
+            };
+            for service in services {
+                if self.rng.u8(0..100) >= service.percent {
+                    continue;
+                }
+                let (code, name, yuan) = match service.menu {
+                    Menu::Priced(items) => items[self.rng.usize(0..items.len())],
+                    Menu::Ranged(code, name, ref range) => {
+                        (code, name, self.rng.i64(range.clone()))
+                    }
+                };
+                acts.push((
+                    minutes(service.after),
+                    Act::Deduct {
+                        patient,
+                        department: service.department,
+                        item: (code, name),
+                        amount: Money::from_fen(yuan * 100),
+                    },
+                ));
+                if let Some((percent, reason)) = service.reversed
+                    && self.rng.u8(0..100) < percent
+                {
+                    acts.push((
+                        minutes(service.after + 15),
+                        Act::Reverse {
+                            patient,
+                            department: service.department,
+                            reason,
+                        },
+                    ));
+                }
+            }
             if night {
-                let amount = self.money(20..60);
-                acts.push((
-                    minutes(3),
-                    Act::Deduct {
-                        patient,
-                        department: EMERGENCY,
-                        item: ("ER-001", "急诊诊查费"),
-                        amount,
-                    },
-                ));
-                if self.rng.u8(0..100) < 50 {
-                    let amount = self.money(30..300);
-                    acts.push((
-                        minutes(40),
-                        Act::Deduct {
-                            patient,
-                            department: PHARMACY,
-                            item: ("PH-ER", "急诊药品"),
-                            amount,
-                        },
-                    ));
-                }
                 continue;
-            }
-            let (code, name, fee) = [
-                ("REG-01", "普通门诊挂号", 10),
-                ("REG-02", "专家门诊挂号", 30),
-                ("REG-03", "知名专家挂号", 50),
-            ][self.rng.usize(0..3)];
-            acts.push((
-                minutes(2),
-                Act::Deduct {
-                    patient,
-                    department: REGISTRATION,
-                    item: (code, name),
-                    amount: Money::from_fen(fee * 100),
-                },
-            ));
-            if self.rng.u8(0..100) < 60 {
-                let (code, name, fee) = [
-                    ("LAB-01", "血常规", 25),
-                    ("LAB-02", "肝功能", 90),
-                    ("LAB-03", "生化全项", 260),
-                    ("LAB-04", "尿常规", 15),
-                ][self.rng.usize(0..4)];
-                acts.push((
-                    minutes(45),
-                    Act::Deduct {
-                        patient,
-                        department: LAB,
-                        item: (code, name),
-                        amount: Money::from_fen(fee * 100),
-                    },
-                ));
-            }
-            if self.rng.u8(0..100) < 30 {
-                let (code, name, fee) = [
-                    ("IMG-01", "胸部正位片", 120),
-                    ("IMG-02", "CT 平扫", 380),
-                    ("IMG-03", "核磁共振", 650),
-                ][self.rng.usize(0..3)];
-                acts.push((
-                    minutes(60),
-                    Act::Deduct {
-                        patient,
-                        department: IMAGING,
-                        item: (code, name),
-                        amount: Money::from_fen(fee * 100),
-                    },
-                ));
-                if self.rng.u8(0..100) < 5 {
-                    acts.push((
-                        minutes(75),
-                        Act::Reverse {
-                            patient,
-                            department: IMAGING,
-                            reason: ReversalReason::ExamCancelled,
-                        },
-                    ));
-                }
-            }
-            if self.rng.u8(0..100) < 70 {
-                let amount = self.money(20..400);
-                acts.push((
-                    minutes(90),
-                    Act::Deduct {
-                        patient,
-                        department: PHARMACY,
-                        item: ("PH-01", "门诊西药"),
-                        amount,
-                    },
-                ));
-                if self.rng.u8(0..100) < 4 {
-                    acts.push((
-                        minutes(110),
-                        Act::Reverse {
-                            patient,
-                            department: PHARMACY,
-                            reason: ReversalReason::DrugReturn,
-                        },
-                    ));
-                }
             }
             if self.rng.u8(0..100) < 12 && arrival < self.at(date, 15 * 60) {
                 let window = self.combined();

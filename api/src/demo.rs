@@ -1680,3 +1680,84 @@ pub fn describe(summary: &DemoSummary, data_flag: &str, elapsed: std::time::Dura
     );
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::application::days::day_report;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_report_summed_from_the_last_signed_day_equals_one_summed_from_every_movement() {
+        // Goal: decision 0033's shortcut changes no figure: every day of a demo ledger (night
+        // shifts across midnight, a reversal of a signed day's deduction, statements, closes),
+        // as the views stand and as of each close, reads the same from the last signed day as
+        // from every movement; and the shortcut is really taken.
+        let data = tempfile::tempdir().expect("tempdir");
+        let calendar = Calendar::default();
+        let locations = Locations::data_dir(data.path());
+        let summary = run(&DemoSettings {
+            locations: locations.clone(),
+            days: 4,
+            seed: 5,
+            scale: Scale::Small,
+            calendar,
+        })
+        .await
+        .expect("the demo runs");
+        let stores = crate::startup::open_stores(&locations)
+            .await
+            .expect("stores");
+        let closed = stores
+            .read
+            .closed_days(summary.first_day, summary.last_day)
+            .await
+            .expect("closed days");
+        assert_eq!(closed.len(), 3);
+        let mut moments = vec![None];
+        for day in &closed {
+            moments.extend([
+                Some(day.as_of_position),
+                Some(day.position),
+                Some(day.position + 1),
+            ]);
+        }
+        let zone = calendar.time_zone.name();
+        let mut shortcuts = 0;
+        let mut date = summary.first_day;
+        while date <= summary.last_day {
+            let day = calendar.business_day(date);
+            for as_of in &moments {
+                let (from_signed, figures) = day_report(
+                    stores.events.as_ref(),
+                    &stores.read,
+                    &day,
+                    zone,
+                    *as_of,
+                    true,
+                )
+                .await
+                .expect("a report from the last signed day");
+                let (from_movements, _) = day_report(
+                    stores.events.as_ref(),
+                    &stores.read,
+                    &day,
+                    zone,
+                    *as_of,
+                    false,
+                )
+                .await
+                .expect("a report from every movement");
+                assert_eq!(from_signed, from_movements, "{date} as of {as_of:?}");
+                if as_of.is_none() && figures.summed_from.is_some() {
+                    shortcuts += 1;
+                }
+            }
+            date += Duration::days(1);
+        }
+        assert_eq!(
+            shortcuts, 3,
+            "the last three days have a signed day before them"
+        );
+        stores.close().await;
+    }
+}

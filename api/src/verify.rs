@@ -150,6 +150,8 @@ async fn signed_days_in(
             &calendar.business_day(date),
             &signed.report.time_zone,
             Some(as_of),
+            // Each signed day from the movements alone, not from another signed day.
+            false,
         )
         .await?;
         if report_sha256(&now) != signed.report_sha256 {

@@ -80,6 +80,9 @@ pub struct DailyFigures {
     pub receipts: Vec<yika_domain::day::ReceiptLine>,
     /// Money back-entered into the day (补录).
     pub back_entries: Vec<yika_domain::day::BackEntryLine>,
+    /// The position of the signed day the liabilities were summed from (decision 0033), or
+    /// `None` when they were summed from every movement.
+    pub summed_from: Option<u64>,
 }
 
 impl DailyFigures {
@@ -206,6 +209,35 @@ pub struct ClosedDay {
     pub closed_at: DateTime<Utc>,
 }
 
+/// A signed day to sum a later day's liabilities from (decision 0033): its closing liability per
+/// kind of account as of the position its report is as of. A day's opening and closing
+/// liabilities are sums over every movement before them; from a checkpoint they are its closing
+/// plus the movements recorded after it, and the few recorded before it with a later business
+/// time, so a report costs what the days since the last close hold, not the whole ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The position the signed report is as of.
+    pub as_of: u64,
+    /// Where the signed day ended (the next local day's start, in the report's time zone).
+    pub end: DateTime<Utc>,
+    /// Its closing liability per kind of account.
+    pub closing: Vec<(yika_domain::AccountKind, Money)>,
+}
+
+impl Checkpoint {
+    fn total(&self) -> i64 {
+        self.closing.iter().map(|(_, m)| m.fen()).sum()
+    }
+
+    fn of(&self, kind: yika_domain::AccountKind) -> Money {
+        self.closing
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, m)| *m)
+            .sum()
+    }
+}
+
 /// The bounds every business-day query binds, in one CTE `b` so that each parameter is used
 /// (and typed) exactly once on either backend: the day's start `s`, end `e`, the day before's
 /// start `ps`, the day's close `pd` and the day before's `pp` (`i64::MAX` when not closed as of
@@ -253,6 +285,39 @@ struct Bound {
 }
 
 impl Bound {
+    /// The movements a liability sum reads: all of them, or from `checkpoint` (when it may
+    /// serve this day) those recorded after it and those recorded before it with a business
+    /// time after its day. For a movement recorded before the checkpoint, being before the day
+    /// (or up to its end) depends on its business time alone: its business position is below
+    /// every close that counts here.
+    fn movements(&self, checkpoint: Option<&Checkpoint>) -> String {
+        match checkpoint {
+            None => "movements".to_owned(),
+            Some(c) => {
+                let a = to_i64(c.as_of);
+                format!(
+                    "(SELECT * FROM movements WHERE position > {a} AND position <= {q} \
+                     UNION ALL SELECT * FROM movements WHERE business_at >= '{end}' AND position <= {a})",
+                    q = self.q,
+                    end = format_time(c.end),
+                )
+            }
+        }
+    }
+
+    /// `checkpoint` if it may serve the day: a day before it, as of a position this report
+    /// includes, and before the close of the day and of the day before (if closed).
+    fn usable<'c>(
+        &self,
+        day: &BusinessDay,
+        checkpoint: Option<&'c Checkpoint>,
+    ) -> Option<&'c Checkpoint> {
+        checkpoint.filter(|c| {
+            let a = to_i64(c.as_of);
+            c.end <= day.start && a <= self.q && a < self.pd && a < self.pp
+        })
+    }
+
     fn query<'q>(&self, sql: String) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
         sqlx::query(sqlx::AssertSqlSafe(format!("{BOUNDS}{sql}")))
             .bind(self.s.clone())
@@ -286,6 +351,7 @@ impl ReadStore {
         tx: &mut sqlx::AnyConnection,
         b: &Bound,
         variance: &str,
+        checkpoint: Option<&Checkpoint>,
     ) -> Result<Details, ProjectionError> {
         use yika_domain::day::{CashierLine, KindSection, ReceiptLine, VarianceLine};
         use yika_domain::{AccountKind, VarianceResolution};
@@ -305,7 +371,7 @@ impl ReadStore {
             .query(format!(
                 "SELECT a.kind AS kind, {} AS opening, {} AS closing, {} AS deposits, {} AS deductions, \
                  {} AS reversals, {} AS refunds, {} AS paid_back, {} AS paid_in \
-                 FROM movements m JOIN accounts a ON a.account_id = m.account_id, b \
+                 FROM {} m JOIN accounts a ON a.account_id = m.account_id, b \
                  WHERE m.position <= b.q GROUP BY a.kind",
                 net_if(BEFORE_DAY),
                 net_if(UP_TO_DAY),
@@ -315,6 +381,7 @@ impl ReadStore {
                 amount_if(IN_DAY, "'REFUND'"),
                 amount_if(IN_DAY, "'SETTLEMENT_OUT'"),
                 amount_if(IN_DAY, "'SETTLEMENT_IN', 'INSURANCE'"),
+                b.movements(checkpoint),
             ))
             .fetch_all(&mut *tx)
             .await?;
@@ -345,6 +412,10 @@ impl ReadStore {
                 section.reversals = fen("reversals")?;
                 section.refunds = fen("refunds")?;
                 section.settlement_effect = fen("paid_back")? - fen("paid_in")?;
+            }
+            if let Some(c) = checkpoint {
+                section.opening_liability += c.of(kind);
+                section.closing_liability += c.of(kind);
             }
             sections.push(section);
         }
@@ -561,6 +632,25 @@ impl ReadStore {
             .collect()
     }
 
+    /// The last day closed before `date`, if any.
+    pub async fn closed_before(
+        &self,
+        date: NaiveDate,
+    ) -> Result<Option<ClosedDay>, ProjectionError> {
+        let row = sqlx::query("SELECT date FROM days WHERE date < $1 ORDER BY date DESC LIMIT 1")
+            .bind(date.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let last: String = row.try_get("date")?;
+        let last: NaiveDate = last
+            .parse()
+            .map_err(|e| ProjectionError::Corrupt(format!("days.date {last:?}: {e}")))?;
+        Ok(self.closed_days(last, last).await?.into_iter().next())
+    }
+
     /// The bounds of `day` as of `as_of` (`None`: everything the views hold), read in `tx`.
     async fn bound(
         tx: &mut sqlx::AnyConnection,
@@ -624,12 +714,11 @@ impl ReadStore {
         let rows = bound
             .query(format!(
                 "SELECT DISTINCT p FROM ( \
-                 SELECT m.position AS p FROM movements m, b WHERE {UP_TO_DAY} \
+                 SELECT m.position AS p FROM movements m, b WHERE m.position > {after} AND {UP_TO_DAY} \
                  UNION SELECT s.variance_resolved_position AS p FROM shifts s, b \
                  WHERE s.variance_resolved_position IS NOT NULL AND {SHIFT_IN_DAY}) t \
-                 WHERE p > {} ORDER BY p LIMIT {}",
-                to_i64(after),
-                limit
+                 WHERE p > {after} ORDER BY p LIMIT {limit}",
+                after = to_i64(after),
             ))
             .fetch_all(&mut *tx)
             .await?;
@@ -641,27 +730,40 @@ impl ReadStore {
 
     /// The daily report's figures of `day` as of position `as_of` (`None`: everything the views
     /// hold), read in one snapshot.
+    ///
+    /// With a `checkpoint` (a signed day before this one) the liabilities are summed from it
+    /// when it may serve (decision 0033); the figures are the same either way.
     pub async fn daily_figures(
         &self,
         day: &BusinessDay,
         as_of: Option<u64>,
+        checkpoint: Option<&Checkpoint>,
     ) -> Result<DailyFigures, ProjectionError> {
         let mut tx = self.snapshot().await?;
         let b = Self::bound(&mut tx, day, as_of).await?;
+        let checkpoint = b.usable(day, checkpoint);
+        let from = checkpoint.map_or(0, Checkpoint::total);
+        let source = b.movements(checkpoint);
         let sum = |predicate: &str| {
             b.query(format!(
-                "SELECT {NET} AS total FROM movements m, b WHERE {predicate}"
+                "SELECT {NET} AS total FROM {source} m, b WHERE {predicate}"
             ))
         };
-        let opening: i64 = sum(BEFORE_DAY)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("total")?;
-        let closing: i64 = sum(UP_TO_DAY).fetch_one(&mut *tx).await?.try_get("total")?;
-        let all: i64 = sum("m.position <= b.q")
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("total")?;
+        let opening: i64 = from
+            + sum(BEFORE_DAY)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get::<i64, _>("total")?;
+        let closing: i64 = from
+            + sum(UP_TO_DAY)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get::<i64, _>("total")?;
+        let all: i64 = from
+            + sum("m.position <= b.q")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get::<i64, _>("total")?;
         let accounts_now: i64 = sqlx::query_scalar(
             "SELECT COALESCE(CAST(SUM(balance_fen) AS BIGINT), 0) FROM accounts",
         )
@@ -746,7 +848,7 @@ impl ReadStore {
             Money::from_fen(open.try_get::<i64, _>("total")?),
             open.try_get::<i64, _>("shifts")?,
         );
-        let details = Self::details(&mut tx, &b, variance).await?;
+        let details = Self::details(&mut tx, &b, variance, checkpoint).await?;
         tx.commit().await?;
         Ok(DailyFigures {
             position: u64::try_from(b.q).unwrap_or(0),
@@ -757,6 +859,7 @@ impl ReadStore {
             variances: details.variances,
             receipts: details.receipts,
             back_entries: details.back_entries,
+            summed_from: checkpoint.map(|c| c.as_of),
             opening_liability: Money::from_fen(opening),
             deposits: flow("DEPOSIT")?,
             deductions: flow("DEDUCTION")?,

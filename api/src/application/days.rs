@@ -11,7 +11,7 @@ use yika_domain::day::SchemeLine;
 use yika_domain::day::{self, Day, DayReport};
 use yika_domain::{Actor, Event, InsuranceScheme, Metadata, Money, Role, ShiftId, StaffId};
 use yika_projections::ReadStore;
-use yika_projections::reports::{BusinessDay, ClosedDay, DailyFigures, report_sha256};
+use yika_projections::reports::{BusinessDay, Checkpoint, ClosedDay, DailyFigures, report_sha256};
 
 use super::{App, READ_YOUR_WRITES, Write, claim};
 use crate::error::{ApiError, ApiResult};
@@ -102,7 +102,7 @@ impl App {
         time_zone: &str,
         as_of: Option<u64>,
     ) -> ApiResult<(DayReport, DailyFigures)> {
-        day_report(self.store.as_ref(), &self.read, day, time_zone, as_of).await
+        day_report(self.store.as_ref(), &self.read, day, time_zone, as_of, true).await
     }
 
     /// The report of `day` as signed (`signed_version`; NOT_FOUND for a day not closed) or as
@@ -355,16 +355,62 @@ pub async fn signed_at(
     }
 }
 
+/// The last day signed before `day`, in `time_zone`, to sum the day's liabilities from
+/// (decision 0033); `None` when there is none or it was signed in another time zone.
+async fn checkpoint(
+    store: &dyn yika_store::EventStore,
+    read: &ReadStore,
+    day: &BusinessDay,
+    time_zone: &str,
+) -> ApiResult<Option<Checkpoint>> {
+    let Some(closed) = read.closed_before(day.date).await? else {
+        return Ok(None);
+    };
+    let Ok(zone) = time_zone.parse::<chrono_tz::Tz>() else {
+        return Ok(None);
+    };
+    let signed = signed_at(store, &closed).await?;
+    let report = &signed.report;
+    let closing: Vec<_> = report
+        .sections
+        .iter()
+        .map(|s| (s.kind, s.closing_liability))
+        .collect();
+    if report.time_zone != time_zone
+        || closing.iter().map(|(_, m)| *m).sum::<Money>() != report.closing_liability
+    {
+        return Ok(None);
+    }
+    let calendar = crate::calendar::Calendar {
+        time_zone: zone,
+        ..crate::calendar::Calendar::default()
+    };
+    Ok(Some(Checkpoint {
+        as_of: report.as_of_position,
+        end: calendar.day(closed.date).1,
+        closing,
+    }))
+}
+
 /// The report of `day` read in `time_zone` as of `as_of` (`None`: everything `read` holds): the
-/// figures from the views, the settlements' split by scheme from the log.
+/// figures from the views, the settlements' split by scheme from the log. With `from_signed`
+/// the liabilities are summed from the last day signed before it (the same figures, without
+/// reading every movement since the ledger began); `yika verify` reads them from the
+/// movements alone.
 pub async fn day_report(
     store: &dyn yika_store::EventStore,
     read: &ReadStore,
     day: &BusinessDay,
     time_zone: &str,
     as_of: Option<u64>,
+    from_signed: bool,
 ) -> ApiResult<(DayReport, DailyFigures)> {
-    let figures = read.daily_figures(day, as_of).await?;
+    let checkpoint = if from_signed {
+        checkpoint(store, read, day, time_zone).await?
+    } else {
+        None
+    };
+    let figures = read.daily_figures(day, as_of, checkpoint.as_ref()).await?;
     let mut by_scheme: std::collections::BTreeMap<InsuranceScheme, SchemeLine> =
         std::collections::BTreeMap::new();
     for position in &figures.settlement_positions {

@@ -416,6 +416,46 @@ impl ReadStore {
         &self.pool
     }
 
+    /// Before a rebuild from zero into a new SQLite read store (`yika replay --into`): drops
+    /// the secondary indexes, answering the statements that make them again
+    /// ([`ReadStore::create_indexes`], once the views are built). Rows are then written into
+    /// their tables' primary keys alone, and each index is built once, sorted, at the end
+    /// (docs/performance.md). Nothing is dropped from views already built or on PostgreSQL.
+    pub async fn drop_secondary_indexes(&self) -> Result<Vec<String>, ProjectionError> {
+        if self.backend != Backend::Sqlite || self.position() != 0 {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+             AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut made = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let name: String = row.try_get("name")?;
+            let sql: String = row.try_get("sql")?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP INDEX \"{}\"",
+                name.replace('"', "\"\"")
+            )))
+            .execute(&self.pool)
+            .await?;
+            made.push(sql);
+        }
+        Ok(made)
+    }
+
+    /// Makes the indexes [`ReadStore::drop_secondary_indexes`] dropped.
+    pub async fn create_indexes(&self, statements: &[String]) -> Result<(), ProjectionError> {
+        for sql in statements {
+            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The SQLite read store's writer thread.
     pub(crate) fn sqlite_writer(&self) -> Option<&crate::sqlite_writer::SqliteWriter> {
         self.sqlite.as_deref()

@@ -133,6 +133,11 @@ async fn replay_until_a_time_gives_the_balances_of_then() {
         stderr.contains("views rebuilt to position"),
         "progress: {stderr}"
     );
+    // The replay built its views without their secondary indexes and made them at the end:
+    // it has every index a new read store has.
+    let fresh = crate::support::Ledger::sqlite_dir(tempfile::tempdir().expect("a directory"));
+    crate::support::staff_add_to(&fresh, "A001", "Admin", "ADMIN", None);
+    assert_eq!(indexes(&into).await, indexes(fresh.path()).await);
     let copied = event_count(&into).await;
     assert!(
         copied > 0 && copied < live_events,
@@ -219,4 +224,23 @@ async fn replay_until_a_time_gives_the_balances_of_then() {
         .expect("yika replay runs");
     assert!(output.status.success());
     assert_eq!(event_count(&first).await, 1);
+}
+
+/// The indexes of the read store in `data`, with the statements that made them.
+async fn indexes(data: &std::path::Path) -> Vec<(String, String)> {
+    use sqlx::{ConnectOptions as _, Row as _};
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(data.join("read.db"))
+        .read_only(true)
+        .connect()
+        .await
+        .expect("the read store opens read-only");
+    let rows = sqlx::query(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("the indexes");
+    assert!(rows.len() > 10, "a read store has its indexes");
+    rows.iter().map(|r| (r.get(0), r.get(1))).collect()
 }

@@ -274,7 +274,9 @@ enum Act {
     VoidReceipt(usize),
     QualityDeduction(usize, i64, &'static str),
     LateCorrection(NaiveDate),
-    IssueCard {
+    /// A card issued, or an inpatient deposit account opened at admission (a patient with an
+    /// insurance scheme), with its first deposit.
+    Open {
         patient: usize,
         window: Window,
         amount: Money,
@@ -299,12 +301,6 @@ enum Act {
     ReturnCard {
         patient: usize,
         window: Window,
-    },
-    Admit {
-        patient: usize,
-        window: Window,
-        amount: Money,
-        method: PaymentMethod,
     },
     TopUpDeposit {
         patient: usize,
@@ -427,7 +423,6 @@ struct Hospital {
     days: usize,
     first_day: NaiveDate,
     rng: fastrand::Rng,
-    admin: Actor,
     controller: Actor,
     auditor: Actor,
     supervisor: Actor,
@@ -466,7 +461,6 @@ impl Hospital {
             days: usize::try_from(settings.days).unwrap_or(1),
             first_day,
             rng: fastrand::Rng::with_seed(settings.seed),
-            admin: nobody.clone(),
             controller: nobody.clone(),
             auditor: nobody.clone(),
             supervisor: nobody,
@@ -580,7 +574,6 @@ impl Hospital {
                 department: department.map(str::to_owned),
             };
             match (role, department) {
-                (Role::Admin, _) => self.admin = actor,
                 (Role::Controller, _) => self.controller = actor,
                 (Role::Auditor, _) => self.auditor = actor,
                 (Role::Supervisor, _) => self.supervisor = actor,
@@ -738,7 +731,7 @@ impl Hospital {
                 let method = self.method();
                 acts.push((
                     arrival,
-                    Act::IssueCard {
+                    Act::Open {
                         patient,
                         window,
                         amount,
@@ -856,7 +849,7 @@ impl Hospital {
             let method = self.method();
             acts.push((
                 at,
-                Act::Admit {
+                Act::Open {
                     patient,
                     window,
                     amount,
@@ -1153,7 +1146,7 @@ impl Hospital {
                     )
                     .await?;
             }
-            Act::IssueCard {
+            Act::Open {
                 patient,
                 window,
                 amount,
@@ -1162,24 +1155,19 @@ impl Hospital {
                 let Some((shift_id, cashier)) = self.till(at, window) else {
                     return Ok(());
                 };
-                let key = self.key("card");
-                let (card_no, patient_id) = {
-                    let p = &self.patients[patient];
-                    (p.card_no.clone(), p.patient_id.clone())
+                let p = &self.patients[patient];
+                let input = OpenAccount {
+                    kind: if p.scheme.is_some() {
+                        AccountKind::InpatientDeposit
+                    } else {
+                        AccountKind::OutpatientCard
+                    },
+                    patient_id: p.patient_id.clone(),
+                    card_no: p.card_no.clone(),
+                    insurance_scheme: p.scheme.unwrap_or(InsuranceScheme::SelfPay),
                 };
-                let account = self
-                    .app
-                    .open_account(
-                        &cashier,
-                        &key,
-                        OpenAccount {
-                            kind: AccountKind::OutpatientCard,
-                            patient_id,
-                            card_no,
-                            insurance_scheme: InsuranceScheme::SelfPay,
-                        },
-                    )
-                    .await?;
+                let key = self.key("open");
+                let account = self.app.open_account(&cashier, &key, input).await?;
                 self.patients[patient].account = Some(account);
                 self.deposit(at, window, (patient, shift_id, &cashier), amount, method)
                     .await?;
@@ -1197,37 +1185,6 @@ impl Hospital {
                     return Ok(());
                 };
                 let amount = Money::from_fen([200, 300, 500][self.rng.usize(0..3)] * 100);
-                self.deposit(at, window, (patient, shift_id, &cashier), amount, method)
-                    .await?;
-            }
-            Act::Admit {
-                patient,
-                window,
-                amount,
-                method,
-            } => {
-                let Some((shift_id, cashier)) = self.till(at, window) else {
-                    return Ok(());
-                };
-                let key = self.key("admit");
-                let (card_no, patient_id, scheme) = {
-                    let p = &self.patients[patient];
-                    (p.card_no.clone(), p.patient_id.clone(), p.scheme)
-                };
-                let account = self
-                    .app
-                    .open_account(
-                        &cashier,
-                        &key,
-                        OpenAccount {
-                            kind: AccountKind::InpatientDeposit,
-                            patient_id,
-                            card_no,
-                            insurance_scheme: scheme.unwrap_or(InsuranceScheme::SelfPay),
-                        },
-                    )
-                    .await?;
-                self.patients[patient].account = Some(account);
                 self.deposit(at, window, (patient, shift_id, &cashier), amount, method)
                     .await?;
             }

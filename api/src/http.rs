@@ -229,17 +229,32 @@ const GRAPHIQL_ASSETS: [(&str, &str, &[u8]); 4] = [
 ];
 
 async fn graphiql_asset(Path(file): Path<String>) -> Response {
-    match GRAPHIQL_ASSETS.iter().find(|(name, _, _)| *name == file) {
-        Some((_, media, bytes)) => (
-            [
-                (header::CONTENT_TYPE, *media),
-                (header::CACHE_CONTROL, "public, max-age=86400"),
-            ],
-            *bytes,
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
+    asset(
+        &GRAPHIQL_ASSETS,
+        &file,
+        &[(header::CACHE_CONTROL, "public, max-age=86400")],
+    )
+}
+
+/// The file of `assets` named `file` with its media type and `headers`; 404 for another name.
+fn asset(
+    assets: &[(&str, &'static str, &'static [u8])],
+    file: &str,
+    headers: &[(header::HeaderName, &'static str)],
+) -> Response {
+    let Some((_, media, bytes)) = assets.iter().find(|(name, _, _)| *name == file) else {
+        return (StatusCode::NOT_FOUND, "no such asset").into_response();
+    };
+    let mut response = (*bytes).into_response();
+    let map = response.headers_mut();
+    map.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(media),
+    );
+    for (name, value) in headers {
+        map.insert(name.clone(), header::HeaderValue::from_static(value));
     }
+    response
 }
 
 /// The dashboard's policy: its own scripts and styles only (no inline script), and requests to
@@ -297,18 +312,14 @@ const DASHBOARD_ASSETS: [(&str, &str, &[u8]); 5] = [
 ];
 
 async fn dashboard_asset(Path(file): Path<String>) -> Response {
-    match DASHBOARD_ASSETS.iter().find(|(name, _, _)| *name == file) {
-        Some((_, media, bytes)) => (
-            [
-                (header::CONTENT_TYPE, *media),
-                (header::CACHE_CONTROL, "no-cache"),
-                (header::CONTENT_SECURITY_POLICY, DASHBOARD_CSP),
-            ],
-            *bytes,
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
-    }
+    asset(
+        &DASHBOARD_ASSETS,
+        &file,
+        &[
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_SECURITY_POLICY, DASHBOARD_CSP),
+        ],
+    )
 }
 
 /// Subscriptions: graphql-transport-ws (and the legacy subscriptions-transport-ws). The token

@@ -144,12 +144,7 @@ async fn metrics_have_latency_histograms_open_websockets_and_the_build() {
         )
         .await;
     let base = server.url.trim_end_matches("/graphql").to_owned();
-    let text = reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics(&base).await;
     assert!(
         text.contains("# TYPE yika_append_seconds histogram"),
         "{text}"
@@ -187,12 +182,7 @@ async fn metrics_have_latency_histograms_open_websockets_and_the_build() {
     // moment after the client has its answer.
     let mut open = String::new();
     for _ in 0..100 {
-        open = reqwest::get(format!("{base}/metrics"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        open = metrics(&base).await;
         if open.contains("yika_websockets_open 1") {
             break;
         }
@@ -245,15 +235,20 @@ async fn graphiql_opens_in_headless_chromium_and_fetches_the_schema_without_an_e
     assert!(dom.contains("graphiql-container"), "{dom}");
     assert!(!dom.contains("Error fetching schema"), "{dom}");
     // GraphiQL asked for the schema, and got it: one introspection, no error.
-    let text = reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics(&base).await;
     assert!(
         text.contains("yika_graphql_requests_total{operation=\"unauthenticated\",outcome=\"ok\"}"),
         "{text}"
     );
     assert!(!text.contains("outcome=\"error\""), "{text}");
+}
+
+/// The server's /metrics text.
+async fn metrics(base: &str) -> String {
+    reqwest::get(format!("{base}/metrics"))
+        .await
+        .expect("/metrics answers")
+        .text()
+        .await
+        .expect("a text")
 }

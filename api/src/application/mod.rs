@@ -288,12 +288,6 @@ impl App {
         App { clock, ..self }
     }
 
-    /// The time now, by this application's clock.
-    #[must_use]
-    pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-
     /// The same application, refusing every command with FORBIDDEN: an auditor's server over
     /// an as-of replay answers questions about the past and cannot add to it.
     #[must_use]

@@ -213,19 +213,11 @@ async fn graphiql_opens_in_headless_chromium_and_fetches_the_schema_without_an_e
     let server = Server::start();
     let base = server.url.trim_end_matches("/graphql").to_owned();
     let profile = tempfile::tempdir().expect("tempdir");
-    let output = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--virtual-time-budget=10000",
-            &format!("--user-data-dir={}", profile.path().display()),
-            "--dump-dom",
-        ])
-        .arg(format!("{base}/"))
-        .output()
-        .expect("chromium runs");
+    let output = crate::support::chromium_dom(
+        &format!("{base}/"),
+        profile.path(),
+        &["--virtual-time-budget=10000"],
+    );
     assert!(
         output.status.success(),
         "{}",

@@ -319,23 +319,17 @@ async fn the_printed_daily_report_loads_in_headless_chromium_with_nothing_fetche
     let page = dir.path().join("daily-report.html");
     std::fs::write(&page, &html).expect("written");
     let net_log = dir.path().join("net-log.json");
-    let output = std::process::Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
+    let output = crate::support::chromium_dom(
+        &format!("file://{}", page.display()),
+        &dir.path().join("profile"),
+        &[
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-default-apps",
             "--disable-sync",
-            &format!("--user-data-dir={}", dir.path().join("profile").display()),
             &format!("--log-net-log={}", net_log.display()),
-            "--dump-dom",
-        ])
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("chromium runs");
+        ],
+    );
     assert!(
         output.status.success(),
         "{}",
@@ -372,21 +366,11 @@ async fn the_printed_daily_report_loads_in_headless_chromium_with_nothing_fetche
             .unwrap();
         let file = dir.path().join(format!("{name}.html"));
         std::fs::write(&file, &html).expect("written");
-        let output = std::process::Command::new("chromium")
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                &format!(
-                    "--user-data-dir={}",
-                    dir.path().join(format!("profile-{name}")).display()
-                ),
-                "--dump-dom",
-            ])
-            .arg(format!("file://{}", file.display()))
-            .output()
-            .expect("chromium runs");
+        let output = crate::support::chromium_dom(
+            &format!("file://{}", file.display()),
+            &dir.path().join(format!("profile-{name}")),
+            &[],
+        );
         let dom = String::from_utf8_lossy(&output.stdout);
         assert!(
             output.status.success() && dom.contains(last),

@@ -642,3 +642,21 @@ pub fn output_of_ending(mut command: Command) -> std::process::Output {
     }
     child.wait_with_output().expect("its output")
 }
+
+/// Debian's headless Chromium loading `url` with a profile in `profile` (and `extra` flags);
+/// its output, the page's DOM on stdout (`--dump-dom`).
+pub fn chromium_dom(url: &str, profile: &Path, extra: &[&str]) -> std::process::Output {
+    Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            &format!("--user-data-dir={}", profile.display()),
+            "--dump-dom",
+        ])
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("chromium runs")
+}

@@ -58,6 +58,11 @@ impl Histogram {
     }
 }
 
+/// An operation name as a label value: no backslash, quote or newline to break the line.
+fn label_value(operation: &str) -> String {
+    operation.replace(['\\', '"', '\n'], "_")
+}
+
 /// The process's metrics.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -210,7 +215,7 @@ impl Metrics {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         for ((operation, outcome), count) in requests.iter() {
-            let operation = operation.replace(['\\', '"', '\n'], "_");
+            let operation = label_value(operation);
             let _ = writeln!(
                 out,
                 "yika_graphql_requests_total{{operation=\"{operation}\",outcome=\"{outcome}\"}} {count}"
@@ -227,7 +232,7 @@ impl Metrics {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         for (operation, histogram) in latencies.iter() {
-            let operation = operation.replace(['\\', '"', '\n'], "_");
+            let operation = label_value(operation);
             histogram.render(
                 &mut out,
                 "yika_graphql_request_seconds",

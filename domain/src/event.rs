@@ -579,10 +579,13 @@ impl Event {
         if schema_version != Event::SCHEMA_VERSION {
             return Err(fail("unknown schema version".to_owned()));
         }
-        let data: serde_json::Value =
-            serde_json::from_str(payload).map_err(|e| fail(e.to_string()))?;
-        let tagged = serde_json::json!({ "type": event_type, "data": data });
-        serde_json::from_value(tagged).map_err(|e| fail(e.to_string()))
+        // The payload must be one JSON value by itself; it is then read in place inside the
+        // tagged form, type first (serde reads the data straight into the variant, with no
+        // intermediate tree: decoding is on the path of every replay).
+        serde_json::from_str::<serde::de::IgnoredAny>(payload).map_err(|e| fail(e.to_string()))?;
+        let type_name = serde_json::to_string(event_type).map_err(|e| fail(e.to_string()))?;
+        let tagged = format!("{{\"type\":{type_name},\"data\":{payload}}}");
+        serde_json::from_str(&tagged).map_err(|e| fail(e.to_string()))
     }
 
     /// The account this event concerns, if any.

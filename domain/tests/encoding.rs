@@ -254,6 +254,38 @@ fn it_refuses_a_payload_of_another_type() {
 }
 
 #[test]
+fn a_payload_is_one_json_value_and_cannot_reach_outside_its_data() {
+    // Goal: decoding reads the payload inside a tagged envelope; a payload that is more than
+    // one JSON value (that would close the data and add a second type or data) is refused, and
+    // a type name with quotes in it is a name, not JSON.
+    let payload = refunded("1.00").encode();
+    for crafted in [
+        format!("{payload}, \"type\": \"ChargeDeducted\""),
+        format!("{payload}, \"data\": {payload}"),
+        format!("{payload} {payload}"),
+        format!("{payload}}}"),
+    ] {
+        Event::decode("BalanceRefunded", Event::SCHEMA_VERSION, &crafted)
+            .expect_err("more than one JSON value is refused");
+    }
+    Event::decode(
+        "BalanceRefunded\",\"x\":\"",
+        Event::SCHEMA_VERSION,
+        &payload,
+    )
+    .expect_err("a type name is taken as a string");
+    assert_eq!(
+        Event::decode(
+            "BalanceRefunded",
+            Event::SCHEMA_VERSION,
+            &format!(" {payload}\n")
+        )
+        .expect("whitespace around one value is still one value"),
+        refunded("1.00")
+    );
+}
+
+#[test]
 fn it_refuses_malformed_payloads_and_invalid_money() {
     // Goal: broken JSON, too many decimals, zero amounts and bad enum names are refused.
     let good: serde_json::Value = serde_json::from_str(&deposited("1.00").encode()).expect("JSON");

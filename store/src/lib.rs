@@ -20,6 +20,7 @@ mod plan;
 pub mod postgres;
 mod recent;
 pub mod sqlite;
+mod sqlite_read;
 pub mod time;
 mod writer;
 
@@ -211,6 +212,9 @@ pub enum StoreError {
     /// idempotency key), which the store deduplicates.
     #[error("event store unavailable: {0}")]
     Unavailable(String),
+    /// A read of the log failed in the database (an I/O error, a lock held too long).
+    #[error("reading the log failed: {0}")]
+    ReadFailed(String),
     /// The writer has stopped (the store is closing).
     #[error("the event store is closed")]
     Closed,

@@ -28,6 +28,7 @@ use uuid::Uuid;
 use crate::hash::{GENESIS, check_continuation, parse_hex};
 use crate::plan::{Planned, Verdict, plan};
 use crate::recent::Recent;
+use crate::sqlite_read::BulkReader;
 use crate::time::{as_stored, format_time, parse_time};
 use crate::writer::{Job, MAX_BATCH_EVENTS, Queue};
 use crate::{
@@ -67,6 +68,8 @@ fn options(path: &Path) -> SqliteConnectOptions {
 /// The SQLite event store. Cheap to share behind an `Arc`.
 pub struct SqliteEventStore {
     readers: SqlitePool,
+    /// Reads of many events, on connections of their own.
+    bulk: BulkReader,
     queue: Queue,
     committed: watch::Receiver<u64>,
     /// The events this process committed last, for reads of the log's tail.
@@ -105,6 +108,7 @@ impl SqliteEventStore {
         };
         Ok(SqliteEventStore {
             readers,
+            bulk: BulkReader::new(path),
             queue: Queue::start_on_own_thread(writer)?,
             committed,
             recent,
@@ -115,6 +119,7 @@ impl SqliteEventStore {
     /// Appends after this fail with [`StoreError::Closed`].
     async fn shutdown(&self) {
         self.queue.close().await;
+        self.bulk.close();
         self.readers.close().await;
     }
 }
@@ -186,16 +191,9 @@ impl EventStore for SqliteEventStore {
         after_revision: u64,
         max: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT position, event_id, stream_id, revision, event_type, schema_version, payload, metadata, \
-             recorded_at, hash FROM events WHERE stream_id = ? AND revision > ? ORDER BY revision LIMIT ?",
-        )
-        .bind(stream_id)
-        .bind(to_i64(after_revision))
-        .bind(to_i64(max.min(MAX_READ_BATCH) as u64))
-        .fetch_all(&self.readers)
-        .await?;
-        rows.iter().map(recorded_event).collect()
+        self.bulk
+            .stream(stream_id, after_revision, max.min(MAX_READ_BATCH))
+            .await
     }
 
     async fn read_all(
@@ -210,15 +208,7 @@ impl EventStore for SqliteEventStore {
         {
             return Ok(events);
         }
-        let rows = sqlx::query(
-            "SELECT position, event_id, stream_id, revision, event_type, schema_version, payload, metadata, \
-             recorded_at, hash FROM events WHERE position > ? ORDER BY position LIMIT ?",
-        )
-        .bind(to_i64(after_position))
-        .bind(to_i64(max.min(MAX_READ_BATCH) as u64))
-        .fetch_all(&self.readers)
-        .await?;
-        rows.iter().map(recorded_event).collect()
+        self.bulk.all(after_position, max).await
     }
 
     async fn read_recent(

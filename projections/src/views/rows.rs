@@ -70,6 +70,101 @@ macro_rules! column {
     };
 }
 
+/// A column's value written into a hash the way [`Cell::canonical`] spells it, without building
+/// the text: `yika verify` hashes every row of a replay, so this is on its hot path.
+pub trait Canonical {
+    /// Feeds `i<n>`, `t<len>:<text>` or `null` to `hasher`.
+    fn hash_into(&self, hasher: &mut sha2::Sha256);
+}
+
+/// Writes formatted text straight into a hash.
+struct HashWriter<'a>(&'a mut sha2::Sha256);
+
+impl std::fmt::Write for HashWriter<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        sha2::Digest::update(self.0, text.as_bytes());
+        Ok(())
+    }
+}
+
+fn hash_int(hasher: &mut sha2::Sha256, value: Option<i64>) {
+    use std::fmt::Write as _;
+    match value {
+        Some(n) => write!(HashWriter(hasher), "i{n}").expect("hashing does not fail"),
+        None => sha2::Digest::update(hasher, b"null"),
+    }
+}
+
+fn hash_text(hasher: &mut sha2::Sha256, value: Option<&str>) {
+    use std::fmt::Write as _;
+    match value {
+        Some(text) => {
+            write!(HashWriter(hasher), "t{}:", text.len()).expect("hashing does not fail");
+            sha2::Digest::update(hasher, text.as_bytes());
+        }
+        None => sha2::Digest::update(hasher, b"null"),
+    }
+}
+
+impl Canonical for i64 {
+    fn hash_into(&self, hasher: &mut sha2::Sha256) {
+        hash_int(hasher, Some(*self));
+    }
+}
+
+impl Canonical for Option<i64> {
+    fn hash_into(&self, hasher: &mut sha2::Sha256) {
+        hash_int(hasher, *self);
+    }
+}
+
+impl Canonical for String {
+    fn hash_into(&self, hasher: &mut sha2::Sha256) {
+        hash_text(hasher, Some(self));
+    }
+}
+
+impl Canonical for Option<String> {
+    fn hash_into(&self, hasher: &mut sha2::Sha256) {
+        hash_text(hasher, self.as_deref());
+    }
+}
+
+/// The indexes of `names` in byte order of the names (a record's columns as a row's digest
+/// takes them), worked out when the program is compiled.
+#[must_use]
+pub const fn sorted_order<const N: usize>(names: [&str; N]) -> [usize; N] {
+    const fn less(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        let mut i = 0;
+        while i < a.len() && i < b.len() {
+            if a[i] != b[i] {
+                return a[i] < b[i];
+            }
+            i += 1;
+        }
+        a.len() < b.len()
+    }
+    let mut order = [0; N];
+    let mut i = 0;
+    while i < N {
+        order[i] = i;
+        i += 1;
+    }
+    let mut i = 1;
+    while i < N {
+        let mut j = i;
+        while j > 0 && less(names[order[j]], names[order[j - 1]]) {
+            let earlier = order[j - 1];
+            order[j - 1] = order[j];
+            order[j] = earlier;
+            j -= 1;
+        }
+        i += 1;
+    }
+    order
+}
+
 column!(i64, Int, |v: &i64| Some(*v));
 column!(Option<i64>, Int, |v: &Option<i64>| *v);
 column!(String, Text, |v: &String| Some(v.clone()));
@@ -85,6 +180,9 @@ pub trait Record: Clone {
     const KEY_COLUMNS: usize;
     /// Its cells, in column order.
     fn cells(&self) -> Vec<Cell>;
+    /// Feeds its cells to `hasher` as a row's digest takes them: by column name, each as
+    /// `name \0 canonical value \0` (what hashing [`Record::cells`] sorted by name gives).
+    fn hash_cells(&self, hasher: &mut sha2::Sha256);
     /// Reads it from a row that selected [`Record::COLUMNS`] in order.
     fn read(row: &AnyRow) -> Result<Self, sqlx::Error>;
     /// Reads it from a SQLite row that selected [`Record::COLUMNS`] in order.
@@ -109,6 +207,18 @@ macro_rules! record {
             fn cells(&self) -> Vec<$crate::views::rows::Cell> {
                 use $crate::views::rows::Column as _;
                 vec![$(self.$column.cell()),+]
+            }
+
+            fn hash_cells(&self, hasher: &mut sha2::Sha256) {
+                const NAMES: [&str; [$(stringify!($column)),+].len()] = [$(stringify!($column)),+];
+                const ORDER: [usize; NAMES.len()] = $crate::views::rows::sorted_order(NAMES);
+                let cells: [&dyn $crate::views::rows::Canonical; NAMES.len()] = [$(&self.$column),+];
+                for index in ORDER {
+                    sha2::Digest::update(hasher, NAMES[index].as_bytes());
+                    sha2::Digest::update(hasher, [0]);
+                    cells[index].hash_into(hasher);
+                    sha2::Digest::update(hasher, [0]);
+                }
             }
 
             fn read(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {

@@ -1,0 +1,185 @@
+//! Reads of the SQLite log that return many events (`read_all`, `read_stream`): rusqlite on a
+//! few read-only connections of their own, one blocking task per read. sqlx's SQLite driver
+//! hands every row from its worker thread to the caller's task one at a time (a wake-up and a
+//! copy of each value per row); for a replay, a rebuild or `yika verify` that cost about 6 µs an
+//! event, five times what the query itself costs (docs/performance.md, "Reading the log").
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Row};
+use uuid::Uuid;
+
+use crate::time::parse_time;
+use crate::{RecordedEvent, StoreError};
+
+/// Idle connections kept for the next read.
+const IDLE_MAX: usize = 4;
+
+const SELECT: &str = "SELECT position, event_id, stream_id, revision, event_type, schema_version, \
+     payload, metadata, recorded_at, hash FROM events";
+
+/// A few read-only rusqlite connections to the log's file.
+pub(crate) struct BulkReader {
+    path: PathBuf,
+    /// Idle connections; `None` once the store is closed.
+    idle: Mutex<Option<Vec<Connection>>>,
+}
+
+/// Which events a read wants.
+enum Range {
+    All {
+        after: i64,
+        max: i64,
+    },
+    Stream {
+        stream: String,
+        after: i64,
+        max: i64,
+    },
+}
+
+impl BulkReader {
+    pub(crate) fn new(path: &Path) -> BulkReader {
+        BulkReader {
+            path: path.to_owned(),
+            idle: Mutex::new(Some(Vec::new())),
+        }
+    }
+
+    /// Up to `max` events with position greater than `after`, in order.
+    pub(crate) async fn all(
+        &self,
+        after: u64,
+        max: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.read(Range::All {
+            after: to_i64(after),
+            max: to_i64(max as u64),
+        })
+        .await
+    }
+
+    /// Up to `max` events of `stream` with revision greater than `after`, in order.
+    pub(crate) async fn stream(
+        &self,
+        stream: &str,
+        after: u64,
+        max: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.read(Range::Stream {
+            stream: stream.to_owned(),
+            after: to_i64(after),
+            max: to_i64(max as u64),
+        })
+        .await
+    }
+
+    /// Drops the idle connections; reads after this fail with [`StoreError::Closed`].
+    pub(crate) fn close(&self) {
+        self.idle.lock().expect("never poisoned").take();
+    }
+
+    async fn read(&self, range: Range) -> Result<Vec<RecordedEvent>, StoreError> {
+        let conn = match self.idle.lock().expect("never poisoned").as_mut() {
+            None => return Err(StoreError::Closed),
+            Some(idle) => idle.pop(),
+        };
+        let conn = match conn {
+            Some(conn) => conn,
+            None => open(&self.path)?,
+        };
+        let (conn, events) = tokio::task::spawn_blocking(move || {
+            let events = query(&conn, &range);
+            (conn, events)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("a read of the log stopped: {e}")))?;
+        if let Some(idle) = self.idle.lock().expect("never poisoned").as_mut()
+            && idle.len() < IDLE_MAX
+        {
+            idle.push(conn);
+        }
+        events
+    }
+}
+
+fn open(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(failed)?;
+    conn.busy_timeout(Duration::from_secs(10)).map_err(failed)?;
+    conn.pragma_update(None, "cache_size", -16_384)
+        .map_err(failed)?;
+    Ok(conn)
+}
+
+fn query(conn: &Connection, range: &Range) -> Result<Vec<RecordedEvent>, StoreError> {
+    let (sql, capacity) = match range {
+        Range::All { max, .. } => (
+            format!("{SELECT} WHERE position > ?1 ORDER BY position LIMIT ?2"),
+            *max,
+        ),
+        Range::Stream { max, .. } => (
+            format!("{SELECT} WHERE stream_id = ?3 AND revision > ?1 ORDER BY revision LIMIT ?2"),
+            *max,
+        ),
+    };
+    let mut statement = conn.prepare_cached(&sql).map_err(failed)?;
+    let mut rows = match range {
+        Range::All { after, max } => statement.query(rusqlite::params![after, max]),
+        Range::Stream { stream, after, max } => {
+            statement.query(rusqlite::params![after, max, stream])
+        }
+    }
+    .map_err(failed)?;
+    let mut events = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0).min(1_024));
+    while let Some(row) = rows.next().map_err(failed)? {
+        events.push(recorded_event(row)?);
+    }
+    Ok(events)
+}
+
+fn recorded_event(row: &Row<'_>) -> Result<RecordedEvent, StoreError> {
+    let event_id: String = row.get(1).map_err(failed)?;
+    let schema_version: i64 = row.get(5).map_err(failed)?;
+    let recorded_at: String = row.get(8).map_err(failed)?;
+    Ok(RecordedEvent {
+        position: to_u64(row.get(0).map_err(failed)?)?,
+        event_id: Uuid::from_str(&event_id)
+            .map_err(|e| StoreError::Corrupt(format!("event id {event_id:?}: {e}")))?,
+        stream_id: row.get(2).map_err(failed)?,
+        revision: to_u64(row.get(3).map_err(failed)?)?,
+        event_type: row.get(4).map_err(failed)?,
+        schema_version: u16::try_from(schema_version)
+            .map_err(|_| StoreError::Corrupt(format!("schema version {schema_version}")))?,
+        payload: row.get(6).map_err(failed)?,
+        metadata: row.get(7).map_err(failed)?,
+        recorded_at: parse_time(&recorded_at)?,
+        hash: row.get(9).map_err(failed)?,
+    })
+}
+
+/// A value that does not read as what Yika wrote is a corrupt row; anything else is the
+/// database failing.
+fn failed(error: rusqlite::Error) -> StoreError {
+    match error {
+        rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..)
+        | rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::Utf8Error(..) => StoreError::Corrupt(error.to_string()),
+        other => StoreError::ReadFailed(other.to_string()),
+    }
+}
+
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn to_u64(value: i64) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative number {value}")))
+}

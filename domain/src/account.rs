@@ -11,7 +11,7 @@ use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, bounded, identifier, identity};
 use crate::{AccountKind, DomainError, Event, InsuranceScheme, PaymentMethod, ReversalReason};
 
 /// What remains known of one deduction, for reversals.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeductionState {
     /// The executing department that deducted.
     pub department: String,
@@ -30,7 +30,7 @@ impl DeductionState {
 }
 
 /// The account's open life; `None` before `AccountOpened`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OpenedAccount {
     /// Its id.
     pub account_id: AccountId,
@@ -43,7 +43,7 @@ pub struct OpenedAccount {
 }
 
 /// The account aggregate.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Account {
     /// Set once the account is opened.
     pub opened: Option<OpenedAccount>,
@@ -229,6 +229,8 @@ pub const MAX_QUANTITY: i64 = 10_000;
 
 impl Aggregate for Account {
     type Command = AccountCommand;
+
+    crate::aggregate::snapshot_as_json!("account/1");
 
     fn apply(&mut self, event: &Event) {
         match event {

@@ -8,7 +8,7 @@ use crate::text::{MAX_NAME_CHARS, identifier};
 use crate::{DomainError, Event, PaymentMethod};
 
 /// The shift a cashier has open now.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OpenShift {
     /// Its id.
     pub shift_id: ShiftId,
@@ -21,7 +21,7 @@ pub struct OpenShift {
 }
 
 /// One cashier's shift history, as far as decisions need it.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Cashier {
     /// The open shift, if any.
     pub open: Option<OpenShift>,
@@ -71,6 +71,8 @@ impl Cashier {
 
 impl Aggregate for Cashier {
     type Command = CashierCommand;
+
+    crate::aggregate::snapshot_as_json!("cashier/1");
 
     fn apply(&mut self, event: &Event) {
         match event {

@@ -27,7 +27,7 @@ pub struct ShiftContext {
 }
 
 /// A shift's drawer and receipts.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Shift {
     /// Receipts issued.
     pub receipts_issued: u64,
@@ -121,6 +121,8 @@ fn ensure_open(context: &ShiftContext) -> Result<(), DomainError> {
 
 impl Aggregate for Shift {
     type Command = ShiftCommand;
+
+    crate::aggregate::snapshot_as_json!("shift/1");
 
     fn apply(&mut self, event: &Event) {
         match event {

@@ -787,6 +787,23 @@ fn run_sequence(
         replayed, world.account,
         "seed={seed} sequence={sequence}: replay gives another state"
     );
+    // A snapshot taken part-way, then the rest of the log, gives the same state as the whole
+    // log: what a command decides on after a restart.
+    let cut = world.log.len() / 2;
+    let taken = Account::from_events(&world.log[..cut])
+        .snapshot()
+        .expect("an account keeps snapshots");
+    let mut resumed = Account::restore(&taken).expect("a snapshot restores");
+    for event in &world.log[cut..] {
+        resumed.apply(event);
+    }
+    assert_eq!(
+        resumed, world.account,
+        "seed={seed} sequence={sequence}: a snapshot and the rest of the log give another state"
+    );
+    let cashier = Cashier::restore(&world.cashier.snapshot().expect("a cashier keeps snapshots"))
+        .expect("a snapshot restores");
+    assert_eq!(cashier, world.cashier, "seed={seed} sequence={sequence}");
 }
 
 /// Counts the interesting accepted cases, so the run can prove it reached them.

@@ -243,3 +243,27 @@ fn it_continues_the_series_in_the_next_shift() {
     });
     assert_eq!(cashier.open.as_ref().unwrap().first_receipt, 6);
 }
+
+#[test]
+fn a_shift_s_snapshot_restores_its_state_and_names_its_kind() {
+    // Goal: a shift's state (receipts, cash, hand-over flags) comes back whole from its
+    // snapshot, which names its kind with the domain's version (another release's is not used);
+    // an aggregate with a short stream keeps none.
+    let events = [
+        issued(41, Direction::In, PaymentMethod::Cash, "50.00"),
+        issued(42, Direction::Out, PaymentMethod::Cash, "20.00"),
+        issued(43, Direction::In, PaymentMethod::Wechat, "9.99"),
+    ];
+    let shift = Shift::from_events(&events);
+    let restored = Shift::restore(&shift.snapshot().expect("a shift keeps snapshots"))
+        .expect("its snapshot restores");
+    assert_eq!(restored, shift);
+    assert_eq!(restored.receipts_issued, 3);
+    assert_eq!(
+        Shift::SNAPSHOT,
+        Some(concat!("shift/1@", env!("CARGO_PKG_VERSION")))
+    );
+    assert_eq!(Shift::restore("{\"receipts_issued\": \"three\"}"), None);
+    assert_eq!(yika_domain::Staff::SNAPSHOT, None);
+    assert_eq!(yika_domain::Staff::default().snapshot(), None);
+}

@@ -182,6 +182,26 @@ pub struct RecordedEvent {
     pub hash: String,
 }
 
+/// An aggregate's state as of one revision of its stream, kept beside the log so that loading
+/// a long stream reads only the events after it. Derived from the log and replaceable: not
+/// part of the hash chain, never copied by [`EventStore::import`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The stream.
+    pub stream_id: String,
+    /// The state's form and version (an aggregate ignores a kind it does not write).
+    pub kind: String,
+    /// The revision the state is as of (from 1).
+    pub revision: u64,
+    /// The log's hash at that revision: a snapshot that does not match the log is not used.
+    pub hash: String,
+    /// The state, as the aggregate writes it.
+    pub state: String,
+}
+
+/// The most bytes one snapshot's state may hold.
+pub const MAX_SNAPSHOT_BYTES: usize = 64 * 1024 * 1024;
+
 /// Why an append or a read failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -258,6 +278,19 @@ pub trait EventStore: Send + Sync + 'static {
     ) -> Result<Option<Vec<RecordedEvent>>, StoreError> {
         let _ = (after_position, max);
         Ok(None)
+    }
+
+    /// The snapshot kept of `stream_id`, if this backend keeps snapshots and has one.
+    async fn read_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        let _ = stream_id;
+        Ok(None)
+    }
+
+    /// Keeps `snapshot` in place of an older one of its stream (a newer one already kept
+    /// stays). Backends without snapshots keep nothing.
+    async fn write_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+        let _ = snapshot;
+        Ok(())
     }
 
     /// The event with this id, if stored.

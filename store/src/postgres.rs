@@ -25,7 +25,10 @@ use crate::hash::{GENESIS, check_continuation, parse_hex};
 use crate::plan::{Planned, Verdict, plan};
 use crate::time::{as_stored, format_time, parse_time};
 use crate::writer::{Job, Queue};
-use crate::{AppendOutcome, AppendRequest, EventStore, MAX_READ_BATCH, RecordedEvent, StoreError};
+use crate::{
+    AppendOutcome, AppendRequest, EventStore, MAX_READ_BATCH, MAX_SNAPSHOT_BYTES, RecordedEvent,
+    Snapshot, StoreError,
+};
 
 /// The notification channel that carries the log's new head.
 pub const CHANNEL: &str = "yika_events";
@@ -428,6 +431,45 @@ impl EventStore for PostgresEventStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(recorded_event).collect()
+    }
+
+    async fn read_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        let row: Option<(String, String, i64, String, String)> = sqlx::query_as(
+            "SELECT stream_id, kind, revision, hash, state FROM snapshots WHERE stream_id = $1",
+        )
+        .bind(stream_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(stream_id, kind, revision, hash, state)| {
+            Ok(Snapshot {
+                stream_id,
+                kind,
+                revision: to_u64(revision)?,
+                hash,
+                state,
+            })
+        })
+        .transpose()
+    }
+
+    async fn write_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+        if snapshot.state.len() > MAX_SNAPSHOT_BYTES {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO snapshots (stream_id, kind, revision, hash, state) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (stream_id) DO UPDATE SET \
+             kind = excluded.kind, revision = excluded.revision, hash = excluded.hash, \
+             state = excluded.state WHERE excluded.revision >= snapshots.revision",
+        )
+        .bind(&snapshot.stream_id)
+        .bind(&snapshot.kind)
+        .bind(i64::try_from(snapshot.revision).unwrap_or(i64::MAX))
+        .bind(&snapshot.hash)
+        .bind(&snapshot.state)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     async fn find_event(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, StoreError> {

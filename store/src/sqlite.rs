@@ -33,7 +33,7 @@ use crate::time::{as_stored, format_time, parse_time};
 use crate::writer::{Job, MAX_BATCH_EVENTS, Queue};
 use crate::{
     AppendOutcome, AppendRequest, EventStore, MAX_EVENTS_PER_APPEND, MAX_READ_BATCH, RecordedEvent,
-    StoreError,
+    Snapshot, StoreError,
 };
 
 /// How many streams' revisions the writer remembers before it forgets them all.
@@ -209,6 +209,14 @@ impl EventStore for SqliteEventStore {
             return Ok(events);
         }
         self.bulk.all(after_position, max).await
+    }
+
+    async fn read_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        self.bulk.snapshot(stream_id).await
+    }
+
+    async fn write_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+        self.bulk.keep_snapshot(snapshot).await
     }
 
     async fn read_recent(

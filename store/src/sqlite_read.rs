@@ -3,6 +3,8 @@
 //! hands every row from its worker thread to the caller's task one at a time (a wake-up and a
 //! copy of each value per row); for a replay, a rebuild or `yika verify` that cost about 6 µs an
 //! event, five times what the query itself costs (docs/performance.md, "Reading the log").
+//! Snapshots are read and kept here too (kept on a read-write connection of their own, off the
+//! log writer's path: they are not part of the log).
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -13,7 +15,7 @@ use rusqlite::{Connection, OpenFlags, Row};
 use uuid::Uuid;
 
 use crate::time::parse_time;
-use crate::{RecordedEvent, StoreError};
+use crate::{MAX_SNAPSHOT_BYTES, RecordedEvent, Snapshot, StoreError};
 
 /// Idle connections kept for the next read.
 const IDLE_MAX: usize = 4;
@@ -39,6 +41,17 @@ enum Range {
         after: i64,
         max: i64,
     },
+}
+
+/// What a blocking task on a connection does.
+enum Work {
+    Read(Range),
+    Snapshot(String),
+}
+
+enum Done {
+    Events(Vec<RecordedEvent>),
+    Snapshot(Option<Snapshot>),
 }
 
 impl BulkReader {
@@ -77,12 +90,65 @@ impl BulkReader {
         .await
     }
 
+    /// The snapshot kept of `stream`, if any.
+    pub(crate) async fn snapshot(&self, stream: &str) -> Result<Option<Snapshot>, StoreError> {
+        match self.run(Work::Snapshot(stream.to_owned())).await? {
+            Done::Snapshot(snapshot) => Ok(snapshot),
+            Done::Events(_) => unreachable!("a snapshot read answers with a snapshot"),
+        }
+    }
+
+    /// Keeps `snapshot` unless a newer one of its stream is kept.
+    pub(crate) async fn keep_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+        if snapshot.state.len() > MAX_SNAPSHOT_BYTES {
+            return Ok(());
+        }
+        if self.idle.lock().expect("never poisoned").is_none() {
+            return Err(StoreError::Closed);
+        }
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            conn.busy_timeout(Duration::from_secs(10))?;
+            // A snapshot is replaceable: its commit need not wait for the disk.
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.execute(
+                "INSERT INTO snapshots (stream_id, kind, revision, hash, state) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (stream_id) DO UPDATE SET \
+                 kind = excluded.kind, revision = excluded.revision, hash = excluded.hash, \
+                 state = excluded.state WHERE excluded.revision >= snapshots.revision",
+                rusqlite::params![
+                    snapshot.stream_id,
+                    snapshot.kind,
+                    to_i64(snapshot.revision),
+                    snapshot.hash,
+                    snapshot.state
+                ],
+            )?;
+            Ok::<(), rusqlite::Error>(())
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("keeping a snapshot stopped: {e}")))?
+        .map_err(failed)
+    }
+
     /// Drops the idle connections; reads after this fail with [`StoreError::Closed`].
     pub(crate) fn close(&self) {
         self.idle.lock().expect("never poisoned").take();
     }
 
     async fn read(&self, range: Range) -> Result<Vec<RecordedEvent>, StoreError> {
+        match self.run(Work::Read(range)).await? {
+            Done::Events(events) => Ok(events),
+            Done::Snapshot(_) => unreachable!("a read of events answers with events"),
+        }
+    }
+
+    /// Runs `work` on an idle connection (or a new one) in a blocking task.
+    async fn run(&self, work: Work) -> Result<Done, StoreError> {
         let conn = match self.idle.lock().expect("never poisoned").as_mut() {
             None => return Err(StoreError::Closed),
             Some(idle) => idle.pop(),
@@ -91,9 +157,12 @@ impl BulkReader {
             Some(conn) => conn,
             None => open(&self.path)?,
         };
-        let (conn, events) = tokio::task::spawn_blocking(move || {
-            let events = query(&conn, &range);
-            (conn, events)
+        let (conn, done) = tokio::task::spawn_blocking(move || {
+            let done = match &work {
+                Work::Read(range) => query(&conn, range).map(Done::Events),
+                Work::Snapshot(stream) => kept(&conn, stream).map(Done::Snapshot),
+            };
+            (conn, done)
         })
         .await
         .map_err(|e| StoreError::Unavailable(format!("a read of the log stopped: {e}")))?;
@@ -102,7 +171,7 @@ impl BulkReader {
         {
             idle.push(conn);
         }
-        events
+        done
     }
 }
 
@@ -142,6 +211,25 @@ fn query(conn: &Connection, range: &Range) -> Result<Vec<RecordedEvent>, StoreEr
         events.push(recorded_event(row)?);
     }
     Ok(events)
+}
+
+fn kept(conn: &Connection, stream: &str) -> Result<Option<Snapshot>, StoreError> {
+    let mut statement = conn
+        .prepare_cached(
+            "SELECT stream_id, kind, revision, hash, state FROM snapshots WHERE stream_id = ?1",
+        )
+        .map_err(failed)?;
+    let mut rows = statement.query([stream]).map_err(failed)?;
+    let Some(row) = rows.next().map_err(failed)? else {
+        return Ok(None);
+    };
+    Ok(Some(Snapshot {
+        stream_id: row.get(0).map_err(failed)?,
+        kind: row.get(1).map_err(failed)?,
+        revision: to_u64(row.get(2).map_err(failed)?)?,
+        hash: row.get(3).map_err(failed)?,
+        state: row.get(4).map_err(failed)?,
+    }))
 }
 
 fn recorded_event(row: &Row<'_>) -> Result<RecordedEvent, StoreError> {

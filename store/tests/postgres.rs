@@ -110,6 +110,16 @@ crate::every_check!(conformance);
     not(postgres_server),
     ignore = "SKIPPED: no PostgreSQL server; set YIKA_TEST_POSTGRES_URL to run it"
 )]
+async fn conformance_snapshots() {
+    // Goal: snapshots are kept newest first beside the log, and are not events.
+    run("snapshots", conformance::snapshots).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_server),
+    ignore = "SKIPPED: no PostgreSQL server; set YIKA_TEST_POSTGRES_URL to run it"
+)]
 async fn import_copies_a_log() {
     // Goal: import copies a log verbatim and refuses gaps, edits and repeats, on PostgreSQL.
     let Some(source_db) = Database::create("import_copies_a_log").await else {

@@ -98,6 +98,12 @@ macro_rules! conformance {
 crate::every_check!(conformance);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformance_snapshots() {
+    // Goal: snapshots are kept newest first beside the log, and are not events.
+    run(conformance::snapshots).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance_import_copies_a_log() {
     // Goal: import copies a log verbatim and refuses gaps, edits and repeats, writing nothing.
     let (_source_dir, _, source) = fresh().await;

@@ -15,10 +15,27 @@ use yika_domain::{Aggregate, Event};
 /// The most streams remembered; beyond it the memory starts afresh.
 const MAX_STREAMS: usize = 200_000;
 
+/// A snapshot of a long stream is kept each time it passes a multiple of this many events, so
+/// that the first load after a start reads at most about this many (decision 0034).
+pub(crate) const SNAPSHOT_EVERY: u64 = 1_000;
+
+/// A state's snapshot, to be written off the request's path: its kind and its text.
+pub(crate) type Snapshotter = Box<dyn FnOnce() -> Option<(&'static str, String)> + Send>;
+
+/// A snapshot of `state` to write later (`None` when its aggregate keeps none).
+pub(crate) fn snapshotter<A: Aggregate + Send + Sync + 'static>(
+    state: &Arc<A>,
+) -> Option<Snapshotter> {
+    let kind = A::SNAPSHOT?;
+    let state = state.clone();
+    Some(Box::new(move || state.snapshot().map(|text| (kind, text))))
+}
+
 /// A remembered aggregate, its type erased, that can take the events appended after it.
 trait State: Send + Sync {
     fn apply(&mut self, events: &[Event]);
     fn as_any(&self) -> &dyn Any;
+    fn snapshotter(&self) -> Option<Snapshotter>;
 }
 
 impl<A: Aggregate + Clone + Send + Sync + 'static> State for Arc<A> {
@@ -32,6 +49,10 @@ impl<A: Aggregate + Clone + Send + Sync + 'static> State for Arc<A> {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+
+    fn snapshotter(&self) -> Option<Snapshotter> {
+        snapshotter(self)
     }
 }
 
@@ -84,18 +105,29 @@ impl Aggregates {
     }
 
     /// `events` were appended to `stream` after `revision`: the remembered state moves on with
-    /// them if it was at `revision`, and is forgotten otherwise.
-    pub(crate) fn appended(&self, stream: &str, revision: u64, events: &[Event]) {
+    /// them if it was at `revision`, and is forgotten otherwise. When the stream passed a
+    /// multiple of [`SNAPSHOT_EVERY`], the new state's snapshot to keep, with its revision.
+    pub(crate) fn appended(
+        &self,
+        stream: &str,
+        revision: u64,
+        events: &[Event],
+    ) -> Option<(u64, Snapshotter)> {
         let mut streams = self.streams.lock().expect("never poisoned");
         match streams.get_mut(stream) {
             Some(entry) if entry.revision == revision => {
                 entry.state.apply(events);
                 entry.revision += events.len() as u64;
+                (entry.revision / SNAPSHOT_EVERY > revision / SNAPSHOT_EVERY)
+                    .then(|| entry.state.snapshotter())
+                    .flatten()
+                    .map(|write| (entry.revision, write))
             }
             Some(_) => {
                 streams.remove(stream);
+                None
             }
-            None => {}
+            None => None,
         }
     }
 

@@ -10,7 +10,7 @@
 //! waits for the views afterwards so that its answer reflects its own write.
 
 pub mod accounts;
-mod cache;
+pub(crate) mod cache;
 pub mod days;
 pub mod finance;
 pub mod settlement;
@@ -321,10 +321,13 @@ impl App {
         stream_id: &str,
     ) -> ApiResult<Loaded<A>> {
         let fresh = FRESH.try_with(|fresh| *fresh).unwrap_or(false);
-        let (mut state, after) = match self.aggregates.get::<A>(stream_id) {
+        let (mut state, after, remembered) = match self.aggregates.get::<A>(stream_id) {
             Some((state, revision)) if !fresh => return Ok(Loaded { state, revision }),
-            Some((state, revision)) => (state, revision),
-            None => (Arc::new(A::default()), 0),
+            Some((state, revision)) => (state, revision, true),
+            None => match self.snapshot_of::<A>(stream_id).await? {
+                Some((state, revision)) => (Arc::new(state), revision, false),
+                None => (Arc::new(A::default()), 0, false),
+            },
         };
         let mut revision = after;
         loop {
@@ -341,10 +344,76 @@ impl App {
                 break;
             }
         }
-        if revision != after || after == 0 {
+        if revision != after || !remembered {
             self.aggregates.put(stream_id, state.clone(), revision);
         }
+        if revision - after >= cache::SNAPSHOT_EVERY
+            && let Some(write) = cache::snapshotter(&state)
+        {
+            self.keep_snapshot(stream_id, revision, write);
+        }
         Ok(Loaded { state, revision })
+    }
+
+    /// The snapshot kept of `stream_id` as an `A` and its revision, if one of `A`'s kind is
+    /// kept and the log still holds, at its revision, the event it was taken after.
+    async fn snapshot_of<A: Aggregate>(&self, stream_id: &str) -> ApiResult<Option<(A, u64)>> {
+        let Some(kind) = A::SNAPSHOT else {
+            return Ok(None);
+        };
+        let Some(snapshot) = self.store.read_snapshot(stream_id).await? else {
+            return Ok(None);
+        };
+        if snapshot.kind != kind {
+            return Ok(None);
+        }
+        let at = self
+            .store
+            .read_stream(stream_id, snapshot.revision - 1, 1)
+            .await?;
+        match at.first() {
+            Some(event) if event.revision == snapshot.revision && event.hash == snapshot.hash => {
+                Ok(A::restore(&snapshot.state).map(|state| (state, snapshot.revision)))
+            }
+            _ => {
+                tracing::warn!(
+                    stream = stream_id,
+                    revision = snapshot.revision,
+                    "a snapshot does not match the log at its revision; the stream is read whole"
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    /// Keeps a snapshot of `stream_id` at `revision`, written off the caller's path (a failure
+    /// is logged: a snapshot only saves reading).
+    pub(crate) fn keep_snapshot(&self, stream_id: &str, revision: u64, write: cache::Snapshotter) {
+        let store = self.store.clone();
+        let stream_id = stream_id.to_owned();
+        tokio::spawn(async move {
+            let Ok(Some((kind, state))) = tokio::task::spawn_blocking(write).await else {
+                return;
+            };
+            let at = match store.read_stream(&stream_id, revision - 1, 1).await {
+                Ok(mut events) if events.first().map(|e| e.revision) == Some(revision) => {
+                    events.remove(0)
+                }
+                _ => return,
+            };
+            let kept = store
+                .write_snapshot(yika_store::Snapshot {
+                    stream_id: stream_id.clone(),
+                    kind: kind.to_owned(),
+                    revision,
+                    hash: at.hash,
+                    state,
+                })
+                .await;
+            if let Err(error) = kept {
+                tracing::warn!(stream = stream_id, revision, %error, "a snapshot was not kept");
+            }
+        });
     }
 
     /// The stored event with id `id`, decoded, if it is an event of type `event_type`; with the
@@ -503,7 +572,11 @@ impl App {
                         ..
                     }) => {
                         for (stream, revision, events) in &moved {
-                            self.aggregates.appended(stream, *revision, events);
+                            if let Some((at, write)) =
+                                self.aggregates.appended(stream, *revision, events)
+                            {
+                                self.keep_snapshot(stream, at, write);
+                            }
                         }
                         break 'attempts Written {
                             events: decided

@@ -3,7 +3,6 @@
 //! decisions), another is new; the application (the same layer a GraphQL mutation calls, with
 //! the views followed and waited for) then deducts from each, one command at a time.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
@@ -181,49 +180,44 @@ async fn measure(history: usize, dir: &std::path::Path) -> Result<()> {
     let (app, runner) = application(&stores);
     runner.catch_up().await.map_err(|e| e.to_string())?;
     let following = tokio::spawn(runner.run());
-    let app = Arc::new(app);
     println!(
         "yika bench: history, one card with {history} earlier deductions, one new; {COMMANDS} deductions on each, one at a time, views waited for"
     );
     let mut order = 0;
-    let mut deduct = |account: AccountId| {
-        order += 1;
-        let (app, lab) = (app.clone(), lab.clone());
-        let order_id = format!("M{order}");
-        async move {
-            let started = Instant::now();
-            app.deduct(
-                &lab,
-                Deduct {
-                    account_id: account,
-                    amount: Money::from_fen(1),
-                    department: "Lab".to_owned(),
-                    order_id,
-                    item_code: "LAB".to_owned(),
-                    item_name: None,
-                    quantity: 1,
-                },
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            Ok::<_, String>(started.elapsed())
-        }
-    };
     let mut report = Vec::new();
     for (label, account) in [("new card", new_id), ("long card", long_id)] {
-        let first = deduct(account).await?;
-        let mut latencies = Latencies::default();
-        for _ in 0..COMMANDS {
-            latencies.push(deduct(account).await?);
-        }
-        report.push(format!(
-            "{label}: first {:.2}ms, then mean {:.2}ms p50 {:.2}ms p99 {:.2}ms",
-            ms(first),
-            ms(latencies.mean()),
-            ms(latencies.quantile(0.5)),
-            ms(latencies.quantile(0.99))
-        ));
+        report.push(run_commands(&app, &lab, account, &mut order, label).await?);
     }
+    following.abort();
+    let _ = following.await;
+    // The long card's first command read its whole stream and kept a snapshot (off its path):
+    // wait for it, then start again, as a server restarts.
+    let stream = streams::account(long_id);
+    let mut kept = None;
+    for _ in 0..200 {
+        kept = stores
+            .events
+            .read_snapshot(&stream)
+            .await
+            .map_err(|e| e.to_string())?;
+        if kept.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    stores.close().await;
+    let stores = open_stores(&Locations::data_dir(&data)).await?;
+    let (app, runner) = application(&stores);
+    runner.catch_up().await.map_err(|e| e.to_string())?;
+    let following = tokio::spawn(runner.run());
+    let label = match &kept {
+        Some(snapshot) => format!(
+            "long card after a restart (snapshot kept at revision {})",
+            snapshot.revision
+        ),
+        None => "long card after a restart (no snapshot kept)".to_owned(),
+    };
+    report.push(run_commands(&app, &lab, long_id, &mut order, &label).await?);
     for line in report {
         println!("{line}");
     }
@@ -231,4 +225,215 @@ async fn measure(history: usize, dir: &std::path::Path) -> Result<()> {
     let _ = following.await;
     stores.close().await;
     Ok(())
+}
+
+/// One deduction of a cent through the application, timed.
+async fn deduct(
+    app: &crate::application::App,
+    lab: &Actor,
+    account: AccountId,
+    order_id: String,
+) -> Result<std::time::Duration> {
+    let started = Instant::now();
+    app.deduct(
+        lab,
+        Deduct {
+            account_id: account,
+            amount: Money::from_fen(1),
+            department: "Lab".to_owned(),
+            order_id,
+            item_code: "LAB".to_owned(),
+            item_name: None,
+            quantity: 1,
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(started.elapsed())
+}
+
+/// The first command on `account`, then [`COMMANDS`] more: the report's line.
+async fn run_commands(
+    app: &crate::application::App,
+    lab: &Actor,
+    account: AccountId,
+    order: &mut usize,
+    label: &str,
+) -> Result<String> {
+    let mut next = || {
+        *order += 1;
+        format!("M{order}")
+    };
+    let first = deduct(app, lab, account, next()).await?;
+    let mut latencies = Latencies::default();
+    for _ in 0..COMMANDS {
+        latencies.push(deduct(app, lab, account, next()).await?);
+    }
+    Ok(format!(
+        "{label}: first {:.2}ms, then mean {:.2}ms p50 {:.2}ms p99 {:.2}ms",
+        ms(first),
+        ms(latencies.mean()),
+        ms(latencies.quantile(0.5)),
+        ms(latencies.quantile(0.99))
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A card with `history` deductions, imported into fresh stores under `dir`.
+    async fn long_card(dir: &std::path::Path, history: usize) -> (AccountId, Locations) {
+        let mut log = Log {
+            out: Vec::new(),
+            at: Utc::now() - Duration::days(1),
+        };
+        let cashier = log.staff("C001", Role::Cashier, None);
+        let lab = log.staff("L001", Role::Department, Some("Lab"));
+        let shift_id = ShiftId(Uuid::now_v7());
+        let mut cashier_state = Cashier::default();
+        let opened = window::open_shift(&cashier, &cashier_state, shift_id, "W1", Money::ZERO)
+            .expect("opens");
+        cashier_state.apply(&opened);
+        log.push(streams::cashier(cashier.staff_id), opened, Some(&cashier));
+        let mut drawer = Drawer {
+            shift_id,
+            opening: Some(ShiftOpening {
+                cashier_id: cashier.staff_id,
+                opening_float: Money::ZERO,
+            }),
+            cashier: cashier_state,
+            shift: Shift::default(),
+        };
+        let (id, mut account) = card(
+            &mut log,
+            &cashier,
+            &mut drawer,
+            "LONG",
+            Money::from_fen(1_000_000),
+        );
+        for n in 0..history {
+            let deducted = execution::deduct(
+                &lab,
+                &account,
+                &Executed {
+                    deduction_id: DeductionId(Uuid::now_v7()),
+                    amount: Amount::new(Money::from_fen(1)).expect("a cent"),
+                    department: "Lab".to_owned(),
+                    order_id: format!("H{n}"),
+                    item_code: "LAB".to_owned(),
+                    item_name: None,
+                    quantity: 1,
+                },
+            )
+            .expect("within the balance");
+            account.apply(&deducted);
+            log.push(streams::account(id), deducted, Some(&lab));
+        }
+        let locations = Locations::data_dir(dir);
+        let stores = open_stores(&locations).await.expect("stores");
+        import(stores.events.as_ref(), log.out)
+            .await
+            .expect("imported");
+        stores.close().await;
+        (id, locations)
+    }
+
+    async fn snapshot_kept(
+        store: &dyn yika_store::EventStore,
+        stream: &str,
+    ) -> Option<yika_store::Snapshot> {
+        for _ in 0..200 {
+            if let Some(kept) = store.read_snapshot(stream).await.expect("read") {
+                return Some(kept);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        None
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_long_stream_s_first_load_after_a_start_reads_its_snapshot_and_what_follows() {
+        // Goal: loading a stream of more than SNAPSHOT_EVERY events keeps a snapshot of it (equal
+        // to the log's state); a process started later decides on that snapshot and the
+        // events after it; a snapshot that does not match the log at its revision (another
+        // hash) or is of another kind is not used.
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let history = usize::try_from(crate::application::cache::SNAPSHOT_EVERY).expect("fits") + 5;
+        let (id, locations) = long_card(dir.path(), history).await;
+        let stream = streams::account(id);
+        let whole = history as u64 + 2;
+
+        let stores = open_stores(&locations).await.expect("stores");
+        let (app, _) = application(&stores);
+        let loaded = app.load::<Account>(&stream).await.expect("loaded");
+        assert_eq!(loaded.revision, whole);
+        let kept = snapshot_kept(stores.events.as_ref(), &stream)
+            .await
+            .expect("a snapshot was kept");
+        assert_eq!(kept.revision, whole);
+        assert_eq!(Some(kept.kind.as_str()), Account::SNAPSHOT);
+        assert_eq!(
+            Account::restore(&kept.state).expect("restores"),
+            *loaded.state
+        );
+        stores.close().await;
+
+        // A later start: the snapshot, doctored so that using it shows, plus one more event.
+        let stores = open_stores(&locations).await.expect("stores");
+        let mut doctored = Account::restore(&kept.state).expect("restores");
+        doctored.deposited = Money::from_fen(42);
+        stores
+            .events
+            .write_snapshot(yika_store::Snapshot {
+                state: doctored.snapshot().expect("a snapshot"),
+                ..kept.clone()
+            })
+            .await
+            .expect("kept");
+        let (app, _) = application(&stores);
+        let loaded = app.load::<Account>(&stream).await.expect("loaded");
+        assert_eq!(loaded.revision, whole);
+        assert_eq!(
+            loaded.state.deposited,
+            Money::from_fen(42),
+            "the snapshot was used"
+        );
+        stores.close().await;
+
+        for (what, mismatched) in [
+            (
+                "another hash",
+                yika_store::Snapshot {
+                    state: doctored.snapshot().expect("a snapshot"),
+                    hash: "0".repeat(64),
+                    ..kept.clone()
+                },
+            ),
+            (
+                "another kind",
+                yika_store::Snapshot {
+                    state: doctored.snapshot().expect("a snapshot"),
+                    kind: "account/0@0.0.0".to_owned(),
+                    ..kept.clone()
+                },
+            ),
+        ] {
+            let stores = open_stores(&locations).await.expect("stores");
+            stores
+                .events
+                .write_snapshot(mismatched)
+                .await
+                .expect("kept");
+            let (app, _) = application(&stores);
+            let loaded = app.load::<Account>(&stream).await.expect("loaded");
+            assert_eq!(loaded.revision, whole, "{what}");
+            assert_eq!(
+                loaded.state.deposited,
+                Money::from_fen(1_000_000),
+                "{what}: the stream was read whole instead"
+            );
+            stores.close().await;
+        }
+    }
 }

@@ -1704,3 +1704,44 @@ where
     assert_chain_intact(&*store, 8).await;
     store.close().await;
 }
+
+/// A backend that keeps snapshots (SQLite, PostgreSQL) keeps the newest one of each stream and
+/// gives it back as written; an older one written later does not replace it; snapshots are
+/// not events (the log is unchanged by them).
+pub async fn snapshots(store: Store) {
+    use yika_store::Snapshot;
+    fill(store.as_ref(), 5).await;
+    let head = store.head_position().await.expect("head");
+    let snapshot = |revision: u64, state: &str| Snapshot {
+        stream_id: "account-1".to_owned(),
+        kind: "account/1".to_owned(),
+        revision,
+        hash: format!("{revision:064x}"),
+        state: state.to_owned(),
+    };
+    assert_eq!(store.read_snapshot("account-1").await.expect("read"), None);
+    store
+        .write_snapshot(snapshot(2, "{\"balance\":\"2.00\"}"))
+        .await
+        .expect("kept");
+    assert_eq!(
+        store.read_snapshot("account-1").await.expect("read"),
+        Some(snapshot(2, "{\"balance\":\"2.00\"}"))
+    );
+    store
+        .write_snapshot(snapshot(4, "{\"balance\":\"4.00\"}"))
+        .await
+        .expect("kept");
+    store
+        .write_snapshot(snapshot(3, "{\"balance\":\"3.00\"}"))
+        .await
+        .expect("an older one is not an error");
+    assert_eq!(
+        store.read_snapshot("account-1").await.expect("read"),
+        Some(snapshot(4, "{\"balance\":\"4.00\"}")),
+        "the newest snapshot stays"
+    );
+    assert_eq!(store.read_snapshot("account-2").await.expect("read"), None);
+    assert_eq!(store.head_position().await.expect("head"), head);
+    assert_chain_intact(store.as_ref(), head).await;
+}

@@ -1707,7 +1707,8 @@ where
 
 /// A backend that keeps snapshots (SQLite, PostgreSQL) keeps the newest one of each stream and
 /// gives it back as written; an older one written later does not replace it; snapshots are
-/// not events (the log is unchanged by them).
+/// not events (the log is unchanged by them). (KurrentDB keeps none: not checked there.)
+#[allow(dead_code)]
 pub async fn snapshots(store: Store) {
     use yika_store::Snapshot;
     fill(store.as_ref(), 5).await;

@@ -452,6 +452,28 @@ impl EventStore for PostgresEventStore {
         .transpose()
     }
 
+    async fn snapshots(&self, after_stream: &str, max: usize) -> Result<Vec<Snapshot>, StoreError> {
+        let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
+            "SELECT stream_id, kind, revision, hash, state FROM snapshots WHERE stream_id COLLATE \"C\" > $1 \
+             ORDER BY stream_id COLLATE \"C\" LIMIT $2",
+        )
+        .bind(after_stream)
+        .bind(i64::try_from(max.min(MAX_READ_BATCH)).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(stream_id, kind, revision, hash, state)| {
+                Ok(Snapshot {
+                    stream_id,
+                    kind,
+                    revision: to_u64(revision)?,
+                    hash,
+                    state,
+                })
+            })
+            .collect()
+    }
+
     async fn write_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
         if snapshot.state.len() > MAX_SNAPSHOT_BYTES {
             return Ok(());

@@ -219,6 +219,28 @@ impl EventStore for SqliteEventStore {
         self.bulk.keep_snapshot(snapshot).await
     }
 
+    async fn snapshots(&self, after_stream: &str, max: usize) -> Result<Vec<Snapshot>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT stream_id, kind, revision, hash, state FROM snapshots WHERE stream_id > ? \
+             ORDER BY stream_id LIMIT ?",
+        )
+        .bind(after_stream)
+        .bind(to_i64(max.min(MAX_READ_BATCH) as u64))
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Snapshot {
+                    stream_id: row.try_get("stream_id")?,
+                    kind: row.try_get("kind")?,
+                    revision: to_u64(row.try_get("revision")?)?,
+                    hash: row.try_get("hash")?,
+                    state: row.try_get("state")?,
+                })
+            })
+            .collect()
+    }
+
     async fn read_recent(
         &self,
         after_position: u64,

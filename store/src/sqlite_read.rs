@@ -2,7 +2,8 @@
 //! few read-only connections of their own, one blocking task per read. sqlx's SQLite driver
 //! hands every row from its worker thread to the caller's task one at a time (a wake-up and a
 //! copy of each value per row); for a replay, a rebuild or `yika verify` that cost about 6 µs an
-//! event, five times what the query itself costs (docs/performance.md, "Reading the log").
+//! event, five times what the query itself costs (docs/performance.md, "Reading the log,
+//! decoding and hashing"; decision 0034).
 //! Snapshots are read and kept here too (kept on a read-write connection of their own, off the
 //! log writer's path: they are not part of the log).
 

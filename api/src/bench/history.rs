@@ -371,6 +371,11 @@ mod tests {
         let kept = snapshot_kept(stores.events.as_ref(), &stream)
             .await
             .expect("a snapshot was kept");
+        assert_eq!(
+            crate::verify::snapshots(&app).await.expect("verified"),
+            Vec::<String>::new(),
+            "a true snapshot passes verify"
+        );
         assert_eq!(kept.revision, whole);
         assert_eq!(Some(kept.kind.as_str()), Account::SNAPSHOT);
         assert_eq!(
@@ -399,6 +404,13 @@ mod tests {
             Money::from_fen(42),
             "the snapshot was used"
         );
+        let found = crate::verify::snapshots(&app).await.expect("verified");
+        assert_eq!(
+            found.len(),
+            1,
+            "verify names the doctored snapshot: {found:?}"
+        );
+        assert!(found[0].contains(&stream), "{found:?}");
         stores.close().await;
 
         for (what, mismatched) in [

@@ -1743,6 +1743,25 @@ pub async fn snapshots(store: Store) {
         "the newest snapshot stays"
     );
     assert_eq!(store.read_snapshot("account-2").await.expect("read"), None);
+    let mut other = snapshot(1, "{}");
+    other.stream_id = "account-0".to_owned();
+    store.write_snapshot(other.clone()).await.expect("kept");
+    assert_eq!(
+        store.snapshots("", 10).await.expect("listed"),
+        vec![other, snapshot(4, "{\"balance\":\"4.00\"}")],
+        "listed in stream order"
+    );
+    assert_eq!(
+        store.snapshots("account-0", 1).await.expect("listed").len(),
+        1
+    );
+    assert!(
+        store
+            .snapshots("account-1", 10)
+            .await
+            .expect("listed")
+            .is_empty()
+    );
     assert_eq!(store.head_position().await.expect("head"), head);
     assert_chain_intact(store.as_ref(), head).await;
 }

@@ -64,15 +64,7 @@ fn decode(events: &[RecordedEvent], after: u64) -> Result<Vec<(Event, Metadata)>
                 after + 1 + offset as u64
             )));
         }
-        let event = Event::decode(
-            &recorded.event_type,
-            recorded.schema_version,
-            &recorded.payload,
-        )?;
-        let metadata: Metadata = serde_json::from_str(&recorded.metadata).map_err(|e| {
-            ProjectionError::Corrupt(format!("metadata at {}: {e}", recorded.position))
-        })?;
-        decoded.push((event, metadata));
+        decoded.push(crate::runner::decode_one(recorded)?);
     }
     Ok(decoded)
 }

@@ -395,6 +395,21 @@ impl PostgresWriter {
     }
 }
 
+/// A `snapshots` row: `(stream_id, kind, revision, hash, state)`.
+type SnapshotRow = (String, String, i64, String, String);
+
+fn snapshot_row(
+    (stream_id, kind, revision, hash, state): SnapshotRow,
+) -> Result<Snapshot, StoreError> {
+    Ok(Snapshot {
+        stream_id,
+        kind,
+        revision: to_u64(revision)?,
+        hash,
+        state,
+    })
+}
+
 #[async_trait::async_trait]
 impl EventStore for PostgresEventStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
@@ -434,26 +449,17 @@ impl EventStore for PostgresEventStore {
     }
 
     async fn read_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
-        let row: Option<(String, String, i64, String, String)> = sqlx::query_as(
+        let row: Option<SnapshotRow> = sqlx::query_as(
             "SELECT stream_id, kind, revision, hash, state FROM snapshots WHERE stream_id = $1",
         )
         .bind(stream_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|(stream_id, kind, revision, hash, state)| {
-            Ok(Snapshot {
-                stream_id,
-                kind,
-                revision: to_u64(revision)?,
-                hash,
-                state,
-            })
-        })
-        .transpose()
+        row.map(snapshot_row).transpose()
     }
 
     async fn snapshots(&self, after_stream: &str, max: usize) -> Result<Vec<Snapshot>, StoreError> {
-        let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
+        let rows: Vec<SnapshotRow> = sqlx::query_as(
             "SELECT stream_id, kind, revision, hash, state FROM snapshots WHERE stream_id COLLATE \"C\" > $1 \
              ORDER BY stream_id COLLATE \"C\" LIMIT $2",
         )
@@ -461,17 +467,7 @@ impl EventStore for PostgresEventStore {
         .bind(i64::try_from(max.min(MAX_READ_BATCH)).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|(stream_id, kind, revision, hash, state)| {
-                Ok(Snapshot {
-                    stream_id,
-                    kind,
-                    revision: to_u64(revision)?,
-                    hash,
-                    state,
-                })
-            })
-            .collect()
+        rows.into_iter().map(snapshot_row).collect()
     }
 
     async fn write_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {

@@ -127,7 +127,10 @@ fn card(
     (id, account)
 }
 
-async fn measure(history: usize, dir: &std::path::Path) -> Result<()> {
+/// The bench's ledger: a cashier's shift, a department, a card `LONG` with `history` deductions
+/// of a cent and a card `NEW` with none, each opened with `deposit`. Its events, the
+/// department, and the two cards.
+fn ledger(history: usize, deposit: Money) -> (Vec<Generated>, Actor, AccountId, AccountId) {
     let mut log = Log {
         out: Vec::with_capacity(history + 32),
         at: Utc::now() - Duration::days(1),
@@ -149,9 +152,8 @@ async fn measure(history: usize, dir: &std::path::Path) -> Result<()> {
         cashier: cashier_state,
         shift: Shift::default(),
     };
-    let big = Money::from_fen(Amount::MAX_FEN);
-    let (long_id, mut long) = card(&mut log, &cashier, &mut drawer, "LONG", big);
-    let (new_id, _) = card(&mut log, &cashier, &mut drawer, "NEW", big);
+    let (long_id, mut long) = card(&mut log, &cashier, &mut drawer, "LONG", deposit);
+    let (new_id, _) = card(&mut log, &cashier, &mut drawer, "NEW", deposit);
     let cent = Amount::new(Money::from_fen(1)).expect("a cent");
     for n in 0..history {
         let deducted = execution::deduct(
@@ -171,10 +173,15 @@ async fn measure(history: usize, dir: &std::path::Path) -> Result<()> {
         long.apply(&deducted);
         log.push(streams::account(long_id), deducted, Some(&lab));
     }
+    (log.out, lab, long_id, new_id)
+}
+
+async fn measure(history: usize, dir: &std::path::Path) -> Result<()> {
+    let (events, lab, long_id, new_id) = ledger(history, Money::from_fen(Amount::MAX_FEN));
     let data = dir.join("data");
     std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
     let stores = open_stores(&Locations::data_dir(&data)).await?;
-    import(stores.events.as_ref(), std::mem::take(&mut log.out))
+    import(stores.events.as_ref(), events)
         .await
         .map_err(|e| e.to_string())?;
     let (app, runner) = application(&stores);
@@ -284,55 +291,10 @@ mod tests {
 
     /// A card with `history` deductions, imported into fresh stores under `dir`.
     async fn long_card(dir: &std::path::Path, history: usize) -> (AccountId, Locations) {
-        let mut log = Log {
-            out: Vec::new(),
-            at: Utc::now() - Duration::days(1),
-        };
-        let cashier = log.staff("C001", Role::Cashier, None);
-        let lab = log.staff("L001", Role::Department, Some("Lab"));
-        let shift_id = ShiftId(Uuid::now_v7());
-        let mut cashier_state = Cashier::default();
-        let opened = window::open_shift(&cashier, &cashier_state, shift_id, "W1", Money::ZERO)
-            .expect("opens");
-        cashier_state.apply(&opened);
-        log.push(streams::cashier(cashier.staff_id), opened, Some(&cashier));
-        let mut drawer = Drawer {
-            shift_id,
-            opening: Some(ShiftOpening {
-                cashier_id: cashier.staff_id,
-                opening_float: Money::ZERO,
-            }),
-            cashier: cashier_state,
-            shift: Shift::default(),
-        };
-        let (id, mut account) = card(
-            &mut log,
-            &cashier,
-            &mut drawer,
-            "LONG",
-            Money::from_fen(1_000_000),
-        );
-        for n in 0..history {
-            let deducted = execution::deduct(
-                &lab,
-                &account,
-                &Executed {
-                    deduction_id: DeductionId(Uuid::now_v7()),
-                    amount: Amount::new(Money::from_fen(1)).expect("a cent"),
-                    department: "Lab".to_owned(),
-                    order_id: format!("H{n}"),
-                    item_code: "LAB".to_owned(),
-                    item_name: None,
-                    quantity: 1,
-                },
-            )
-            .expect("within the balance");
-            account.apply(&deducted);
-            log.push(streams::account(id), deducted, Some(&lab));
-        }
+        let (events, _, id, _) = ledger(history, Money::from_fen(1_000_000));
         let locations = Locations::data_dir(dir);
         let stores = open_stores(&locations).await.expect("stores");
-        import(stores.events.as_ref(), log.out)
+        import(stores.events.as_ref(), events)
             .await
             .expect("imported");
         stores.close().await;

@@ -45,6 +45,22 @@ impl Digest {
         self.add_hash(hasher.finalize().into());
     }
 
+    /// Adds a row whose cells `write` feeds to the hash (as [`Digest::add`] would hash them).
+    ///
+    /// # Errors
+    ///
+    /// What `write` fails with; the row is then not added.
+    pub fn add_row<E>(
+        &mut self,
+        write: impl FnOnce(&mut sha2::Sha256) -> Result<(), E>,
+    ) -> Result<(), E> {
+        use sha2::{Digest as _, Sha256};
+        let mut hasher = Sha256::new();
+        write(&mut hasher)?;
+        self.add_hash(hasher.finalize().into());
+        Ok(())
+    }
+
     fn add_hash(&mut self, hash: [u8; 32]) {
         for (lane, chunk) in self.sum.iter_mut().zip(hash.chunks_exact(8)) {
             *lane = lane.wrapping_add(u64::from_be_bytes(chunk.try_into().expect("8 bytes")));

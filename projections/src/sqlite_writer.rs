@@ -34,6 +34,7 @@ enum Job {
 pub(crate) struct SqliteWriter {
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    path: PathBuf,
 }
 
 /// The file a `sqlite://` URL names.
@@ -75,7 +76,13 @@ impl SqliteWriter {
         Ok(SqliteWriter {
             jobs: Some(jobs),
             thread: Some(thread),
+            path: path.to_owned(),
         })
+    }
+
+    /// The read store's file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Applies a batch in one transaction; its outcome.

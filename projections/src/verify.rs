@@ -1,5 +1,6 @@
 //! Verification: the log's hash chain, and every live view against a fresh replay of the log.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -165,14 +166,28 @@ pub async fn compare_views(
 ) -> Result<ViewCheck, ProjectionError> {
     let mut tx = live.snapshot().await?;
     let position = ReadStore::checkpoint_in(&mut tx, crate::runner::PROJECTION).await?;
+    // On SQLite the live tables are hashed on a thread of their own while the log is replayed.
+    let hashing = live
+        .sqlite_writer()
+        .map(|writer| sqlite_digests(writer.path().to_owned(), position));
     let mut mismatches = Vec::new();
-    match InMemory::replay(store.as_ref(), position).await {
+    let replay = InMemory::replay(store.as_ref(), position).await;
+    let mut hashed = match hashing {
+        Some(hashing) => hashing.await.map_err(|e| {
+            ProjectionError::Corrupt(format!("hashing the live views stopped: {e}"))
+        })??,
+        None => None,
+    };
+    match replay {
         Err(error) => mismatches.push(format!("the replay failed: {error}")),
         Ok(mut memory) => {
             let replayed = memory.digests();
             let mut differing = Vec::new();
             for table in crate::views::compared_tables() {
-                let live_digest = digest(&mut tx, table).await?;
+                let live_digest = match hashed.as_mut().and_then(|h| h.remove(table)) {
+                    Some(hashed) => hashed,
+                    None => digest(&mut tx, table).await?,
+                };
                 let replay_digest = replayed.get(table).copied().unwrap_or_default();
                 if live_digest != replay_digest {
                     differing.push((table, live_digest.rows, replay_digest.rows));
@@ -351,6 +366,92 @@ pub async fn digest(
         digest.add(&cells(&row)?);
     }
     Ok(digest)
+}
+
+/// Every compared table's digest of a SQLite read store as of its checkpoint now, read as
+/// `yika verify` reads it (`None` on PostgreSQL, or when the views moved on while it read).
+pub async fn sqlite_digests_now(
+    read: &ReadStore,
+) -> Result<Option<HashMap<&'static str, Digest>>, ProjectionError> {
+    let Some(writer) = read.sqlite_writer() else {
+        return Ok(None);
+    };
+    sqlite_digests(writer.path().to_owned(), read.position())
+        .await
+        .map_err(|e| ProjectionError::Corrupt(format!("hashing the live views stopped: {e}")))?
+}
+
+/// Every compared table of the SQLite read store at `path` hashed as [`digest`] hashes it, read
+/// through rusqlite in one read transaction on a blocking thread (sqlx hands each row from its
+/// worker thread one at a time, which made these reads most of verify's time). `None` when the
+/// views' checkpoint in that transaction is not `position` (they moved on since the caller's
+/// snapshot): the caller then reads its own snapshot.
+fn sqlite_digests(
+    path: std::path::PathBuf,
+    position: u64,
+) -> tokio::task::JoinHandle<Result<Option<HashMap<&'static str, Digest>>, ProjectionError>> {
+    tokio::task::spawn_blocking(move || {
+        let mut conn = rusqlite::Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?;
+        let checkpoint: i64 = tx.query_row(
+            "SELECT COALESCE((SELECT position FROM checkpoints WHERE projection = ?1), 0)",
+            [crate::runner::PROJECTION],
+            |row| row.get(0),
+        )?;
+        if u64::try_from(checkpoint).ok() != Some(position) {
+            return Ok(None);
+        }
+        let mut digests = HashMap::new();
+        for table in crate::views::compared_tables() {
+            let mut statement = tx.prepare(&format!("SELECT * FROM {table}"))?;
+            let names: Vec<String> = statement
+                .column_names()
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+            let mut order: Vec<usize> = (0..names.len()).collect();
+            order.sort_by(|a, b| names[*a].cmp(&names[*b]));
+            let mut digest = Digest::default();
+            let mut rows = statement.query([])?;
+            while let Some(row) = rows.next()? {
+                digest.add_row(|hasher| {
+                    for &index in &order {
+                        sha2::Digest::update(&mut *hasher, names[index].as_bytes());
+                        sha2::Digest::update(&mut *hasher, [0]);
+                        match row.get_ref(index)? {
+                            rusqlite::types::ValueRef::Null => {
+                                crate::views::rows::hash_int(hasher, None);
+                            }
+                            rusqlite::types::ValueRef::Integer(n) => {
+                                crate::views::rows::hash_int(hasher, Some(n));
+                            }
+                            rusqlite::types::ValueRef::Text(text) => {
+                                let text = std::str::from_utf8(text).map_err(|e| {
+                                    ProjectionError::Corrupt(format!("{table}: {e}"))
+                                })?;
+                                crate::views::rows::hash_text(hasher, Some(text));
+                            }
+                            other => {
+                                return Err(ProjectionError::Corrupt(format!(
+                                    "{table}.{}: a {:?} value, not an integer or a text",
+                                    names[index],
+                                    other.data_type()
+                                )));
+                            }
+                        }
+                        sha2::Digest::update(&mut *hasher, [0]);
+                    }
+                    Ok(())
+                })?;
+            }
+            digests.insert(table, digest);
+        }
+        Ok(Some(digests))
+    })
 }
 
 /// The store's idempotency columns (not hashed) against the copy of each claim in the hashed

@@ -53,6 +53,19 @@ async fn same_as_memory(store: &Arc<dyn EventStore>, read: &ReadStore, seed: u64
             "seed {seed}: {table} written differs from folded in memory"
         );
     }
+    // On SQLite, verify hashes the live tables through rusqlite: the same digests.
+    if let Some(hashed) = yika_projections::verify::sqlite_digests_now(read)
+        .await
+        .expect("hashed")
+    {
+        for table in compared_tables() {
+            assert_eq!(
+                hashed.get(table),
+                digests.get(table),
+                "seed {seed}: {table} hashed by verify's SQLite reader differs"
+            );
+        }
+    }
     let accounts = digests["accounts"].rows;
     assert!(
         accounts > 10,
@@ -72,6 +85,13 @@ async fn views_folded_in_memory_equal_the_views_written_to_sqlite() {
             .await
             .expect("a read store");
         same_as_memory(&store, &read, seed).await;
+        assert!(
+            yika_projections::verify::sqlite_digests_now(&read)
+                .await
+                .expect("hashed")
+                .is_some(),
+            "seed {seed}: verify's SQLite reader hashed the tables"
+        );
         read.close().await;
         store.close().await;
     }

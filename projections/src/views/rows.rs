@@ -87,7 +87,7 @@ impl std::fmt::Write for HashWriter<'_> {
     }
 }
 
-fn hash_int(hasher: &mut sha2::Sha256, value: Option<i64>) {
+pub(crate) fn hash_int(hasher: &mut sha2::Sha256, value: Option<i64>) {
     use std::fmt::Write as _;
     match value {
         Some(n) => write!(HashWriter(hasher), "i{n}").expect("hashing does not fail"),
@@ -95,7 +95,7 @@ fn hash_int(hasher: &mut sha2::Sha256, value: Option<i64>) {
     }
 }
 
-fn hash_text(hasher: &mut sha2::Sha256, value: Option<&str>) {
+pub(crate) fn hash_text(hasher: &mut sha2::Sha256, value: Option<&str>) {
     use std::fmt::Write as _;
     match value {
         Some(text) => {

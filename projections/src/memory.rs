@@ -69,22 +69,6 @@ impl Digest {
     }
 }
 
-/// A batch read after `after`, each event decoded with its metadata; a gap in positions is a
-/// corrupt log.
-fn decode(events: &[RecordedEvent], after: u64) -> Result<Vec<(Event, Metadata)>, ProjectionError> {
-    let mut decoded = Vec::with_capacity(events.len());
-    for (offset, recorded) in events.iter().enumerate() {
-        if recorded.position != after + 1 + offset as u64 {
-            return Err(ProjectionError::Corrupt(format!(
-                "event {} is missing from the log",
-                after + 1 + offset as u64
-            )));
-        }
-        decoded.push(crate::runner::decode_one(recorded)?);
-    }
-    Ok(decoded)
-}
-
 /// A batch being folded on a blocking thread: it hands the memory back with its outcome.
 type Folding = tokio::task::JoinHandle<(InMemory, Result<(), ProjectionError>)>;
 
@@ -143,17 +127,18 @@ impl InMemory {
             if events.is_empty() {
                 break Ok(());
             }
-            let decoded = match decode(&events, read_to) {
+            let last = events.last().map_or(read_to, |e| e.position);
+            let decoded = match crate::runner::decode(read_to, events) {
                 Ok(decoded) => decoded,
                 Err(error) => break Err(error),
             };
-            read_to = events.last().map_or(read_to, |e| e.position);
+            read_to = last;
             if let Some(handle) = folding.take() {
                 self.join(handle).await?;
             }
             let mut memory = std::mem::take(self);
             folding = Some(tokio::task::spawn_blocking(move || {
-                let folded = memory.fold_batch(&events, &decoded);
+                let folded = memory.fold_batch(&decoded);
                 (memory, folded)
             }));
         };
@@ -176,16 +161,14 @@ impl InMemory {
     /// Folds one batch of read and decoded events (the next after [`InMemory::position`]).
     fn fold_batch(
         &mut self,
-        events: &[RecordedEvent],
-        decoded: &[(Event, Metadata)],
+        decoded: &[(RecordedEvent, Event, Metadata)],
     ) -> Result<(), ProjectionError> {
-        let batch: Vec<Applied<'_>> = events
+        let batch: Vec<Applied<'_>> = decoded
             .iter()
-            .zip(decoded)
-            .map(|(recorded, (event, metadata))| Applied::new(recorded, event, metadata))
+            .map(|(recorded, event, metadata)| Applied::new(recorded, event, metadata))
             .collect();
         views::fold(&mut self.rows, &batch)?;
-        self.position = events.last().map_or(self.position, |e| e.position);
+        self.position = decoded.last().map_or(self.position, |(e, _, _)| e.position);
         self.drain_added();
         Ok(())
     }

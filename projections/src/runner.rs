@@ -59,20 +59,8 @@ pub(crate) fn check_witness(
     Ok(())
 }
 
-/// A recorded event's payload and metadata, decoded.
-pub(crate) fn decode_one(recorded: &RecordedEvent) -> Result<(Event, Metadata), ProjectionError> {
-    let event = Event::decode(
-        &recorded.event_type,
-        recorded.schema_version,
-        &recorded.payload,
-    )?;
-    let metadata: Metadata = serde_json::from_str(&recorded.metadata)
-        .map_err(|e| ProjectionError::Corrupt(format!("metadata at {}: {e}", recorded.position)))?;
-    Ok((event, metadata))
-}
-
 /// Decodes a batch read after `checkpoint`, checking that its positions follow on densely.
-fn decode(
+pub(crate) fn decode(
     checkpoint: u64,
     events: Vec<RecordedEvent>,
 ) -> Result<Vec<(RecordedEvent, Event, Metadata)>, ProjectionError> {
@@ -85,7 +73,14 @@ fn decode(
                 "event {due} is missing from the log"
             )));
         }
-        let (event, metadata) = decode_one(&recorded)?;
+        let event = Event::decode(
+            &recorded.event_type,
+            recorded.schema_version,
+            &recorded.payload,
+        )?;
+        let metadata: Metadata = serde_json::from_str(&recorded.metadata).map_err(|e| {
+            ProjectionError::Corrupt(format!("metadata at {}: {e}", recorded.position))
+        })?;
         decoded.push((recorded, event, metadata));
     }
     Ok(decoded)

@@ -8,6 +8,7 @@ use yika_store::EventStore;
 use yika_store::hash::{ChainCheck, ChainVerifier};
 
 use crate::memory::{Digest, InMemory};
+use crate::views::rows::CellRef;
 use crate::{ProjectionError, ProjectionRunner, ReadStore};
 
 /// Walks the whole log in batches and checks the hash chain from the first event. A row that
@@ -277,10 +278,10 @@ fn cells(row: &sqlx::any::AnyRow) -> Result<Vec<(String, String)>, ProjectionErr
     let mut cells: Vec<(String, String)> = Vec::with_capacity(row.len());
     for (i, column) in row.columns().iter().enumerate() {
         let value = if let Ok(number) = row.try_get::<Option<i64>, _>(i) {
-            number.map_or_else(|| "null".to_owned(), |n| format!("i{n}"))
+            CellRef::Int(number).canonical()
         } else {
             let text: Option<String> = row.try_get(i)?;
-            text.map_or_else(|| "null".to_owned(), |t| format!("t{}:{t}", t.len()))
+            CellRef::Text(text.as_deref()).canonical()
         };
         cells.push((column.name().to_owned(), value));
     }
@@ -432,17 +433,15 @@ fn sqlite_digests(
                         sha2::Digest::update(&mut *hasher, names[index].as_bytes());
                         sha2::Digest::update(&mut *hasher, [0]);
                         match row.get_ref(index)? {
-                            rusqlite::types::ValueRef::Null => {
-                                crate::views::rows::hash_int(hasher, None);
-                            }
+                            rusqlite::types::ValueRef::Null => CellRef::Int(None).hash_into(hasher),
                             rusqlite::types::ValueRef::Integer(n) => {
-                                crate::views::rows::hash_int(hasher, Some(n));
+                                CellRef::Int(Some(n)).hash_into(hasher);
                             }
                             rusqlite::types::ValueRef::Text(text) => {
                                 let text = std::str::from_utf8(text).map_err(|e| {
                                     ProjectionError::Corrupt(format!("{table}: {e}"))
                                 })?;
-                                crate::views::rows::hash_text(hasher, Some(text));
+                                CellRef::Text(Some(text)).hash_into(hasher);
                             }
                             other => {
                                 return Err(ProjectionError::Corrupt(format!(

@@ -351,6 +351,22 @@ pub async fn read_at(
         .filter(|e| e.position == position))
 }
 
+/// The event of `stream_id` at `revision` (from 1), if the stream holds one.
+pub async fn read_at_revision(
+    store: &dyn EventStore,
+    stream_id: &str,
+    revision: u64,
+) -> Result<Option<RecordedEvent>, StoreError> {
+    if revision == 0 {
+        return Ok(None);
+    }
+    Ok(store
+        .read_stream(stream_id, revision - 1, 1)
+        .await?
+        .pop()
+        .filter(|e| e.revision == revision))
+}
+
 /// Reads a whole stream in bounded batches.
 pub async fn read_whole_stream(
     store: &dyn EventStore,

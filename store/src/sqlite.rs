@@ -18,9 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, QueryBuilder, Row, SqliteConnection, SqlitePool};
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -29,7 +27,7 @@ use crate::hash::{GENESIS, check_continuation, parse_hex};
 use crate::plan::{Planned, Verdict, plan};
 use crate::recent::Recent;
 use crate::sqlite_read::BulkReader;
-use crate::time::{as_stored, format_time, parse_time};
+use crate::time::{as_stored, format_time};
 use crate::writer::{Job, MAX_BATCH_EVENTS, Queue};
 use crate::{
     AppendOutcome, AppendRequest, EventStore, MAX_EVENTS_PER_APPEND, MAX_READ_BATCH, RecordedEvent,
@@ -128,27 +126,8 @@ fn to_i64(value: u64) -> i64 {
     i64::try_from(value).expect("positions and revisions stay below i64::MAX")
 }
 
-fn to_u64(value: i64) -> Result<u64, StoreError> {
+pub(crate) fn to_u64(value: i64) -> Result<u64, StoreError> {
     u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative number {value}")))
-}
-
-fn recorded_event(row: &SqliteRow) -> Result<RecordedEvent, StoreError> {
-    let event_id: String = row.try_get("event_id")?;
-    let schema_version: i64 = row.try_get("schema_version")?;
-    Ok(RecordedEvent {
-        position: to_u64(row.try_get("position")?)?,
-        event_id: Uuid::from_str(&event_id)
-            .map_err(|e| StoreError::Corrupt(format!("event id {event_id:?}: {e}")))?,
-        stream_id: row.try_get("stream_id")?,
-        revision: to_u64(row.try_get("revision")?)?,
-        event_type: row.try_get("event_type")?,
-        schema_version: u16::try_from(schema_version)
-            .map_err(|_| StoreError::Corrupt(format!("schema version {schema_version}")))?,
-        payload: row.try_get("payload")?,
-        metadata: row.try_get("metadata")?,
-        recorded_at: parse_time(&row.try_get::<String, _>("recorded_at")?)?,
-        hash: row.try_get("hash")?,
-    })
 }
 
 /// One INSERT of `rows` (recorded and hashed), each with the idempotency claim it stores.
@@ -220,25 +199,9 @@ impl EventStore for SqliteEventStore {
     }
 
     async fn snapshots(&self, after_stream: &str, max: usize) -> Result<Vec<Snapshot>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT stream_id, kind, revision, hash, state FROM snapshots WHERE stream_id > ? \
-             ORDER BY stream_id LIMIT ?",
-        )
-        .bind(after_stream)
-        .bind(to_i64(max.min(MAX_READ_BATCH) as u64))
-        .fetch_all(&self.readers)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Snapshot {
-                    stream_id: row.try_get("stream_id")?,
-                    kind: row.try_get("kind")?,
-                    revision: to_u64(row.try_get("revision")?)?,
-                    hash: row.try_get("hash")?,
-                    state: row.try_get("state")?,
-                })
-            })
-            .collect()
+        self.bulk
+            .snapshots(after_stream, max.min(MAX_READ_BATCH))
+            .await
     }
 
     async fn read_recent(
@@ -250,14 +213,7 @@ impl EventStore for SqliteEventStore {
     }
 
     async fn find_event(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, StoreError> {
-        let row = sqlx::query(
-            "SELECT position, event_id, stream_id, revision, event_type, schema_version, payload, metadata, \
-             recorded_at, hash FROM events WHERE event_id = ?",
-        )
-        .bind(event_id.to_string())
-        .fetch_optional(&self.readers)
-        .await?;
-        row.as_ref().map(recorded_event).transpose()
+        self.bulk.event(event_id).await
     }
 
     async fn idempotency_columns(

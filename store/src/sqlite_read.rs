@@ -1,4 +1,4 @@
-//! Reads of the SQLite log that return many events (`read_all`, `read_stream`): rusqlite on a
+//! Reads of the SQLite log (`read_all`, `read_stream`, `find_event`): rusqlite on a
 //! few read-only connections of their own, one blocking task per read. sqlx's SQLite driver
 //! hands every row from its worker thread to the caller's task one at a time (a wake-up and a
 //! copy of each value per row); for a replay, a rebuild or `yika verify` that cost about 6 µs an
@@ -12,47 +12,26 @@ use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Row};
+use rusqlite::{Connection, OpenFlags, Params, Row};
 use uuid::Uuid;
 
+use crate::sqlite::to_u64;
 use crate::time::parse_time;
 use crate::{MAX_SNAPSHOT_BYTES, RecordedEvent, Snapshot, StoreError};
 
 /// Idle connections kept for the next read.
 const IDLE_MAX: usize = 4;
 
-const SELECT: &str = "SELECT position, event_id, stream_id, revision, event_type, schema_version, \
+const EVENTS: &str = "SELECT position, event_id, stream_id, revision, event_type, schema_version, \
      payload, metadata, recorded_at, hash FROM events";
+
+const SNAPSHOTS: &str = "SELECT stream_id, kind, revision, hash, state FROM snapshots";
 
 /// A few read-only rusqlite connections to the log's file.
 pub(crate) struct BulkReader {
     path: PathBuf,
     /// Idle connections; `None` once the store is closed.
     idle: Mutex<Option<Vec<Connection>>>,
-}
-
-/// Which events a read wants.
-enum Range {
-    All {
-        after: i64,
-        max: i64,
-    },
-    Stream {
-        stream: String,
-        after: i64,
-        max: i64,
-    },
-}
-
-/// What a blocking task on a connection does.
-enum Work {
-    Read(Range),
-    Snapshot(String),
-}
-
-enum Done {
-    Events(Vec<RecordedEvent>),
-    Snapshot(Option<Snapshot>),
 }
 
 impl BulkReader {
@@ -69,9 +48,13 @@ impl BulkReader {
         after: u64,
         max: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.read(Range::All {
-            after: to_i64(after),
-            max: to_i64(max as u64),
+        let (after, max) = (saturating(after), saturating(max as u64));
+        self.run(move |conn| {
+            events(
+                conn,
+                "WHERE position > ?1 ORDER BY position LIMIT ?2",
+                (after, max),
+            )
         })
         .await
     }
@@ -83,20 +66,46 @@ impl BulkReader {
         after: u64,
         max: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.read(Range::Stream {
-            stream: stream.to_owned(),
-            after: to_i64(after),
-            max: to_i64(max as u64),
+        let (stream, after, max) = (stream.to_owned(), saturating(after), saturating(max as u64));
+        self.run(move |conn| {
+            events(
+                conn,
+                "WHERE stream_id = ?1 AND revision > ?2 ORDER BY revision LIMIT ?3",
+                (stream, after, max),
+            )
         })
         .await
     }
 
+    /// The event with this id, if stored.
+    pub(crate) async fn event(&self, id: Uuid) -> Result<Option<RecordedEvent>, StoreError> {
+        let id = id.to_string();
+        self.run(move |conn| Ok(events(conn, "WHERE event_id = ?1", [id])?.pop()))
+            .await
+    }
+
     /// The snapshot kept of `stream`, if any.
     pub(crate) async fn snapshot(&self, stream: &str) -> Result<Option<Snapshot>, StoreError> {
-        match self.run(Work::Snapshot(stream.to_owned())).await? {
-            Done::Snapshot(snapshot) => Ok(snapshot),
-            Done::Events(_) => unreachable!("a snapshot read answers with a snapshot"),
-        }
+        let stream = stream.to_owned();
+        self.run(move |conn| Ok(snapshots(conn, "WHERE stream_id = ?1", [stream])?.pop()))
+            .await
+    }
+
+    /// Up to `max` snapshots of streams named after `after`, in stream order.
+    pub(crate) async fn snapshots(
+        &self,
+        after: &str,
+        max: usize,
+    ) -> Result<Vec<Snapshot>, StoreError> {
+        let (after, max) = (after.to_owned(), saturating(max as u64));
+        self.run(move |conn| {
+            snapshots(
+                conn,
+                "WHERE stream_id > ?1 ORDER BY stream_id LIMIT ?2",
+                (after, max),
+            )
+        })
+        .await
     }
 
     /// Keeps `snapshot` unless a newer one of its stream is kept.
@@ -124,7 +133,7 @@ impl BulkReader {
                 rusqlite::params![
                     snapshot.stream_id,
                     snapshot.kind,
-                    to_i64(snapshot.revision),
+                    saturating(snapshot.revision),
                     snapshot.hash,
                     snapshot.state
                 ],
@@ -141,15 +150,11 @@ impl BulkReader {
         self.idle.lock().expect("never poisoned").take();
     }
 
-    async fn read(&self, range: Range) -> Result<Vec<RecordedEvent>, StoreError> {
-        match self.run(Work::Read(range)).await? {
-            Done::Events(events) => Ok(events),
-            Done::Snapshot(_) => unreachable!("a read of events answers with events"),
-        }
-    }
-
-    /// Runs `work` on an idle connection (or a new one) in a blocking task.
-    async fn run(&self, work: Work) -> Result<Done, StoreError> {
+    /// Runs `read` on an idle connection (or a new one) in a blocking task.
+    async fn run<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
         let conn = match self.idle.lock().expect("never poisoned").as_mut() {
             None => return Err(StoreError::Closed),
             Some(idle) => idle.pop(),
@@ -158,12 +163,9 @@ impl BulkReader {
             Some(conn) => conn,
             None => open(&self.path)?,
         };
-        let (conn, done) = tokio::task::spawn_blocking(move || {
-            let done = match &work {
-                Work::Read(range) => query(&conn, range).map(Done::Events),
-                Work::Snapshot(stream) => kept(&conn, stream).map(Done::Snapshot),
-            };
-            (conn, done)
+        let (conn, read) = tokio::task::spawn_blocking(move || {
+            let read = read(&conn);
+            (conn, read)
         })
         .await
         .map_err(|e| StoreError::Unavailable(format!("a read of the log stopped: {e}")))?;
@@ -172,7 +174,7 @@ impl BulkReader {
         {
             idle.push(conn);
         }
-        done
+        read
     }
 }
 
@@ -188,49 +190,47 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-fn query(conn: &Connection, range: &Range) -> Result<Vec<RecordedEvent>, StoreError> {
-    let (sql, capacity) = match range {
-        Range::All { max, .. } => (
-            format!("{SELECT} WHERE position > ?1 ORDER BY position LIMIT ?2"),
-            *max,
-        ),
-        Range::Stream { max, .. } => (
-            format!("{SELECT} WHERE stream_id = ?3 AND revision > ?1 ORDER BY revision LIMIT ?2"),
-            *max,
-        ),
-    };
-    let mut statement = conn.prepare_cached(&sql).map_err(failed)?;
-    let mut rows = match range {
-        Range::All { after, max } => statement.query(rusqlite::params![after, max]),
-        Range::Stream { stream, after, max } => {
-            statement.query(rusqlite::params![after, max, stream])
-        }
-    }
-    .map_err(failed)?;
-    let mut events = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0).min(1_024));
+/// The rows `each` reads from `select` narrowed by `clause`.
+fn rows<T>(
+    conn: &Connection,
+    select: &str,
+    clause: &str,
+    params: impl Params,
+    each: fn(&Row<'_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut statement = conn
+        .prepare_cached(&format!("{select} {clause}"))
+        .map_err(failed)?;
+    let mut rows = statement.query(params).map_err(failed)?;
+    let mut read = Vec::new();
     while let Some(row) = rows.next().map_err(failed)? {
-        events.push(recorded_event(row)?);
+        read.push(each(row)?);
     }
-    Ok(events)
+    Ok(read)
 }
 
-fn kept(conn: &Connection, stream: &str) -> Result<Option<Snapshot>, StoreError> {
-    let mut statement = conn
-        .prepare_cached(
-            "SELECT stream_id, kind, revision, hash, state FROM snapshots WHERE stream_id = ?1",
-        )
-        .map_err(failed)?;
-    let mut rows = statement.query([stream]).map_err(failed)?;
-    let Some(row) = rows.next().map_err(failed)? else {
-        return Ok(None);
-    };
-    Ok(Some(Snapshot {
-        stream_id: row.get(0).map_err(failed)?,
-        kind: row.get(1).map_err(failed)?,
-        revision: to_u64(row.get(2).map_err(failed)?)?,
-        hash: row.get(3).map_err(failed)?,
-        state: row.get(4).map_err(failed)?,
-    }))
+fn events(
+    conn: &Connection,
+    clause: &str,
+    params: impl Params,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    rows(conn, EVENTS, clause, params, recorded_event)
+}
+
+fn snapshots(
+    conn: &Connection,
+    clause: &str,
+    params: impl Params,
+) -> Result<Vec<Snapshot>, StoreError> {
+    rows(conn, SNAPSHOTS, clause, params, |row| {
+        Ok(Snapshot {
+            stream_id: row.get(0).map_err(failed)?,
+            kind: row.get(1).map_err(failed)?,
+            revision: to_u64(row.get(2).map_err(failed)?)?,
+            hash: row.get(3).map_err(failed)?,
+            state: row.get(4).map_err(failed)?,
+        })
+    })
 }
 
 fn recorded_event(row: &Row<'_>) -> Result<RecordedEvent, StoreError> {
@@ -265,10 +265,7 @@ fn failed(error: rusqlite::Error) -> StoreError {
     }
 }
 
-fn to_i64(value: u64) -> i64 {
+/// A count or position as SQLite's INTEGER, at most `i64::MAX`.
+fn saturating(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-fn to_u64(value: i64) -> Result<u64, StoreError> {
-    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative number {value}")))
 }

@@ -228,13 +228,8 @@ async fn replay_until_a_time_gives_the_balances_of_then() {
 
 /// The indexes of the read store in `data`, with the statements that made them.
 async fn indexes(data: &std::path::Path) -> Vec<(String, String)> {
-    use sqlx::{ConnectOptions as _, Row as _};
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(data.join("read.db"))
-        .read_only(true)
-        .connect()
-        .await
-        .expect("the read store opens read-only");
+    use sqlx::Row as _;
+    let mut conn = crate::support::read_only(&data.join("read.db")).await;
     let rows = sqlx::query(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
     )

@@ -445,15 +445,20 @@ pub fn staff_add_to(
     }
 }
 
-/// Counts the events in a data directory's log.
-pub async fn event_count(data: &Path) -> i64 {
+/// A SQLite file of a data directory, opened read-only.
+pub async fn read_only(file: &Path) -> sqlx::SqliteConnection {
     use sqlx::ConnectOptions;
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(data.join("events.db"))
+    sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(file)
         .read_only(true)
         .connect()
         .await
-        .expect("the event store opens read-only");
+        .expect("the file opens read-only")
+}
+
+/// Counts the events in a data directory's log.
+pub async fn event_count(data: &Path) -> i64 {
+    let mut conn = read_only(&data.join("events.db")).await;
     sqlx::query_scalar("SELECT COUNT(*) FROM events")
         .fetch_one(&mut conn)
         .await

@@ -367,12 +367,10 @@ impl App {
         if snapshot.kind != kind {
             return Ok(None);
         }
-        let at = self
-            .store
-            .read_stream(stream_id, snapshot.revision - 1, 1)
-            .await?;
-        match at.first() {
-            Some(event) if event.revision == snapshot.revision && event.hash == snapshot.hash => {
+        let at =
+            yika_store::read_at_revision(self.store.as_ref(), stream_id, snapshot.revision).await?;
+        match at {
+            Some(event) if event.hash == snapshot.hash => {
                 Ok(A::restore(&snapshot.state).map(|state| (state, snapshot.revision)))
             }
             _ => {
@@ -388,18 +386,17 @@ impl App {
 
     /// Keeps a snapshot of `stream_id` at `revision`, written off the caller's path (a failure
     /// is logged: a snapshot only saves reading).
-    pub(crate) fn keep_snapshot(&self, stream_id: &str, revision: u64, write: cache::Snapshotter) {
+    fn keep_snapshot(&self, stream_id: &str, revision: u64, write: cache::Snapshotter) {
         let store = self.store.clone();
         let stream_id = stream_id.to_owned();
         tokio::spawn(async move {
             let Ok(Some((kind, state))) = tokio::task::spawn_blocking(write).await else {
                 return;
             };
-            let at = match store.read_stream(&stream_id, revision - 1, 1).await {
-                Ok(mut events) if events.first().map(|e| e.revision) == Some(revision) => {
-                    events.remove(0)
-                }
-                _ => return,
+            let Ok(Some(at)) =
+                yika_store::read_at_revision(store.as_ref(), &stream_id, revision).await
+            else {
+                return;
             };
             let kept = store
                 .write_snapshot(yika_store::Snapshot {

@@ -20,15 +20,51 @@ pub enum Cell {
     Text(Option<String>),
 }
 
+/// A cell's value as a row's digest takes it, borrowed.
+#[derive(Clone, Copy, Debug)]
+pub enum CellRef<'a> {
+    /// An integer, or NULL.
+    Int(Option<i64>),
+    /// A text, or NULL.
+    Text(Option<&'a str>),
+}
+
+impl CellRef<'_> {
+    /// Writes the cell as `yika verify` hashes it: `i<n>`, `t<len>:<text>` or `null`. The one
+    /// spelling of a cell, whether written out or fed to a hash.
+    fn write(self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+        match self {
+            CellRef::Int(Some(n)) => write!(out, "i{n}"),
+            CellRef::Text(Some(t)) => write!(out, "t{}:{t}", t.len()),
+            CellRef::Int(None) | CellRef::Text(None) => out.write_str("null"),
+        }
+    }
+
+    /// The cell as text.
+    #[must_use]
+    pub fn canonical(self) -> String {
+        let mut text = String::new();
+        self.write(&mut text)
+            .expect("writing to a string does not fail");
+        text
+    }
+
+    /// Feeds the cell to `hasher`, without building the text.
+    pub fn hash_into(self, hasher: &mut sha2::Sha256) {
+        self.write(&mut HashWriter(hasher))
+            .expect("hashing does not fail");
+    }
+}
+
 impl Cell {
     /// The cell as `yika verify` hashes it: `i<n>`, `t<len>:<text>` or `null`.
     #[must_use]
     pub fn canonical(&self) -> String {
         match self {
-            Cell::Int(Some(n)) => format!("i{n}"),
-            Cell::Text(Some(t)) => format!("t{}:{t}", t.len()),
-            Cell::Int(None) | Cell::Text(None) => "null".to_owned(),
+            Cell::Int(value) => CellRef::Int(*value),
+            Cell::Text(value) => CellRef::Text(value.as_deref()),
         }
+        .canonical()
     }
 
     fn bind(self, sql: &mut Sql) {
@@ -87,46 +123,27 @@ impl std::fmt::Write for HashWriter<'_> {
     }
 }
 
-pub(crate) fn hash_int(hasher: &mut sha2::Sha256, value: Option<i64>) {
-    use std::fmt::Write as _;
-    match value {
-        Some(n) => write!(HashWriter(hasher), "i{n}").expect("hashing does not fail"),
-        None => sha2::Digest::update(hasher, b"null"),
-    }
-}
-
-pub(crate) fn hash_text(hasher: &mut sha2::Sha256, value: Option<&str>) {
-    use std::fmt::Write as _;
-    match value {
-        Some(text) => {
-            write!(HashWriter(hasher), "t{}:", text.len()).expect("hashing does not fail");
-            sha2::Digest::update(hasher, text.as_bytes());
-        }
-        None => sha2::Digest::update(hasher, b"null"),
-    }
-}
-
 impl Canonical for i64 {
     fn hash_into(&self, hasher: &mut sha2::Sha256) {
-        hash_int(hasher, Some(*self));
+        CellRef::Int(Some(*self)).hash_into(hasher);
     }
 }
 
 impl Canonical for Option<i64> {
     fn hash_into(&self, hasher: &mut sha2::Sha256) {
-        hash_int(hasher, *self);
+        CellRef::Int(*self).hash_into(hasher);
     }
 }
 
 impl Canonical for String {
     fn hash_into(&self, hasher: &mut sha2::Sha256) {
-        hash_text(hasher, Some(self));
+        CellRef::Text(Some(self)).hash_into(hasher);
     }
 }
 
 impl Canonical for Option<String> {
     fn hash_into(&self, hasher: &mut sha2::Sha256) {
-        hash_text(hasher, self.as_deref());
+        CellRef::Text(self.as_deref()).hash_into(hasher);
     }
 }
 

@@ -110,12 +110,10 @@ impl Drop for SqliteWriter {
 
 fn apply(conn: &mut rusqlite::Connection, batch: &Batch) -> Result<(), ProjectionError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Statements prepared once per connection, as the rows' own are.
     let stored: Option<i64> = tx
-        .query_row(
-            "SELECT position FROM checkpoints WHERE projection = ?1",
-            [crate::runner::PROJECTION],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT position FROM checkpoints WHERE projection = ?1")?
+        .query_row([crate::runner::PROJECTION], |row| row.get(0))
         .optional()?;
     if stored.unwrap_or(0) != i64::try_from(batch.checkpoint).unwrap_or(i64::MAX) {
         return Err(ProjectionError::Corrupt(format!(
@@ -125,8 +123,8 @@ fn apply(conn: &mut rusqlite::Connection, batch: &Batch) -> Result<(), Projectio
     }
     if batch.checkpoint > 0 {
         let seen: Option<Option<String>> = tx
+            .prepare_cached("SELECT hash FROM audit_index WHERE position = ?1")?
             .query_row(
-                "SELECT hash FROM audit_index WHERE position = ?1",
                 [i64::try_from(batch.checkpoint).unwrap_or(i64::MAX)],
                 |row| row.get(0),
             )
@@ -143,14 +141,14 @@ fn apply(conn: &mut rusqlite::Connection, batch: &Batch) -> Result<(), Projectio
     views::fold(&mut rows, &applied)?;
     rows.flush_sqlite(&tx)?;
     if let Some(last) = batch.events.last() {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO checkpoints (projection, position) VALUES (?1, ?2) \
              ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
-            rusqlite::params![
-                crate::runner::PROJECTION,
-                i64::try_from(last.0.position).unwrap_or(i64::MAX)
-            ],
-        )?;
+        )?
+        .execute(rusqlite::params![
+            crate::runner::PROJECTION,
+            i64::try_from(last.0.position).unwrap_or(i64::MAX)
+        ])?;
     }
     tx.commit()?;
     Ok(())

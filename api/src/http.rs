@@ -64,6 +64,53 @@ pub struct HttpState {
     pub calendar: crate::calendar::Calendar,
     /// The hospital's name, printed on its documents.
     pub hospital: String,
+    /// Staff's GraphQL documents, parsed once.
+    pub documents: Arc<Documents>,
+}
+
+/// The most parsed GraphQL documents kept ([`Documents`]).
+pub const MAX_PARSED_DOCUMENTS: usize = 256;
+/// The longest document text that is kept parsed.
+pub const MAX_PARSED_DOCUMENT_BYTES: usize = 8 * 1024;
+
+/// GraphQL documents staff send, by their text, parsed once. Terminals and dashboards send the
+/// same few documents over and over with other variables; parsing one took about 6% of the
+/// server's CPU on the deduction path (docs/performance.md). Bounded: at most
+/// [`MAX_PARSED_DOCUMENTS`] documents of at most [`MAX_PARSED_DOCUMENT_BYTES`] each, emptied
+/// when full; only staff's documents go in, so strangers cannot fill it. Depth, directive and
+/// validation checks still run on every request.
+#[derive(Debug, Default)]
+pub struct Documents {
+    parsed: std::sync::Mutex<
+        std::collections::HashMap<String, async_graphql::parser::types::ExecutableDocument>,
+    >,
+}
+
+impl Documents {
+    /// Gives `request` its parsed document from the cache, or parses it and keeps it.
+    fn prepare(&self, request: &mut async_graphql::Request) {
+        if request.query.len() > MAX_PARSED_DOCUMENT_BYTES {
+            return;
+        }
+        let kept = self
+            .parsed
+            .lock()
+            .ok()
+            .and_then(|parsed| parsed.get(&request.query).cloned());
+        if let Some(document) = kept {
+            request.set_parsed_query(document);
+            return;
+        }
+        let Ok(document) = request.parsed_query().cloned() else {
+            return;
+        };
+        if let Ok(mut parsed) = self.parsed.lock() {
+            if parsed.len() >= MAX_PARSED_DOCUMENTS {
+                parsed.clear();
+            }
+            parsed.insert(request.query.clone(), document);
+        }
+    }
 }
 
 impl HttpState {
@@ -81,6 +128,7 @@ impl HttpState {
             query_timeout: crate::graphql::cost::QUERY_TIMEOUT,
             calendar: crate::calendar::Calendar::default(),
             hospital: DEFAULT_HOSPITAL.to_owned(),
+            documents: Arc::default(),
         }
     }
 }
@@ -563,6 +611,9 @@ async fn execute(
     let started = Instant::now();
     let caller = caller(&state.app, headers).await;
     let mut request = request;
+    if matches!(caller, Caller::Staff(_)) {
+        state.documents.prepare(&mut request);
+    }
     // Only staff name the operations counted in /metrics (a bounded set of names): anyone else's
     // requests are counted together, so strangers cannot fill the set with names of their own.
     // The document is parsed once: the request keeps it for execution.
@@ -834,4 +885,50 @@ fn serde_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(documents: &Documents) -> usize {
+        documents.parsed.lock().expect("the lock").len()
+    }
+
+    #[test]
+    fn a_document_is_parsed_once_and_the_cache_stays_bounded() {
+        // Goal: the same text is served from the cache (the same operations), other variables
+        // and all; text too long or unparsable is never kept; a full cache starts over.
+        let documents = Documents::default();
+        let text = "query($id: UUID!) { account(id: $id) { id balance } }";
+        let mut first = async_graphql::Request::new(text);
+        documents.prepare(&mut first);
+        assert_eq!(kept(&documents), 1);
+        let mut second = async_graphql::Request::new(text).variables(
+            async_graphql::Variables::from_json(serde_json::json!({ "id": Uuid::nil() })),
+        );
+        documents.prepare(&mut second);
+        assert_eq!(kept(&documents), 1);
+        let operations = |request: &mut async_graphql::Request| {
+            format!("{:?}", request.parsed_query().expect("parsed").operations)
+        };
+        assert_eq!(operations(&mut first), operations(&mut second));
+
+        let mut broken = async_graphql::Request::new("query { account(");
+        documents.prepare(&mut broken);
+        let long = format!(
+            "query {{ {} }}",
+            "me { id } ".repeat(MAX_PARSED_DOCUMENT_BYTES)
+        );
+        documents.prepare(&mut async_graphql::Request::new(long));
+        assert_eq!(kept(&documents), 1);
+
+        for n in 0..MAX_PARSED_DOCUMENTS {
+            documents.prepare(&mut async_graphql::Request::new(format!(
+                "query q{n} {{ me {{ id }} }}"
+            )));
+        }
+        assert!(kept(&documents) <= MAX_PARSED_DOCUMENTS);
+        assert!(kept(&documents) >= 1);
+    }
 }

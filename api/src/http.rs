@@ -928,7 +928,7 @@ mod tests {
                 "query q{n} {{ me {{ id }} }}"
             )));
         }
-        assert!(kept(&documents) <= MAX_PARSED_DOCUMENTS);
-        assert!(kept(&documents) >= 1);
+        // 1 + 255 filled it; the next one found it full, emptied it and was kept alone.
+        assert_eq!(kept(&documents), 1);
     }
 }

@@ -10,7 +10,7 @@ use yika_domain::{Event, Metadata};
 use yika_store::{EventStore, MAX_READ_BATCH, RecordedEvent};
 
 use crate::ProjectionError;
-use crate::views::rows::{Added, Cell, Changed, Record};
+use crate::views::rows::{Added, Cell, Changed, Record, hash_named_cell};
 use crate::views::{self, Applied, Rows};
 
 /// An order-independent digest of a table: its row count and the sum of its rows' SHA-256
@@ -28,10 +28,7 @@ impl Digest {
         use sha2::{Digest as _, Sha256};
         let mut hasher = Sha256::new();
         for (name, value) in cells {
-            hasher.update(name.as_bytes());
-            hasher.update([0]);
-            hasher.update(value.as_bytes());
-            hasher.update([0]);
+            hash_named_cell(&mut hasher, name, |hasher| hasher.update(value.as_bytes()));
         }
         self.add_hash(hasher.finalize().into());
     }

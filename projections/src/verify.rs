@@ -8,7 +8,7 @@ use yika_store::EventStore;
 use yika_store::hash::{ChainCheck, ChainVerifier};
 
 use crate::memory::{Digest, InMemory};
-use crate::views::rows::CellRef;
+use crate::views::rows::{CellRef, hash_named_cell};
 use crate::{ProjectionError, ProjectionRunner, ReadStore};
 
 /// Walks the whole log in batches and checks the hash chain from the first event. A row that
@@ -430,18 +430,13 @@ fn sqlite_digests(
             while let Some(row) = rows.next()? {
                 digest.add_row(|hasher| {
                     for &index in &order {
-                        sha2::Digest::update(&mut *hasher, names[index].as_bytes());
-                        sha2::Digest::update(&mut *hasher, [0]);
-                        match row.get_ref(index)? {
-                            rusqlite::types::ValueRef::Null => CellRef::Int(None).hash_into(hasher),
-                            rusqlite::types::ValueRef::Integer(n) => {
-                                CellRef::Int(Some(n)).hash_into(hasher);
-                            }
+                        let cell = match row.get_ref(index)? {
+                            rusqlite::types::ValueRef::Null => CellRef::Int(None),
+                            rusqlite::types::ValueRef::Integer(n) => CellRef::Int(Some(n)),
                             rusqlite::types::ValueRef::Text(text) => {
-                                let text = std::str::from_utf8(text).map_err(|e| {
+                                CellRef::Text(Some(std::str::from_utf8(text).map_err(|e| {
                                     ProjectionError::Corrupt(format!("{table}: {e}"))
-                                })?;
-                                CellRef::Text(Some(text)).hash_into(hasher);
+                                })?))
                             }
                             other => {
                                 return Err(ProjectionError::Corrupt(format!(
@@ -450,8 +445,8 @@ fn sqlite_digests(
                                     other.data_type()
                                 )));
                             }
-                        }
-                        sha2::Digest::update(&mut *hasher, [0]);
+                        };
+                        hash_named_cell(hasher, &names[index], |hasher| cell.hash_into(hasher));
                     }
                     Ok(())
                 })?;

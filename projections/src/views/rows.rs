@@ -20,6 +20,20 @@ pub enum Cell {
     Text(Option<String>),
 }
 
+/// Feeds one named cell of a row to `hasher` as a row's digest takes it: `name \0 value \0`,
+/// the value written by `value` in its canonical form. The one layout of a hashed row, for
+/// records, for rows read back from a read store and for cells already spelled out.
+pub fn hash_named_cell(
+    hasher: &mut sha2::Sha256,
+    name: &str,
+    value: impl FnOnce(&mut sha2::Sha256),
+) {
+    sha2::Digest::update(&mut *hasher, name.as_bytes());
+    sha2::Digest::update(&mut *hasher, [0]);
+    value(&mut *hasher);
+    sha2::Digest::update(&mut *hasher, [0]);
+}
+
 /// A cell's value as a row's digest takes it, borrowed.
 #[derive(Clone, Copy, Debug)]
 pub enum CellRef<'a> {
@@ -231,10 +245,9 @@ macro_rules! record {
                 const ORDER: [usize; NAMES.len()] = $crate::views::rows::sorted_order(NAMES);
                 let cells: [&dyn $crate::views::rows::Canonical; NAMES.len()] = [$(&self.$column),+];
                 for index in ORDER {
-                    sha2::Digest::update(hasher, NAMES[index].as_bytes());
-                    sha2::Digest::update(hasher, [0]);
-                    cells[index].hash_into(hasher);
-                    sha2::Digest::update(hasher, [0]);
+                    $crate::views::rows::hash_named_cell(hasher, NAMES[index], |hasher| {
+                        cells[index].hash_into(hasher)
+                    });
                 }
             }
 

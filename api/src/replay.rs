@@ -102,6 +102,47 @@ async fn copy_and_project(
     limit: u64,
     progress: &mut impl FnMut(String),
 ) -> Result<(u64, Option<DateTime<Utc>>)> {
+    // The views are built from zero into a new store nobody reads yet: their secondary indexes
+    // are made once at the end instead of kept up to date row by row.
+    let indexes = stores
+        .read
+        .drop_secondary_indexes()
+        .await
+        .map_err(|e| format!("preparing the new views: {e}"))?;
+    // The views follow the copy as it goes (each batch is projected once it is committed to
+    // the new log): the copy's inserts and the views' writer run on their own threads.
+    let progress = std::cell::RefCell::new(progress);
+    let say = |line: String| (progress.borrow_mut())(line);
+    let (copied_to, following) = tokio::sync::watch::channel(0_u64);
+    let built = tokio::try_join!(
+        copy(source, stores, cut, limit, copied_to, &say),
+        project(stores, following, &say)
+    );
+    if let Err(error) = stores.read.create_indexes(&indexes).await {
+        return Err(built
+            .err()
+            .unwrap_or(format!("indexing the new views: {error}")));
+    }
+    let ((copied, last_recorded), projected) = built?;
+    if projected != copied {
+        return Err(format!(
+            "the views stopped at {projected}, short of {copied}"
+        ));
+    }
+    say(format!("views rebuilt to position {projected}, indexed"));
+    Ok((copied, last_recorded))
+}
+
+/// Copies the log's prefix up to `limit` (and inside `cut`) into the new store, announcing on
+/// `copied_to` each position committed there; answers the last position copied and its time.
+async fn copy(
+    source: &dyn EventStore,
+    stores: &Stores,
+    cut: Cut,
+    limit: u64,
+    copied_to: tokio::sync::watch::Sender<u64>,
+    say: &impl Fn(String),
+) -> Result<(u64, Option<DateTime<Utc>>)> {
     let mut copied = 0_u64;
     let mut last_recorded = None;
     let mut reported = Instant::now();
@@ -137,64 +178,61 @@ async fn copy_and_project(
             }
         }
         if let Some(last) = take.last() {
-            copied = last.position;
+            let position = last.position;
             last_recorded = Some(last.recorded_at);
             stores
                 .events
                 .import(take)
                 .await
-                .map_err(|e| format!("copying the log up to {copied}: {e}"))?;
+                .map_err(|e| format!("copying the log up to {position}: {e}"))?;
+            copied = position;
+            copied_to.send_replace(copied);
         }
         if reported.elapsed() >= PROGRESS_EVERY {
-            progress(format!("copied {copied} of at most {limit} events"));
+            say(format!("copied {copied} of at most {limit} events"));
             reported = Instant::now();
         }
         if done {
             break 'copy;
         }
     }
-    progress(format!("copied {copied} events"));
-
-    // The views are built from zero into a new store nobody reads yet: their secondary indexes
-    // are made once at the end instead of kept up to date row by row.
-    let indexes = stores
-        .read
-        .drop_secondary_indexes()
-        .await
-        .map_err(|e| format!("preparing the new views: {e}"))?;
-    let built = project(stores, copied, progress).await;
-    stores
-        .read
-        .create_indexes(&indexes)
-        .await
-        .map_err(|e| format!("indexing the new views: {e}"))?;
-    let projected = built?;
-    progress(format!("views rebuilt to position {projected}, indexed"));
+    say(format!("copied {copied} events"));
     Ok((copied, last_recorded))
 }
 
-/// Rebuilds every view up to `copied`; answers the views' position.
-async fn project(stores: &Stores, copied: u64, progress: &mut impl FnMut(String)) -> Result<u64> {
+/// Rebuilds every view as the copy commits events to the new log, until the copy ends and the
+/// views have caught up with it; answers the views' position.
+async fn project(
+    stores: &Stores,
+    mut copied: tokio::sync::watch::Receiver<u64>,
+    say: &impl Fn(String),
+) -> Result<u64> {
     let store: Arc<dyn EventStore> = stores.events.clone();
     let runner = ProjectionRunner::new(store, stores.read.clone());
     let mut reported = Instant::now();
     let mut projected = 0_u64;
-    while projected < copied {
-        let step = (projected + 10_000).min(copied);
-        runner
-            .catch_up_until(step)
-            .await
-            .map_err(|e| format!("rebuilding the views at {projected}: {e}"))?;
-        projected = stores.read.position();
-        if reported.elapsed() >= PROGRESS_EVERY {
-            progress(format!("views rebuilt to {projected} of {copied}"));
-            reported = Instant::now();
+    loop {
+        let target = *copied.borrow_and_update();
+        while projected < target {
+            let step = (projected + 10_000).min(target);
+            runner
+                .catch_up_until(step)
+                .await
+                .map_err(|e| format!("rebuilding the views at {projected}: {e}"))?;
+            projected = stores.read.position();
+            if reported.elapsed() >= PROGRESS_EVERY {
+                say(format!("views rebuilt to {projected}"));
+                reported = Instant::now();
+            }
+            if projected < step {
+                return Err(format!("the views stopped at {projected}, short of {step}"));
+            }
         }
-        if projected < step {
-            return Err(format!("the views stopped at {projected}, short of {step}"));
+        // The copy ended (its sender is gone) and every event it committed is projected.
+        if copied.changed().await.is_err() && projected >= *copied.borrow() {
+            return Ok(projected);
         }
     }
-    Ok(projected)
 }
 
 /// Parses `--until`: RFC 3339 with an offset ("2026-11-22T10:30:00+08:00"), or a local time

@@ -218,6 +218,9 @@ pub trait Record: Clone {
     fn read(row: &AnyRow) -> Result<Self, sqlx::Error>;
     /// Reads it from a SQLite row that selected [`Record::COLUMNS`] in order.
     fn read_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+    /// Binds its cells, in column order, to `statement`'s parameters `?1`, `?2`, ... in place
+    /// (no owned copy of a text: the views' writer binds every row it writes).
+    fn bind_sqlite(&self, statement: &mut rusqlite::Statement<'_>) -> rusqlite::Result<()>;
 }
 
 /// Declares a table's record: `Name = "table", key: N { column: Type, ... }`.
@@ -264,6 +267,12 @@ macro_rules! record {
                 Ok($name {
                     $($column: row.get(index.next().expect("a column index"))?),+
                 })
+            }
+
+            fn bind_sqlite(&self, statement: &mut rusqlite::Statement<'_>) -> rusqlite::Result<()> {
+                let mut index = 1..;
+                $(statement.raw_bind_parameter(index.next().expect("a parameter index"), &self.$column)?;)+
+                Ok(())
             }
         }
     };
@@ -333,6 +342,13 @@ impl<R: Record> Changed<R> {
     /// Every row held, changed or not.
     pub fn all(&self) -> impl Iterator<Item = &R> {
         self.rows.values().map(|(row, _)| row)
+    }
+
+    /// The changed rows, marked written, borrowed.
+    fn drain_changed(&mut self) -> impl Iterator<Item = &R> {
+        self.rows
+            .values_mut()
+            .filter_map(|(row, dirty)| std::mem::replace(dirty, false).then_some(&*row))
     }
 
     fn take_changed(&mut self) -> Vec<R> {
@@ -463,12 +479,13 @@ fn load_sqlite<R: Record>(
 }
 
 /// Writes `rows` one statement a row, the statement prepared once (SQLite writer).
-fn write_sqlite<R: Record>(
+fn write_sqlite<'a, R: Record + 'a>(
     conn: &rusqlite::Connection,
-    rows: Vec<R>,
+    rows: impl IntoIterator<Item = &'a R>,
     upsert: bool,
 ) -> rusqlite::Result<()> {
-    if rows.is_empty() {
+    let mut rows = rows.into_iter().peekable();
+    if rows.peek().is_none() {
         return Ok(());
     }
     let placeholders = (1..=R::COLUMNS.len())
@@ -491,7 +508,8 @@ fn write_sqlite<R: Record>(
     }
     let mut statement = conn.prepare_cached(&sql)?;
     for row in rows {
-        statement.execute(rusqlite::params_from_iter(row.cells()))?;
+        row.bind_sqlite(&mut statement)?;
+        statement.raw_execute()?;
     }
     Ok(())
 }
@@ -591,25 +609,29 @@ impl Rows {
 
     /// Writes every added and changed row to a SQLite read store (the writer's connection).
     pub fn flush_sqlite(&mut self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
-        write_sqlite(conn, std::mem::take(&mut self.staff.rows), false)?;
-        write_sqlite(conn, std::mem::take(&mut self.staff_tokens.rows), false)?;
-        write_sqlite(conn, self.accounts.take_changed(), true)?;
-        write_sqlite(conn, self.deductions.take_changed(), true)?;
-        write_sqlite(conn, self.shifts.take_changed(), true)?;
-        write_sqlite(conn, self.shift_methods.take_changed(), true)?;
-        write_sqlite(conn, std::mem::take(&mut self.receipts.rows), false)?;
-        write_sqlite(conn, std::mem::take(&mut self.cash_counts.rows), false)?;
-        write_sqlite(conn, std::mem::take(&mut self.movements.rows), false)?;
-        write_sqlite(conn, std::mem::take(&mut self.journal.rows), false)?;
-        write_sqlite(conn, std::mem::take(&mut self.workload_acts.rows), false)?;
-        write_sqlite(conn, std::mem::take(&mut self.coefficient_sets.rows), false)?;
+        write_sqlite(conn, &std::mem::take(&mut self.staff.rows), false)?;
+        write_sqlite(conn, &std::mem::take(&mut self.staff_tokens.rows), false)?;
+        write_sqlite(conn, self.accounts.drain_changed(), true)?;
+        write_sqlite(conn, self.deductions.drain_changed(), true)?;
+        write_sqlite(conn, self.shifts.drain_changed(), true)?;
+        write_sqlite(conn, self.shift_methods.drain_changed(), true)?;
+        write_sqlite(conn, &std::mem::take(&mut self.receipts.rows), false)?;
+        write_sqlite(conn, &std::mem::take(&mut self.cash_counts.rows), false)?;
+        write_sqlite(conn, &std::mem::take(&mut self.movements.rows), false)?;
+        write_sqlite(conn, &std::mem::take(&mut self.journal.rows), false)?;
+        write_sqlite(conn, &std::mem::take(&mut self.workload_acts.rows), false)?;
         write_sqlite(
             conn,
-            std::mem::take(&mut self.quality_deductions.rows),
+            &std::mem::take(&mut self.coefficient_sets.rows),
             false,
         )?;
-        write_sqlite(conn, std::mem::take(&mut self.days.rows), false)?;
-        write_sqlite(conn, std::mem::take(&mut self.audit_index.rows), false)?;
+        write_sqlite(
+            conn,
+            &std::mem::take(&mut self.quality_deductions.rows),
+            false,
+        )?;
+        write_sqlite(conn, &std::mem::take(&mut self.days.rows), false)?;
+        write_sqlite(conn, &std::mem::take(&mut self.audit_index.rows), false)?;
         Ok(())
     }
 

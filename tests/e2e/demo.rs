@@ -105,6 +105,71 @@ fn the_same_seed_makes_the_same_business_and_verify_accepts_the_log() {
     assert_eq!(yika(a.path(), &["head"]), yika(a.path(), &["head"]));
 }
 
+#[test]
+fn a_replay_of_the_demo_ledger_reports_what_the_ledger_reports() {
+    // Goal: `yika replay --into` over a ledger of several import batches (the views following
+    // the copy batch by batch) makes views that verify against their log and report every day,
+    // current and signed, and the month's workload, exactly as the ledger they were copied from.
+    let root = tempfile::tempdir().unwrap();
+    let (source, copy) = (root.path().join("ledger"), root.path().join("replay"));
+    let summary = demo(&source, "3");
+    let events = summary["events"].as_u64().expect("an event count");
+    assert!(events > 1_000, "{events} events fit one import batch");
+    let replayed = Command::new(YIKA)
+        .arg("--data")
+        .arg(&source)
+        .arg("replay")
+        .arg("--into")
+        .arg(&copy)
+        .output()
+        .expect("yika replay runs");
+    let stderr = String::from_utf8_lossy(&replayed.stderr);
+    assert!(replayed.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("copied {events} events")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("views rebuilt to position {events}, indexed")),
+        "{stderr}"
+    );
+    let verified = yika(&copy, &["verify"]);
+    assert!(
+        verified.contains(&format!(
+            "views: equal to a replay of the log up to position {events}"
+        )),
+        "{verified}"
+    );
+    let days = [
+        summary["firstDay"].as_str().unwrap(),
+        summary["lastDay"].as_str().unwrap(),
+    ];
+    // The demo signs every day but the last.
+    for (day, versions) in [
+        (days[0], &["current", "signed"][..]),
+        (days[1], &["current"][..]),
+    ] {
+        for version in versions {
+            let daily = [
+                "report",
+                "daily",
+                "--date",
+                day,
+                "--version",
+                version,
+                "--csv",
+            ];
+            assert_eq!(
+                yika(&copy, &daily),
+                yika(&source, &daily),
+                "the {version} daily report of {day}"
+            );
+        }
+    }
+    let workload = ["report", "workload", "--month", &days[1][..7], "--csv"];
+    assert_eq!(yika(&copy, &workload), yika(&source, &workload));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_hospital_is_served_with_a_token_per_role() {
     // Goal: what the demo prints works: the controller reads the signed day, the settlements,

@@ -46,10 +46,21 @@ pub enum CellRef<'a> {
 impl CellRef<'_> {
     /// Writes the cell as `yika verify` hashes it: `i<n>`, `t<len>:<text>` or `null`. The one
     /// spelling of a cell, whether written out or fed to a hash.
+    /// Numbers are spelled by `itoa` (what `Display` spells, without the formatting machinery:
+    /// `yika verify` spells every cell of every row it replays).
     fn write(self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+        let mut digits = itoa::Buffer::new();
         match self {
-            CellRef::Int(Some(n)) => write!(out, "i{n}"),
-            CellRef::Text(Some(t)) => write!(out, "t{}:{t}", t.len()),
+            CellRef::Int(Some(n)) => {
+                out.write_str("i")?;
+                out.write_str(digits.format(n))
+            }
+            CellRef::Text(Some(t)) => {
+                out.write_str("t")?;
+                out.write_str(digits.format(t.len()))?;
+                out.write_str(":")?;
+                out.write_str(t)
+            }
             CellRef::Int(None) | CellRef::Text(None) => out.write_str("null"),
         }
     }
@@ -705,5 +716,38 @@ impl Rows {
         )
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sha2::Digest as _;
+
+    use super::CellRef;
+
+    #[test]
+    fn a_cell_is_spelled_one_way_whether_written_or_hashed() {
+        // Goal: the spelling `yika verify` compares (`i<n>`, `t<bytes>:<text>`, `null`) is the
+        // same written out and fed to a hash, for the extremes of each kind.
+        let cases = [
+            (CellRef::Int(Some(0)), "i0"),
+            (CellRef::Int(Some(-1_250)), "i-1250"),
+            (CellRef::Int(Some(i64::MIN)), "i-9223372036854775808"),
+            (CellRef::Int(Some(i64::MAX)), "i9223372036854775807"),
+            (CellRef::Int(None), "null"),
+            (CellRef::Text(Some("")), "t0:"),
+            (CellRef::Text(Some("门诊收费")), "t12:门诊收费"),
+            (CellRef::Text(None), "null"),
+        ];
+        for (cell, spelled) in cases {
+            assert_eq!(cell.canonical(), spelled);
+            let mut hashed = sha2::Sha256::new();
+            cell.hash_into(&mut hashed);
+            assert_eq!(
+                hashed.finalize(),
+                sha2::Sha256::digest(spelled.as_bytes()),
+                "{spelled}"
+            );
+        }
     }
 }

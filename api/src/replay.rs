@@ -214,7 +214,7 @@ async fn project(
     loop {
         let target = *copied.borrow_and_update();
         while projected < target {
-            let step = (projected + 10_000).min(target);
+            let step = (projected + yika_projections::runner::BATCH_EVENTS as u64).min(target);
             runner
                 .catch_up_until(step)
                 .await

@@ -281,3 +281,45 @@ async fn views_are_never_applied_from_another_ledgers_log() {
         .ok(&admin.token, "{ me { staffNo } }", json!({}))
         .await;
 }
+
+#[test]
+fn bench_rebuilds_the_ledger_it_generates_every_way_it_reports() {
+    // Goal: `yika bench --scenario replay` rebuilds into SQLite, rebuilds as `yika replay
+    // --into` does, and folds in memory every event of the ledger it generated, each line
+    // naming that count.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let output = std::process::Command::new(YIKA)
+        .arg("--data")
+        .arg(dir.path())
+        .args(["bench", "--scenario", "replay", "--events", "3000"])
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("yika runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "bench failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let head: u64 = stdout
+        .split("a generated ledger of ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no generated ledger in: {stdout}"));
+    assert!(head >= 3_000, "{head} events generated for 3000: {stdout}");
+    for prefix in [
+        "rebuild into a SQLite read store: ",
+        "rebuild from zero as `yika replay --into` builds the views (indexes made at the end): ",
+        "fold in memory (read, decode, fold, hash): ",
+    ] {
+        let line = stdout
+            .lines()
+            .find(|line| line.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line {prefix:?} in: {stdout}"));
+        assert!(
+            line[prefix.len()..].starts_with(&format!("{head} events in ")),
+            "{line}"
+        );
+    }
+}

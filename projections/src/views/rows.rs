@@ -46,6 +46,7 @@ pub enum CellRef<'a> {
 impl CellRef<'_> {
     /// Writes the cell as `yika verify` hashes it: `i<n>`, `t<len>:<text>` or `null`. The one
     /// spelling of a cell, whether written out or fed to a hash.
+    ///
     /// Numbers are spelled by `itoa` (what `Display` spells, without the formatting machinery:
     /// `yika verify` spells every cell of every row it replays).
     fn write(self, out: &mut impl std::fmt::Write) -> std::fmt::Result {

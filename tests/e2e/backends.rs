@@ -288,19 +288,15 @@ fn bench_rebuilds_the_ledger_it_generates_every_way_it_reports() {
     // --into` does, and folds in memory every event of the ledger it generated, each line
     // naming that count.
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let output = std::process::Command::new(YIKA)
-        .arg("--data")
-        .arg(dir.path())
-        .args(["bench", "--scenario", "replay", "--events", "3000"])
-        .env("RUST_LOG", "off")
-        .output()
-        .expect("yika runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "bench failed: {stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let mut command = std::process::Command::new(YIKA);
+    command.arg("--data").arg(dir.path()).args([
+        "bench",
+        "--scenario",
+        "replay",
+        "--events",
+        "3000",
+    ]);
+    let stdout = stdout_of_success(command);
     let head: u64 = stdout
         .split("a generated ledger of ")
         .nth(1)

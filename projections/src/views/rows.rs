@@ -363,15 +363,9 @@ impl<R: Record> Changed<R> {
             .filter_map(|(row, dirty)| std::mem::replace(dirty, false).then_some(&*row))
     }
 
+    /// The changed rows, marked written, owned.
     fn take_changed(&mut self) -> Vec<R> {
-        let mut changed = Vec::new();
-        for (row, dirty) in self.rows.values_mut() {
-            if *dirty {
-                *dirty = false;
-                changed.push(row.clone());
-            }
-        }
-        changed
+        self.drain_changed().cloned().collect()
     }
 }
 

@@ -448,9 +448,20 @@ impl ReadStore {
 
     /// Makes the indexes [`ReadStore::drop_secondary_indexes`] dropped.
     pub async fn create_indexes(&self, statements: &[String]) -> Result<(), ProjectionError> {
+        if statements.is_empty() {
+            return Ok(());
+        }
+        // One connection, its schema brought up to date first: SQLite checks a new index's name
+        // against the connection's cached schema when the statement is prepared, so a pooled
+        // connection idle since before the indexes were dropped (on another connection) would
+        // refuse them as "already exists". Reading `sqlite_master` reloads a stale schema.
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("SELECT COUNT(*) FROM sqlite_master")
+            .execute(&mut *conn)
+            .await?;
         for sql in statements {
             sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                .execute(&self.pool)
+                .execute(&mut *conn)
                 .await?;
         }
         Ok(())

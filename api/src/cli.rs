@@ -194,7 +194,8 @@ enum Command {
         /// The generated ledger's seed (replay).
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Requests a second in all, an open loop (point).
+        /// Requests a second in all, an open loop (deductions, point); without it, each
+        /// connection sends its next request as soon as the last is answered.
         #[arg(long)]
         rate: Option<u64>,
     },

@@ -285,8 +285,8 @@ async fn views_are_never_applied_from_another_ledgers_log() {
 #[test]
 fn bench_rebuilds_the_ledger_it_generates_every_way_it_reports() {
     // Goal: `yika bench --scenario replay` rebuilds into SQLite, rebuilds as `yika replay
-    // --into` does, and folds in memory every event of the ledger it generated, each line
-    // naming that count.
+    // --into` does, folds in memory and reads and decodes alone every event of the ledger it
+    // generated, each line naming that count.
     let dir = tempfile::tempdir().expect("a temporary directory");
     let mut command = std::process::Command::new(YIKA);
     command.arg("--data").arg(dir.path()).args([
@@ -308,14 +308,75 @@ fn bench_rebuilds_the_ledger_it_generates_every_way_it_reports() {
         "rebuild into a SQLite read store: ",
         "rebuild from zero as `yika replay --into` builds the views (indexes made at the end): ",
         "fold in memory (read, decode, fold, hash): ",
+        "the log alone, on one core (the floor under every replay): ",
     ] {
         let line = stdout
             .lines()
             .find(|line| line.starts_with(prefix))
             .unwrap_or_else(|| panic!("no line {prefix:?} in: {stdout}"));
-        assert!(
-            line[prefix.len()..].starts_with(&format!("{head} events in ")),
-            "{line}"
-        );
+        let counted = line[prefix.len()..].starts_with(&format!("{head} events in "))
+            || line[prefix.len()..].starts_with(&format!("{head} events read in "));
+        assert!(counted, "{line}");
     }
+}
+
+/// The count a bench line gives after `prefix` ("deductions: 17 in 1.0s = …").
+fn measured(stdout: &str, prefix: &str) -> u64 {
+    stdout
+        .lines()
+        .find_map(|line| line.strip_prefix(prefix))
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no line {prefix:?} in: {stdout}"))
+}
+
+#[test]
+fn bench_deducts_through_a_server_it_starts_as_fast_as_answered_or_at_a_rate() {
+    // Goal: `yika bench --scenario deductions` deducts through the real server it starts, with
+    // no errors, and reports plain SQLite's commit rate beside it; with `--rate` the connections
+    // send no more than that many a second in all (an open loop); a rate of zero is refused
+    // before anything starts.
+    let run = |extra: &[&str]| {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut command = std::process::Command::new(YIKA);
+        command.arg("--data").arg(dir.path()).args([
+            "bench",
+            "--scenario",
+            "deductions",
+            "--seconds",
+            "2",
+            "--cards",
+            "3",
+            "--connections",
+            "2",
+        ]);
+        command.args(extra);
+        let stdout = stdout_of_success(command);
+        assert!(stdout.contains(" errors=0"), "{stdout}");
+        assert!(
+            stdout.contains("plain SQLite, one durable commit per row, same disk: "),
+            "{stdout}"
+        );
+        measured(&stdout, "deductions: ")
+    };
+    let closed = run(&[]);
+    let open = run(&["--rate", "10"]);
+    // 10 a second for 2 s over 2 connections: at most 10 sends each in the window, one more
+    // each at its edges.
+    assert!(closed >= 1, "no deduction as fast as answered");
+    assert!((1..=24).contains(&open), "{open} deductions at 10/s in 2 s");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let output = std::process::Command::new(YIKA)
+        .arg("--data")
+        .arg(dir.path())
+        .args(["bench", "--scenario", "deductions", "--rate", "0"])
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("yika runs");
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--rate must be between 1 and"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -5,7 +5,8 @@
 //!   the command, the durable append, the views updated before the answer) against a real
 //!   `yika serve` started for the run, beside the rate at which plain SQLite commits single rows
 //!   durably on the same disk in the same run.
-//! - `--scenario point`: `account(id)` over HTTP at `--rate` requests a second, same setup.
+//! - `--scenario point`: `account(id)` over HTTP, same setup.
+//! - With `--rate N` (deductions, point): N requests a second in all, an open loop.
 //! - `--scenario replay`: a generated hospital ledger rebuilt from zero into a read store, and
 //!   folded in memory.
 //! - `--scenario history`: a command's cost on an account with a long history against a new one.
@@ -59,7 +60,7 @@ pub struct Settings {
     pub seconds: u64,
     /// The generated ledger's seed (replay).
     pub seed: u64,
-    /// Requests a second in all (point); none: as fast as answers come.
+    /// Requests a second in all (deductions, point); none: as fast as answers come.
     pub rate: Option<u64>,
 }
 

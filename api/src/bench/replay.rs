@@ -6,13 +6,14 @@
 //! way `yika replay --into` builds them, their secondary indexes made once at the end.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use yika_domain::{Event, Metadata};
 use yika_projections::memory::InMemory;
 use yika_projections::sample::{Hospital, import};
 use yika_projections::{ProjectionRunner, ReadStore};
-use yika_store::{EventStore, SqliteEventStore};
+use yika_store::{EventStore, MAX_READ_BATCH, SqliteEventStore};
 
 use super::{Settings, bench_dir};
 use crate::Locations;
@@ -105,7 +106,49 @@ async fn measure(locations: &Locations, settings: &Settings, dir: &std::path::Pa
         memory.held_rows(),
         digests.get("audit_index").map_or(0, |d| d.rows)
     );
+    read_and_decode(store.as_ref()).await?;
     store.close().await;
+    Ok(())
+}
+
+/// The floor under every replay on this machine: the log read from the first event to the last
+/// (one reader, as the runner and the fold read it) and each event decoded, nothing folded or
+/// written. A rebuild or a fold cannot go faster than its reader does on the core it has.
+async fn read_and_decode(store: &dyn EventStore) -> Result<()> {
+    let started = Instant::now();
+    let (mut after, mut reading, mut read) = (0_u64, Duration::ZERO, 0_u64);
+    loop {
+        let asked = Instant::now();
+        let events = store
+            .read_all(after, MAX_READ_BATCH)
+            .await
+            .map_err(|e| e.to_string())?;
+        reading += asked.elapsed();
+        let Some(last) = events.last() else {
+            break;
+        };
+        after = last.position;
+        for recorded in &events {
+            Event::decode(
+                &recorded.event_type,
+                recorded.schema_version,
+                &recorded.payload,
+            )
+            .map_err(|e| format!("event {}: {e}", recorded.position))?;
+            serde_json::from_str::<Metadata>(&recorded.metadata)
+                .map_err(|e| format!("metadata at {}: {e}", recorded.position))?;
+        }
+        read += events.len() as u64;
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "the log alone, on one core (the floor under every replay): {read} events read in {:.2}s \
+         = {:.0} events/s; read and decoded in {:.2}s = {:.0} events/s",
+        reading.as_secs_f64(),
+        read as f64 / reading.as_secs_f64(),
+        elapsed.as_secs_f64(),
+        read as f64 / elapsed.as_secs_f64()
+    );
     Ok(())
 }
 

@@ -62,8 +62,13 @@ pub(crate) fn check_witness(
     Ok(())
 }
 
-/// Decodes a batch read after `checkpoint`, checking that its positions follow on densely.
-pub(crate) fn decode(
+/// Decodes a batch read after `checkpoint`, checking that its positions follow on densely: what
+/// the runner and the fold in memory do with each batch they read.
+///
+/// # Errors
+///
+/// A hole in the positions, or an event or its metadata that does not decode.
+pub fn decode(
     checkpoint: u64,
     events: Vec<RecordedEvent>,
 ) -> Result<Vec<(RecordedEvent, Event, Metadata)>, ProjectionError> {

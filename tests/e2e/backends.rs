@@ -282,21 +282,24 @@ async fn views_are_never_applied_from_another_ledgers_log() {
         .await;
 }
 
+/// What `yika bench ARGS` prints, run on a data directory of its own; it must succeed.
+fn bench(args: &[&str]) -> String {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut command = std::process::Command::new(YIKA);
+    command
+        .arg("--data")
+        .arg(dir.path())
+        .arg("bench")
+        .args(args);
+    stdout_of_success(command)
+}
+
 #[test]
 fn bench_rebuilds_the_ledger_it_generates_every_way_it_reports() {
     // Goal: `yika bench --scenario replay` rebuilds into SQLite, rebuilds as `yika replay
     // --into` does, folds in memory and reads and decodes alone every event of the ledger it
     // generated, each line naming that count.
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let mut command = std::process::Command::new(YIKA);
-    command.arg("--data").arg(dir.path()).args([
-        "bench",
-        "--scenario",
-        "replay",
-        "--events",
-        "3000",
-    ]);
-    let stdout = stdout_of_success(command);
+    let stdout = bench(&["--scenario", "replay", "--events", "3000"]);
     let head: u64 = stdout
         .split("a generated ledger of ")
         .nth(1)
@@ -337,21 +340,22 @@ fn bench_deducts_through_a_server_it_starts_as_fast_as_answered_or_at_a_rate() {
     // send no more than that many a second in all (an open loop); a rate of zero is refused
     // before anything starts.
     let run = |extra: &[&str]| {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let mut command = std::process::Command::new(YIKA);
-        command.arg("--data").arg(dir.path()).args([
-            "bench",
-            "--scenario",
-            "deductions",
-            "--seconds",
-            "2",
-            "--cards",
-            "3",
-            "--connections",
-            "2",
-        ]);
-        command.args(extra);
-        let stdout = stdout_of_success(command);
+        let stdout = bench(
+            &[
+                &[
+                    "--scenario",
+                    "deductions",
+                    "--seconds",
+                    "2",
+                    "--cards",
+                    "3",
+                    "--connections",
+                    "2",
+                ],
+                extra,
+            ]
+            .concat(),
+        );
         assert!(stdout.contains(" errors=0"), "{stdout}");
         assert!(
             stdout.contains("plain SQLite, one durable commit per row, same disk: "),

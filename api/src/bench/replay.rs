@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use yika_domain::{Event, Metadata};
 use yika_projections::memory::InMemory;
 use yika_projections::sample::{Hospital, import};
 use yika_projections::{ProjectionRunner, ReadStore};
@@ -112,8 +111,8 @@ async fn measure(locations: &Locations, settings: &Settings, dir: &std::path::Pa
 }
 
 /// The floor under every replay on this machine: the log read from the first event to the last
-/// (one reader, as the runner and the fold read it) and each event decoded, nothing folded or
-/// written. A rebuild or a fold cannot go faster than its reader does on the core it has.
+/// (one reader, as the runner and the fold read it) and each batch decoded as they decode it,
+/// nothing folded or written. A rebuild or a fold cannot go faster than its reader does on the core it has.
 async fn read_and_decode(store: &dyn EventStore) -> Result<()> {
     let started = Instant::now();
     let (mut after, mut reading, mut read) = (0_u64, Duration::ZERO, 0_u64);
@@ -124,21 +123,12 @@ async fn read_and_decode(store: &dyn EventStore) -> Result<()> {
             .await
             .map_err(|e| e.to_string())?;
         reading += asked.elapsed();
-        let Some(last) = events.last() else {
+        let Some(last) = events.last().map(|e| e.position) else {
             break;
         };
-        after = last.position;
-        for recorded in &events {
-            Event::decode(
-                &recorded.event_type,
-                recorded.schema_version,
-                &recorded.payload,
-            )
-            .map_err(|e| format!("event {}: {e}", recorded.position))?;
-            serde_json::from_str::<Metadata>(&recorded.metadata)
-                .map_err(|e| format!("metadata at {}: {e}", recorded.position))?;
-        }
         read += events.len() as u64;
+        yika_projections::runner::decode(after, events).map_err(|e| e.to_string())?;
+        after = last;
     }
     let elapsed = started.elapsed();
     println!(
